@@ -1,0 +1,34 @@
+//! `AppGroupMessages`.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A message to a group, stored once for all members. `CreatorId` is the sender.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
+#[sea_orm(table_name = "AppGroupMessages", rename_all = "PascalCase")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub group_id: i64,
+    #[sea_orm(column_type = "Text")]
+    pub extra_properties: String,
+    #[sea_orm(column_type = "String(StringLen::N(40))")]
+    pub concurrency_stamp: String,
+    pub creation_time: DateTimeUtc,
+    pub creator_id: Option<Uuid>,
+    pub tenant_id: Option<Uuid>,
+    pub message_id: i64,
+    #[sea_orm(column_type = "String(StringLen::N(64))")]
+    pub send_user_name: String,
+    #[sea_orm(column_type = "String(StringLen::N(1048576))")]
+    pub content: String,
+    #[sea_orm(column_name = "Type")]
+    pub message_type: i32,
+    pub source: i32,
+    pub state: i16,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

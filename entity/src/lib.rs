@@ -1,0 +1,17 @@
+//! SeaORM entities: the ABP `realtime-message` tables, mirrored column for column
+//! (see `spec/SCHEMA.md`), and the tables this product adds. One file per table.
+
+pub mod chat_group;
+pub mod client_message_id;
+pub mod group_chat_black;
+pub mod group_join_request;
+pub mod group_message;
+pub mod read_position;
+pub mod revoked_token;
+pub mod user_chat_card;
+pub mod user_chat_friend;
+pub mod user_chat_group;
+pub mod user_chat_setting;
+pub mod user_credential;
+pub mod user_group_card;
+pub mod user_message;

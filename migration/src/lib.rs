@@ -1,0 +1,21 @@
+//! Schema migrations for imcluster. They run up and down on SQLite and PostgreSQL, and the
+//! `imcluster migrate` command drives them.
+
+pub use sea_orm_migration::prelude::*;
+
+mod indexes;
+mod m20261125_000001_abp_tables;
+mod m20261125_000002_imcluster_tables;
+
+/// Every migration, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261125_000001_abp_tables::Migration),
+            Box::new(m20261125_000002_imcluster_tables::Migration),
+        ]
+    }
+}

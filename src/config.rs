@@ -1,0 +1,410 @@
+//! The node's configuration: `cluster.toml` (or `--config PATH`), then `IMCLUSTER_*` environment
+//! variables over it (`IMCLUSTER_NODE__ID=3` sets `node.id`), validated once at start so a bad
+//! value stops the process with a message naming the key, never later with a panic.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+/// The environment prefix; a double underscore separates a section from its key.
+pub const ENV_PREFIX: &str = "IMCLUSTER_";
+
+/// Everything one node needs to know. Each section mirrors a table of `cluster.toml`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub node: NodeConfig,
+    pub database: DatabaseConfig,
+    pub redis: RedisConfig,
+    pub jwt: JwtConfig,
+    pub limits: Limits,
+    pub push: PushConfig,
+    pub log: LogConfig,
+}
+
+/// Who this pod is and where it listens.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NodeConfig {
+    /// 0–1023, unique per pod: it is the machine and node part of every Snowflake id.
+    pub id: u16,
+    /// A readable name; empty means `node-<id>`.
+    pub name: String,
+    /// The address HTTP and WebSocket clients connect to.
+    pub listen: String,
+    /// Seconds a graceful shutdown waits for open requests.
+    pub shutdown_timeout_seconds: u64,
+}
+
+/// Where the messages live.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://FILE?mode=rwc` or `postgres://user:pass@host:port/db`.
+    pub url: String,
+    /// PostgreSQL only: the schema the tables live in (empty = the server's search path).
+    pub schema: String,
+    /// Pool size.
+    pub max_connections: u32,
+    /// Seconds to wait for a connection before answering `IM:Unavailable`.
+    pub connect_timeout_seconds: u64,
+    /// Run pending migrations when `serve` starts.
+    pub migrate_on_start: bool,
+}
+
+/// The cluster bus. Without a URL the node runs alone with an in-process bus.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RedisConfig {
+    /// `redis://host:port/db`; empty = single node.
+    pub url: String,
+}
+
+/// Tokens: the ones this node issues (HS256) and the ones an external issuer signs (RS256).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JwtConfig {
+    /// HS256 secret, at least 32 bytes, the same on every pod. Empty = a random one per start
+    /// (fine for a laptop; tokens die with the process).
+    pub secret: String,
+    /// PEM public key (the text, or a path to a file) of an external issuer's RS256 tokens.
+    pub rs256_public_key: String,
+    /// `iss` of the tokens this node issues and accepts.
+    pub issuer: String,
+    /// `aud` of the tokens this node issues and accepts.
+    pub audience: String,
+    /// `iss` expected on external RS256 tokens (empty = not checked).
+    pub external_issuer: String,
+    /// `aud` expected on external RS256 tokens (empty = not checked).
+    pub external_audience: String,
+    /// Lifetime of issued tokens, seconds.
+    pub ttl_seconds: u64,
+}
+
+/// What one client may do.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Largest WebSocket frame accepted, bytes.
+    pub max_frame_bytes: usize,
+    /// Frames per second one connection may send, sustained.
+    pub rate_per_second: u32,
+    /// Frames one connection may send in a burst.
+    pub rate_burst: u32,
+    /// Seconds between server pings; silence for twice this closes the connection (4008).
+    pub heartbeat_seconds: u64,
+    /// Frames waiting to be written to one slow client before it is closed (4008).
+    pub outbound_queue: usize,
+    /// `MaxUserCount` of a new group unless it asks otherwise.
+    pub default_group_size: u32,
+    /// The largest `MaxUserCount` a group may have.
+    pub max_group_size: u32,
+    /// Seconds after sending during which the sender may recall a message.
+    pub recall_window_seconds: u64,
+}
+
+/// Backend services pushing through this node.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PushConfig {
+    /// `X-API-Key` accepted by `/api/push/*`; empty = only tokens with role `service`.
+    pub api_key: String,
+}
+
+/// Logging.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// `text` or `json`.
+    pub format: String,
+    /// A tracing filter: `info`, `imcluster=debug,info`, …
+    pub level: String,
+}
+
+impl Default for NodeConfig {
+    fn default() -> Self {
+        NodeConfig {
+            id: 0,
+            name: String::new(),
+            listen: "127.0.0.1:8080".into(),
+            shutdown_timeout_seconds: 10,
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            url: "sqlite://imcluster.db?mode=rwc".into(),
+            schema: String::new(),
+            max_connections: 16,
+            connect_timeout_seconds: 5,
+            migrate_on_start: true,
+        }
+    }
+}
+
+impl Default for JwtConfig {
+    fn default() -> Self {
+        JwtConfig {
+            secret: String::new(),
+            rs256_public_key: String::new(),
+            issuer: "imcluster".into(),
+            audience: "imcluster".into(),
+            external_issuer: String::new(),
+            external_audience: String::new(),
+            ttl_seconds: 86_400,
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_frame_bytes: 64 * 1024,
+            rate_per_second: 50,
+            rate_burst: 100,
+            heartbeat_seconds: 15,
+            outbound_queue: 1024,
+            default_group_size: 200,
+            max_group_size: 10_000,
+            recall_window_seconds: 120,
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            format: "text".into(),
+            level: "info".into(),
+        }
+    }
+}
+
+/// A configuration that cannot be used, naming the key at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("config file {0} does not exist")]
+    Missing(String),
+    #[error("{0}")]
+    Parse(String),
+    #[error("`{key}`: {problem}")]
+    Invalid { key: &'static str, problem: String },
+}
+
+impl Config {
+    /// Reads `path` (if it exists; `required` makes a missing file an error), then the
+    /// environment, then validates.
+    pub fn load(path: &Path, required: bool) -> Result<Config, ConfigError> {
+        if required && !path.exists() {
+            return Err(ConfigError::Missing(path.display().to_string()));
+        }
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if path.exists() {
+            figment = figment.merge(Toml::file(path));
+        }
+        let sections = ["node", "database", "redis", "jwt", "limits", "push", "log"];
+        let env = Env::prefixed(ENV_PREFIX).split("__").filter(move |key| {
+            sections.iter().any(|s| {
+                key.as_str()
+                    .to_ascii_lowercase()
+                    .starts_with(&format!("{s}."))
+            })
+        });
+        let config: Config = figment
+            .merge(env)
+            .extract()
+            .map_err(|e| ConfigError::Parse(describe(e)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks every value whose type alone does not make it valid.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        fn bad(key: &'static str, problem: impl Into<String>) -> Result<(), ConfigError> {
+            Err(ConfigError::Invalid {
+                key,
+                problem: problem.into(),
+            })
+        }
+        if self.node.id > 1023 {
+            return bad(
+                "node.id",
+                format!("must be between 0 and 1023, got {}", self.node.id),
+            );
+        }
+        if self.node.listen.parse::<SocketAddr>().is_err() {
+            return bad(
+                "node.listen",
+                format!("`{}` is not an address like 0.0.0.0:8080", self.node.listen),
+            );
+        }
+        let url = self.database.url.as_str();
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return bad("database.url", "must start with sqlite: or postgres://");
+        }
+        if self.database.max_connections == 0 {
+            return bad("database.max_connections", "must be at least 1");
+        }
+        if !self.redis.url.is_empty() && redis::Client::open(self.redis.url.as_str()).is_err() {
+            return bad(
+                "redis.url",
+                format!("`{}` is not a Redis URL", self.redis.url),
+            );
+        }
+        if !self.jwt.secret.is_empty() && self.jwt.secret.len() < 32 {
+            return bad(
+                "jwt.secret",
+                "must be at least 32 bytes (or empty for a random one)",
+            );
+        }
+        if self.jwt.ttl_seconds == 0 {
+            return bad("jwt.ttl_seconds", "must be at least 1");
+        }
+        if !self.jwt.rs256_public_key.is_empty() {
+            let pem = self
+                .rs256_public_key_pem()
+                .map_err(|e| ConfigError::Invalid {
+                    key: "jwt.rs256_public_key",
+                    problem: e,
+                })?;
+            if jsonwebtoken::DecodingKey::from_rsa_pem(pem.as_bytes()).is_err() {
+                return bad(
+                    "jwt.rs256_public_key",
+                    "is not an RSA public key in PEM form",
+                );
+            }
+        }
+        let l = &self.limits;
+        if !(256..=16 * 1024 * 1024).contains(&l.max_frame_bytes) {
+            return bad("limits.max_frame_bytes", "must be between 256 and 16777216");
+        }
+        if l.rate_per_second == 0 || l.rate_burst == 0 {
+            return bad(
+                "limits.rate_per_second",
+                "rate_per_second and rate_burst must be at least 1",
+            );
+        }
+        if l.heartbeat_seconds == 0 {
+            return bad("limits.heartbeat_seconds", "must be at least 1");
+        }
+        if l.outbound_queue == 0 {
+            return bad("limits.outbound_queue", "must be at least 1");
+        }
+        if l.max_group_size < 2
+            || l.default_group_size < 2
+            || l.default_group_size > l.max_group_size
+        {
+            return bad(
+                "limits.default_group_size",
+                "group sizes must be at least 2, and the default no more than max_group_size",
+            );
+        }
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            return bad(
+                "log.format",
+                format!("must be `text` or `json`, got `{}`", self.log.format),
+            );
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+            return bad(
+                "log.level",
+                format!("`{}` is not a log filter", self.log.level),
+            );
+        }
+        Ok(())
+    }
+
+    /// The node's display name.
+    pub fn node_name(&self) -> String {
+        if self.node.name.is_empty() {
+            format!("node-{}", self.node.id)
+        } else {
+            self.node.name.clone()
+        }
+    }
+
+    /// The external issuer's key as PEM text, read from a file when the setting is a path.
+    pub fn rs256_public_key_pem(&self) -> Result<String, String> {
+        let value = self.jwt.rs256_public_key.trim();
+        if value.starts_with("-----BEGIN") {
+            Ok(value.to_string())
+        } else {
+            std::fs::read_to_string(value).map_err(|e| format!("cannot read {value}: {e}"))
+        }
+    }
+
+    /// This configuration with every secret replaced, for logs and the admin API.
+    pub fn redacted(&self) -> Config {
+        let mut c = self.clone();
+        let hide = |s: &mut String| {
+            if !s.is_empty() {
+                *s = "<redacted>".into();
+            }
+        };
+        hide(&mut c.jwt.secret);
+        hide(&mut c.push.api_key);
+        c.database.url = redact_url(&c.database.url);
+        c.redis.url = redact_url(&c.redis.url);
+        c
+    }
+}
+
+/// Hides the password of a `scheme://user:password@host` URL.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => match url[s + 3..at].find(':') {
+            Some(colon) => format!("{}<redacted>{}", &url[..s + 3 + colon + 1], &url[at..]),
+            None => url.to_string(),
+        },
+        _ => url.to_string(),
+    }
+}
+
+/// Turns figment's error into one line per problem, each naming its key.
+fn describe(error: figment::Error) -> String {
+    error
+        .into_iter()
+        .map(|e| {
+            let key = e.path.join(".");
+            let source = e
+                .metadata
+                .as_ref()
+                .map(|m| m.name.to_string())
+                .unwrap_or_default();
+            let kind = e.kind.to_string();
+            match (key.is_empty(), source.is_empty()) {
+                (false, false) => format!("`{key}` (from {source}): {kind}"),
+                (false, true) => format!("`{key}`: {kind}"),
+                _ => kind,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_passwords_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:<redacted>@h:5432/db"
+        );
+        assert_eq!(redact_url("sqlite://x.db"), "sqlite://x.db");
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        Config::default().validate().unwrap();
+    }
+}

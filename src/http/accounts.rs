@@ -1,0 +1,185 @@
+//! `/api/auth`: register, login, logout (`spec/API.md`, "Accounts").
+
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpResponse};
+use chrono::{TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::error::{ApiError, Validator};
+use crate::auth::{hash_password, verify_password, Identity};
+use crate::state::AppState;
+use crate::store::{NewAccount, StoreError};
+
+/// The body of register and login.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Credentials {
+    #[serde(default)]
+    user_name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    tenant_id: Option<Uuid>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Registered {
+    user_id: Uuid,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LoggedIn {
+    access_token: String,
+    token_type: &'static str,
+    expires_in: i64,
+    user_id: Uuid,
+}
+
+fn valid_user_name(name: &str) -> bool {
+    name.chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '-'))
+}
+
+#[post("/api/auth/register")]
+async fn register(
+    state: web::Data<AppState>,
+    body: web::Json<Credentials>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    Validator::default()
+        .length(&body.user_name, "userName", 3, 64)
+        .check(
+            valid_user_name(&body.user_name),
+            "userName",
+            "`userName` may hold only letters, digits and . _ @ -",
+        )
+        .length(&body.password, "password", 8, 128)
+        .finish()?;
+    let password = body.password;
+    let hash = web::block(move || hash_password(&password))
+        .await
+        .map_err(|_| ApiError::unavailable())?;
+    let account = NewAccount {
+        tenant_id: body.tenant_id,
+        user_name: body.user_name,
+        password_hash: hash,
+        roles: vec![],
+    };
+    match state.store.create_account(account).await {
+        Ok(user_id) => Ok(HttpResponse::Created().json(Registered { user_id })),
+        Err(StoreError::Conflict) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "IM:UserNameTaken",
+            "this user name is taken",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[post("/api/auth/login")]
+async fn login(
+    state: web::Data<AppState>,
+    body: web::Json<Credentials>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    Validator::default()
+        .check(
+            !body.user_name.is_empty(),
+            "userName",
+            "`userName` is required",
+        )
+        .check(
+            !body.password.is_empty(),
+            "password",
+            "`password` is required",
+        )
+        .finish()?;
+    let stored = state
+        .store
+        .find_credential(body.tenant_id, &body.user_name)
+        .await?;
+    let hash = stored
+        .as_ref()
+        .map(|c| c.password_hash.clone())
+        .unwrap_or_else(|| crate::auth::dummy_hash().to_string());
+    let password = body.password;
+    let matches = web::block(move || verify_password(&password, &hash))
+        .await
+        .map_err(|_| ApiError::unavailable())?;
+    let bad = || {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "IM:BadCredentials",
+            "the user name or the password is wrong",
+        )
+    };
+    let credential = match stored {
+        Some(c) if matches => c,
+        _ => return Err(bad()),
+    };
+    if credential.banned {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "IM:Banned",
+            "this account is banned",
+        ));
+    }
+    let (token, expires_in) = state.tokens.issue(
+        credential.user_id,
+        credential.tenant_id,
+        &credential.user_name,
+        &credential.roles,
+    );
+    Ok(HttpResponse::Ok().json(LoggedIn {
+        access_token: token,
+        token_type: "Bearer",
+        expires_in,
+        user_id: credential.user_id,
+    }))
+}
+
+#[post("/api/auth/logout")]
+async fn logout(state: web::Data<AppState>, identity: Identity) -> Result<HttpResponse, ApiError> {
+    let expires_at = Utc
+        .timestamp_opt(identity.expires_at, 0)
+        .single()
+        .unwrap_or_else(Utc::now);
+    state
+        .store
+        .revoke_token(&identity.token_key, expires_at)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Me {
+    user_id: Uuid,
+    user_name: String,
+    tenant_id: Option<Uuid>,
+    roles: Vec<String>,
+    expires_at: i64,
+}
+
+/// Who the token says the caller is (not in ABP; handy for clients and scripts).
+#[get("/api/auth/me")]
+async fn me(identity: Identity) -> HttpResponse {
+    HttpResponse::Ok().json(Me {
+        user_id: identity.user_id,
+        user_name: identity.user_name,
+        tenant_id: identity.tenant_id,
+        roles: identity.roles,
+        expires_at: identity.expires_at,
+    })
+}
+
+/// Registers the routes of this file.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(register)
+        .service(login)
+        .service(logout)
+        .service(me);
+}

@@ -1,0 +1,180 @@
+//! The one error body every failed request gets (`spec/API.md`, "Conventions"): ABP's shape,
+//! with a stable `code`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::store::StoreError;
+
+/// A failed request: the status, a stable code, a message for people, and for 400 the fields
+/// at fault.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub validation: Vec<FieldError>,
+}
+
+/// One invalid field, as ABP reports it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldError {
+    pub message: String,
+    pub members: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: Inner<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Inner<'a> {
+    code: &'a str,
+    message: &'a str,
+    details: Option<String>,
+    validation_errors: Option<&'a [FieldError]>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            validation: vec![],
+        }
+    }
+
+    /// 400 with the fields at fault.
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let message = errors
+            .iter()
+            .map(|e| e.message.as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            code: "IM:Validation",
+            message,
+            validation: errors,
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "IM:BadRequest", message)
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "IM:Unauthorized", message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "IM:Forbidden", message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "IM:NotFound", message)
+    }
+
+    pub fn unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "IM:Unavailable",
+            "storage is unavailable; nothing was stored, try again",
+        )
+    }
+
+    /// The JSON body for this error.
+    pub fn body(&self) -> String {
+        let body = Body {
+            error: Inner {
+                code: self.code,
+                message: &self.message,
+                details: None,
+                validation_errors: (self.status == StatusCode::BAD_REQUEST
+                    && !self.validation.is_empty())
+                .then_some(self.validation.as_slice()),
+            },
+        };
+        serde_json::to_string(&body).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status)
+            .content_type("application/json")
+            .body(self.body())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Conflict => {
+                Self::new(StatusCode::CONFLICT, "IM:Conflict", "it already exists")
+            }
+            StoreError::Unavailable(detail) => {
+                tracing::warn!(%detail, "storage unavailable");
+                Self::unavailable()
+            }
+        }
+    }
+}
+
+/// Collects field errors while validating a request body.
+#[derive(Default)]
+pub struct Validator {
+    errors: Vec<FieldError>,
+}
+
+impl Validator {
+    /// Records `message` against `field` unless `ok`.
+    pub fn check(&mut self, ok: bool, field: &str, message: impl Into<String>) -> &mut Self {
+        if !ok {
+            self.errors.push(FieldError {
+                message: message.into(),
+                members: vec![field.to_string()],
+            });
+        }
+        self
+    }
+
+    /// Checks that `value` has between `min` and `max` characters.
+    pub fn length(&mut self, value: &str, field: &str, min: usize, max: usize) -> &mut Self {
+        let n = value.chars().count();
+        self.check(
+            (min..=max).contains(&n),
+            field,
+            format!("`{field}` must have {min} to {max} characters"),
+        )
+    }
+
+    /// `Ok` if nothing failed, else the 400 error listing every failure.
+    pub fn finish(&mut self) -> Result<(), ApiError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::validation(std::mem::take(&mut self.errors)))
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! Reads the bearer token of a request into an [`Identity`], checking revocation and bans.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+
+use super::error::ApiError;
+use crate::auth::{Identity, TokenError};
+use crate::state::AppState;
+
+/// The raw token of a request: `Authorization: Bearer …`, or `?access_token=` (browsers cannot
+/// set headers on a WebSocket).
+pub fn bearer_token(req: &HttpRequest) -> Option<String> {
+    if let Some(value) = req.headers().get(actix_web::http::header::AUTHORIZATION) {
+        let value = value.to_str().ok()?;
+        let (scheme, token) = value.split_once(' ')?;
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_string());
+    }
+    web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.get("access_token").cloned())
+}
+
+/// Verifies `token` fully: signature and claims, then that it was not revoked.
+pub async fn authenticate(state: &AppState, token: Option<String>) -> Result<Identity, ApiError> {
+    let token = token.ok_or_else(|| ApiError::unauthorized("a bearer token is required"))?;
+    let identity = state.tokens.verify(&token).map_err(|e| match e {
+        TokenError::Expired => ApiError::unauthorized("the token has expired"),
+        TokenError::Invalid(why) => {
+            ApiError::unauthorized(format!("the token is not valid ({why})"))
+        }
+    })?;
+    if state.store.is_revoked(&identity.token_key).await? {
+        return Err(ApiError::unauthorized("the token was revoked"));
+    }
+    Ok(identity)
+}
+
+impl FromRequest for Identity {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Identity, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer_token(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(ApiError::unavailable)?;
+            authenticate(&state, token).await
+        })
+    }
+}

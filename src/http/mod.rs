@@ -1,0 +1,87 @@
+//! The HTTP side: routes, the error body, and the request-level plumbing (JSON errors, unknown
+//! routes, the caller's identity).
+
+mod accounts;
+pub mod error;
+mod health;
+pub mod identity;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use error::ApiError;
+
+/// Every route of the product.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(json_config())
+        .configure(health::routes)
+        .configure(accounts::routes);
+}
+
+/// Malformed or oversized JSON bodies answer with the error body, not actix's plain text.
+fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(1024 * 1024)
+        .error_handler(|err, _req: &HttpRequest| {
+            let api = match &err {
+                actix_web::error::JsonPayloadError::OverflowKnownLength { .. }
+                | actix_web::error::JsonPayloadError::Overflow { .. } => ApiError::new(
+                    actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+                    "IM:TooLarge",
+                    "the body is too large",
+                ),
+                actix_web::error::JsonPayloadError::ContentType => {
+                    ApiError::bad_request("the body must be JSON (Content-Type: application/json)")
+                }
+                other => ApiError::bad_request(format!("the body is not valid JSON: {other}")),
+            };
+            api.into()
+        })
+}
+
+/// Answers unknown routes with 404 and the error body.
+pub async fn not_found(req: HttpRequest) -> HttpResponse {
+    let err = ApiError::not_found(format!("no route for {} {}", req.method(), req.path()));
+    HttpResponse::NotFound()
+        .content_type("application/json")
+        .body(err.body())
+}
+
+/// Gives any error response that has no JSON body (405, a query that fails to parse, …) the
+/// error body, so a client can always read `error.code`.
+pub fn error_bodies<B: MessageBody + 'static>() -> ErrorHandlers<B> {
+    ErrorHandlers::new().default_handler(|res: ServiceResponse<B>| {
+        let is_json = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+            v.to_str()
+                .unwrap_or_default()
+                .starts_with("application/json")
+        });
+        if is_json || res.status().is_success() {
+            return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+        }
+        let status = res.status();
+        let code = match status.as_u16() {
+            404 => "IM:NotFound",
+            405 => "IM:MethodNotAllowed",
+            413 => "IM:TooLarge",
+            401 => "IM:Unauthorized",
+            403 => "IM:Forbidden",
+            s if s >= 500 => "IM:ServerError",
+            _ => "IM:BadRequest",
+        };
+        let message = status.canonical_reason().unwrap_or("error").to_string();
+        let body = ApiError::new(status, code, message).body();
+        let (req, mut res) = res.into_parts();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        let res = res.set_body(BoxBody::new(body));
+        Ok(ErrorHandlerResponse::Response(
+            ServiceResponse::new(req, res).map_into_right_body(),
+        ))
+    })
+}

@@ -1,0 +1,10 @@
+//! imcluster: an instant-messaging cluster built on actors. See the README for the tour.
+
+pub mod auth;
+pub mod config;
+pub mod http;
+pub mod ids;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,140 @@
+//! The `imcluster` command: `serve` (the default), `migrate`, `token`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use imcluster::config::Config;
+use imcluster::startup::Node;
+use imcluster::store::Store;
+
+/// An actor-based instant-messaging cluster.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// The configuration file. Without this flag `cluster.toml` is read when it exists.
+    #[arg(long, short, global = true, env = "IMCLUSTER_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the node (the default).
+    Serve,
+    /// Manage the database schema.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Print a token for a user id, signed with this node's secret (for scripts and load tests).
+    Token {
+        /// The user's GUID.
+        user_id: uuid::Uuid,
+        /// The user's name in the token.
+        #[arg(long, default_value = "user")]
+        name: String,
+        /// The tenant's GUID.
+        #[arg(long)]
+        tenant: Option<uuid::Uuid>,
+        /// Roles, comma separated (e.g. `admin`, `service`).
+        #[arg(long, value_delimiter = ',')]
+        role: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Roll back migrations (the last one unless --all or --steps N).
+    Down {
+        #[arg(long)]
+        steps: Option<u32>,
+        #[arg(long, conflicts_with = "steps")]
+        all: bool,
+    },
+    /// List migrations and whether each is applied.
+    Status,
+    /// Drop every table and migrate from scratch.
+    Fresh,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let (path, required) = match &cli.config {
+        Some(p) => (p.clone(), true),
+        None => (PathBuf::from("cluster.toml"), false),
+    };
+    let config = match Config::load(&path, required) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("imcluster: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    imcluster::telemetry::init(&config.log);
+    let result =
+        actix_rt::System::new().block_on(run(cli.command.unwrap_or(Command::Serve), config));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("imcluster: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> Result<(), String> {
+    match command {
+        Command::Serve => {
+            if config.jwt.secret.is_empty() {
+                tracing::warn!(
+                    "jwt.secret is empty: using a random secret, tokens end when this process does"
+                );
+            }
+            let node = Node::build(config).await.map_err(|e| e.to_string())?;
+            node.run().await.map_err(|e| e.to_string())
+        }
+        Command::Migrate { action } => {
+            let store = Store::open(&config.database)
+                .await
+                .map_err(|e| e.to_string())?;
+            match action {
+                MigrateAction::Up => store.migrate_up().await,
+                MigrateAction::Down { steps, all } => {
+                    store
+                        .migrate_down(if all { None } else { Some(steps.unwrap_or(1)) })
+                        .await
+                }
+                MigrateAction::Fresh => store.migrate_fresh().await,
+                MigrateAction::Status => {
+                    for (name, applied) in
+                        store.migration_status().await.map_err(|e| e.to_string())?
+                    {
+                        println!("{} {name}", if applied { "applied" } else { "pending" });
+                    }
+                    Ok(())
+                }
+            }
+            .map_err(|e| e.to_string())
+        }
+        Command::Token {
+            user_id,
+            name,
+            tenant,
+            role,
+        } => {
+            if config.jwt.secret.is_empty() {
+                return Err(
+                    "`jwt.secret` is empty: a token signed with a random secret would be useless"
+                        .into(),
+                );
+            }
+            let tokens = imcluster::auth::Tokens::from_config(&config);
+            println!("{}", tokens.issue(user_id, tenant, &name, &role).0);
+            Ok(())
+        }
+    }
+}

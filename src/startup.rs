@@ -1,0 +1,115 @@
+//! Builds a node from its configuration: the store (migrated), the shared state and the HTTP
+//! server on its listener. `main` runs it; tests start it on a random port.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpServer};
+
+use crate::config::Config;
+use crate::state::AppState;
+use crate::store::Store;
+
+/// A node ready to run.
+pub struct Node {
+    pub addr: SocketAddr,
+    pub state: web::Data<AppState>,
+    server: Server,
+}
+
+/// Why a node could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("cannot open the database: {0}")]
+    Database(String),
+}
+
+impl Node {
+    /// Opens the store, migrates it (in the background, retrying, if the database is not up
+    /// yet), binds the listener and builds the server. Nothing is served until [`Node::run`].
+    pub async fn build(config: Config) -> Result<Node, StartError> {
+        let store = Store::open(&config.database)
+            .await
+            .map_err(|e| StartError::Database(e.to_string()))?;
+        let listener =
+            TcpListener::bind(&config.node.listen).map_err(|source| StartError::Listen {
+                addr: config.node.listen.clone(),
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Listen {
+            addr: config.node.listen.clone(),
+            source,
+        })?;
+        let shutdown_timeout = config.node.shutdown_timeout_seconds;
+        let migrate = config.database.migrate_on_start;
+        let state = web::Data::new(AppState::new(config, store));
+        if !migrate {
+            state.set_schema_ready();
+        } else if let Err(e) = state.store.migrate_up().await {
+            tracing::error!(error = %e, "cannot migrate the database yet; retrying in the background");
+            actix_rt::spawn(migrate_until_done(state.clone().into_inner()));
+        } else {
+            state.set_schema_ready();
+        }
+        let data = state.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .wrap(crate::http::error_bodies())
+                .wrap(tracing_actix_request())
+                .configure(crate::http::routes)
+                .default_service(web::to(crate::http::not_found))
+        })
+        .listen(listener)
+        .map_err(|source| StartError::Listen {
+            addr: addr.to_string(),
+            source,
+        })?
+        .shutdown_timeout(shutdown_timeout)
+        .run();
+        Ok(Node {
+            addr,
+            state,
+            server,
+        })
+    }
+
+    /// Serves until the server is stopped (SIGTERM / Ctrl-C stop it gracefully).
+    pub async fn run(self) -> std::io::Result<()> {
+        tracing::info!(addr = %self.addr, node = %self.state.node_name, "serving on http://{}", self.addr);
+        self.server.await
+    }
+
+    /// A handle to stop the server.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+}
+
+async fn migrate_until_done(state: Arc<AppState>) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        match state.store.migrate_up().await {
+            Ok(()) => {
+                tracing::info!("database migrated");
+                state.set_schema_ready();
+                return;
+            }
+            Err(e) => tracing::warn!(error = %e, "still cannot migrate the database"),
+        }
+    }
+}
+
+/// Logs every request with its method, path, status and time (never its headers or query,
+/// which may hold tokens).
+fn tracing_actix_request() -> actix_web::middleware::Logger {
+    actix_web::middleware::Logger::new("%s %{method}xi %U %Dms")
+        .custom_request_replace("method", |req| req.method().to_string())
+}

@@ -1,0 +1,63 @@
+//! What every request handler and actor shares: configuration, storage, ids, token keys.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use crate::auth::Tokens;
+use crate::config::Config;
+use crate::ids::IdGenerator;
+use crate::store::Store;
+
+/// The node's shared state, built once at start and handed to actix as `web::Data`.
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub node_name: String,
+    pub store: Store,
+    pub ids: Arc<IdGenerator>,
+    pub tokens: Tokens,
+    pub redis: Option<redis::Client>,
+    schema_ready: AtomicBool,
+}
+
+impl AppState {
+    pub fn new(config: Config, store: Store) -> AppState {
+        let redis = (!config.redis.url.is_empty())
+            .then(|| redis::Client::open(config.redis.url.as_str()).ok())
+            .flatten();
+        AppState {
+            node_name: config.node_name(),
+            ids: Arc::new(IdGenerator::new(config.node.id)),
+            tokens: Tokens::from_config(&config),
+            config: Arc::new(config),
+            store,
+            redis,
+            schema_ready: AtomicBool::new(false),
+        }
+    }
+
+    /// Whether the schema is migrated (or migration is left to the operator).
+    pub fn schema_ready(&self) -> bool {
+        self.schema_ready.load(Ordering::Acquire)
+    }
+
+    pub fn set_schema_ready(&self) {
+        self.schema_ready.store(true, Ordering::Release);
+    }
+
+    /// `None` on a single node; in a cluster, whether Redis answers a PING.
+    pub async fn redis_ready(&self) -> Option<bool> {
+        let client = self.redis.as_ref()?;
+        let ping = async {
+            let mut conn = client.get_multiplexed_async_connection().await.ok()?;
+            redis::cmd("PING")
+                .query_async::<String>(&mut conn)
+                .await
+                .ok()
+        };
+        let answered = tokio::time::timeout(std::time::Duration::from_secs(2), ping)
+            .await
+            .ok()
+            .flatten();
+        Some(answered.is_some())
+    }
+}

@@ -1,0 +1,153 @@
+//! Built-in accounts: credentials, the ABP chat card and settings every user starts with, and
+//! revoked tokens.
+
+use chrono::{DateTime, Utc};
+use entity::{revoked_token, user_chat_card, user_chat_setting, user_credential};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use uuid::Uuid;
+
+use super::{Store, StoreError};
+
+/// What registering creates.
+pub struct NewAccount {
+    pub tenant_id: Option<Uuid>,
+    pub user_name: String,
+    pub password_hash: String,
+    pub roles: Vec<String>,
+}
+
+/// A stored login: enough to check a password and issue a token.
+pub struct StoredCredential {
+    pub user_id: Uuid,
+    pub tenant_id: Option<Uuid>,
+    pub user_name: String,
+    pub password_hash: String,
+    pub roles: Vec<String>,
+    pub banned: bool,
+}
+
+/// The key user names are unique under (case-insensitive, as ABP normalizes them).
+pub fn normalize_user_name(name: &str) -> String {
+    name.to_uppercase()
+}
+
+/// A fresh `ConcurrencyStamp`, as ABP writes it (a GUID without dashes).
+pub(crate) fn concurrency_stamp() -> String {
+    Uuid::new_v4().simple().to_string()
+}
+
+fn tenant_filter<C: ColumnTrait>(column: C, tenant_id: Option<Uuid>) -> sea_orm::Condition {
+    match tenant_id {
+        Some(t) => sea_orm::Condition::all().add(column.eq(t)),
+        None => sea_orm::Condition::all().add(column.is_null()),
+    }
+}
+
+impl Store {
+    /// Creates the credential, chat card and chat settings of a new user in one transaction.
+    /// A taken user name is [`StoreError::Conflict`].
+    pub async fn create_account(&self, account: NewAccount) -> Result<Uuid, StoreError> {
+        let user_id = Uuid::new_v4();
+        let now = Utc::now();
+        let txn = self.db.begin().await?;
+        user_credential::Entity::insert(user_credential::ActiveModel {
+            tenant_id: Set(account.tenant_id),
+            user_id: Set(user_id),
+            user_name: Set(account.user_name.clone()),
+            normalized_user_name: Set(normalize_user_name(&account.user_name)),
+            password_hash: Set(account.password_hash),
+            roles: Set(account.roles.join(",")),
+            is_banned: Set(false),
+            creation_time: Set(now),
+            last_modification_time: Set(None),
+            ..Default::default()
+        })
+        .exec(&txn)
+        .await?;
+        user_chat_card::Entity::insert(user_chat_card::ActiveModel {
+            tenant_id: Set(account.tenant_id),
+            user_id: Set(user_id),
+            user_name: Set(account.user_name.clone()),
+            sex: Set(0),
+            nick_name: Set(Some(account.user_name.clone())),
+            age: Set(0),
+            state: Set(1),
+            extra_properties: Set("{}".into()),
+            concurrency_stamp: Set(concurrency_stamp()),
+            creation_time: Set(now),
+            creator_id: Set(Some(user_id)),
+            ..Default::default()
+        })
+        .exec(&txn)
+        .await?;
+        user_chat_setting::Entity::insert(user_chat_setting::ActiveModel {
+            tenant_id: Set(account.tenant_id),
+            user_id: Set(user_id),
+            allow_anonymous: Set(false),
+            allow_add_friend: Set(true),
+            require_add_friend_valition: Set(true),
+            allow_receive_message: Set(true),
+            allow_send_message: Set(true),
+            ..Default::default()
+        })
+        .exec(&txn)
+        .await?;
+        txn.commit().await?;
+        Ok(user_id)
+    }
+
+    /// The credential of `user_name` in `tenant_id`, if there is one.
+    pub async fn find_credential(
+        &self,
+        tenant_id: Option<Uuid>,
+        user_name: &str,
+    ) -> Result<Option<StoredCredential>, StoreError> {
+        let row = user_credential::Entity::find()
+            .filter(tenant_filter(user_credential::Column::TenantId, tenant_id))
+            .filter(user_credential::Column::NormalizedUserName.eq(normalize_user_name(user_name)))
+            .one(&self.db)
+            .await?;
+        Ok(row.map(|c| StoredCredential {
+            user_id: c.user_id,
+            tenant_id: c.tenant_id,
+            user_name: c.user_name,
+            password_hash: c.password_hash,
+            roles: c
+                .roles
+                .split(',')
+                .filter(|r| !r.is_empty())
+                .map(str::to_string)
+                .collect(),
+            banned: c.is_banned,
+        }))
+    }
+
+    /// Refuses the token with `key` from now until `expires_at`. Revoking twice is fine.
+    pub async fn revoke_token(
+        &self,
+        key: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let insert = revoked_token::Entity::insert(revoked_token::ActiveModel {
+            jti: Set(key.to_string()),
+            expires_at: Set(expires_at),
+            creation_time: Set(Utc::now()),
+            ..Default::default()
+        })
+        .exec(&self.db)
+        .await;
+        match insert.map_err(StoreError::from) {
+            Ok(_) | Err(StoreError::Conflict) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether the token with `key` was revoked.
+    pub async fn is_revoked(&self, key: &str) -> Result<bool, StoreError> {
+        let row = revoked_token::Entity::find()
+            .filter(revoked_token::Column::Jti.eq(key))
+            .one(&self.db)
+            .await?;
+        Ok(row.is_some())
+    }
+}

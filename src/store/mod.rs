@@ -1,0 +1,83 @@
+//! Everything that talks SQL, through SeaORM. The rest of the product asks the [`Store`] for
+//! what it needs and never sees a query.
+
+mod accounts;
+mod error;
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+
+pub use accounts::{NewAccount, StoredCredential};
+pub use error::StoreError;
+
+use crate::config::DatabaseConfig;
+
+/// The product's handle on its database: a pool, shared by every actor and request.
+#[derive(Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+impl Store {
+    /// A pool for `config`. It connects lazily, so a database that is down at start does not
+    /// stop the node: requests answer `IM:Unavailable` until it is back.
+    pub async fn open(config: &DatabaseConfig) -> Result<Store, StoreError> {
+        let mut options = ConnectOptions::new(config.url.clone());
+        options
+            .max_connections(config.max_connections)
+            .min_connections(0)
+            .connect_timeout(Duration::from_secs(config.connect_timeout_seconds))
+            .acquire_timeout(Duration::from_secs(config.connect_timeout_seconds))
+            .connect_lazy(true)
+            .sqlx_logging(false);
+        if !config.schema.is_empty() {
+            options.set_schema_search_path(config.schema.clone());
+        }
+        options.map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(false)
+        });
+        let db = Database::connect(options).await?;
+        Ok(Store { db })
+    }
+
+    /// Applies every pending migration.
+    pub async fn migrate_up(&self) -> Result<(), StoreError> {
+        Ok(Migrator::up(&self.db, None).await?)
+    }
+
+    /// Rolls back the last `steps` migrations (all of them when `None`).
+    pub async fn migrate_down(&self, steps: Option<u32>) -> Result<(), StoreError> {
+        Ok(Migrator::down(&self.db, steps).await?)
+    }
+
+    /// Drops everything and migrates from scratch.
+    pub async fn migrate_fresh(&self) -> Result<(), StoreError> {
+        Ok(Migrator::fresh(&self.db).await?)
+    }
+
+    /// Each migration's name and whether it is applied.
+    pub async fn migration_status(&self) -> Result<Vec<(String, bool)>, StoreError> {
+        let applied = Migrator::get_applied_migrations(&self.db).await?;
+        let pending = Migrator::get_pending_migrations(&self.db).await?;
+        Ok(applied
+            .iter()
+            .map(|m| (m.name().to_string(), true))
+            .chain(pending.iter().map(|m| (m.name().to_string(), false)))
+            .collect())
+    }
+
+    /// Whether the database answers a trivial query now.
+    pub async fn ping(&self) -> bool {
+        self.db.execute_unprepared("SELECT 1").await.is_ok()
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+}

@@ -1,0 +1,10 @@
+//! Scenario tests: real nodes on random ports, real HTTP and WebSocket clients, real SQLite and
+//! (when configured) PostgreSQL. One test crate, one module per capability.
+
+mod helpers;
+
+mod accounts;
+mod config;
+mod ids;
+mod schema;
+mod tokens;
