@@ -37,6 +37,9 @@ pub struct NodeConfig {
     pub listen: String,
     /// Seconds a graceful shutdown waits for open requests.
     pub shutdown_timeout_seconds: u64,
+    /// For tests and drills only: a message whose content is `imcluster:panic` makes the actor
+    /// handling it panic, to show that one actor's failure stays its own.
+    pub fault_injection: bool,
 }
 
 /// Where the messages live.
@@ -131,6 +134,7 @@ impl Default for NodeConfig {
             name: String::new(),
             listen: "127.0.0.1:8080".into(),
             shutdown_timeout_seconds: 10,
+            fault_injection: false,
         }
     }
 }

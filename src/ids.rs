@@ -78,6 +78,12 @@ impl IdGenerator {
         ((id >> SEQUENCE_BITS) & 0x3FF) as u16
     }
 
+    /// The smallest id any pod gives at `time`: "messages from then on" as an id bound.
+    pub fn first_id_at(time: chrono::DateTime<chrono::Utc>) -> i64 {
+        let millis = (time.timestamp_millis() - EPOCH_UNIX_MILLIS as i64).max(0);
+        millis << TIME_SHIFT
+    }
+
     /// The wall-clock time encoded in `id`.
     pub fn time_of(id: i64) -> SystemTime {
         epoch() + Duration::from_millis((id >> TIME_SHIFT) as u64)

@@ -1,9 +1,13 @@
 //! imcluster: an instant-messaging cluster built on actors. See the README for the tour.
 
+pub mod actors;
 pub mod auth;
+pub mod chat;
+pub mod cluster;
 pub mod config;
 pub mod http;
 pub mod ids;
+pub mod protocol;
 pub mod startup;
 pub mod state;
 pub mod store;

@@ -8,6 +8,7 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 
+use crate::actors::session::CloseWith;
 use crate::config::Config;
 use crate::state::AppState;
 use crate::store::Store;
@@ -67,6 +68,7 @@ impl Node {
                 .configure(crate::http::routes)
                 .default_service(web::to(crate::http::not_found))
         })
+        .disable_signals()
         .listen(listener)
         .map_err(|source| StartError::Listen {
             addr: addr.to_string(),
@@ -81,16 +83,55 @@ impl Node {
         })
     }
 
-    /// Serves until the server is stopped (SIGTERM / Ctrl-C stop it gracefully).
+    /// Serves until the server is stopped. SIGTERM or Ctrl-C drain the node: sessions are
+    /// closed with 1012 (reconnect elsewhere and `sync`), open requests finish, and every
+    /// queued message is committed before the process ends.
     pub async fn run(self) -> std::io::Result<()> {
         tracing::info!(addr = %self.addr, node = %self.state.node_name, "serving on http://{}", self.addr);
-        self.server.await
+        let (handle, state) = (self.server.handle(), self.state.clone());
+        actix_rt::spawn(async move {
+            shutdown_signal().await;
+            drain(&state, &handle).await;
+        });
+        self.server.await?;
+        self.state.writer.flush().await;
+        Ok(())
     }
 
     /// A handle to stop the server.
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
     }
+}
+
+/// Drains a node: closes every session with 1012 (reconnect elsewhere and `sync`), then stops
+/// the server, letting open requests finish.
+pub async fn drain(state: &AppState, handle: &actix_web::dev::ServerHandle) {
+    tracing::info!("draining: closing sessions with 1012");
+    for session in state.supervisor.connections() {
+        session
+            .addr
+            .do_send(CloseWith(1012, "the pod is restarting".into()));
+    }
+    handle.stop(true).await;
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return std::future::pending().await,
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
 }
 
 async fn migrate_until_done(state: Arc<AppState>) {

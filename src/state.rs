@@ -1,20 +1,31 @@
-//! What every request handler and actor shares: configuration, storage, ids, token keys.
+//! What every request handler and actor shares: configuration, storage, ids, token keys, the
+//! actor registry and the bus.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use chrono::{DateTime, SubsecRound, Utc};
+
+use crate::actors::Supervisor;
 use crate::auth::Tokens;
+use crate::cluster::{Bus, LocalBus};
 use crate::config::Config;
 use crate::ids::IdGenerator;
-use crate::store::Store;
+use crate::store::{Store, Writer};
+
+/// The content that makes an actor panic when `node.fault_injection` is on.
+pub const PANIC_CONTENT: &str = "imcluster:panic";
 
 /// The node's shared state, built once at start and handed to actix as `web::Data`.
 pub struct AppState {
     pub config: Arc<Config>,
     pub node_name: String,
     pub store: Store,
+    pub writer: Writer,
     pub ids: Arc<IdGenerator>,
     pub tokens: Tokens,
+    pub supervisor: Supervisor,
+    pub bus: Box<dyn Bus>,
     pub redis: Option<redis::Client>,
     schema_ready: AtomicBool,
 }
@@ -29,7 +40,10 @@ impl AppState {
             ids: Arc::new(IdGenerator::new(config.node.id)),
             tokens: Tokens::from_config(&config),
             config: Arc::new(config),
+            writer: Writer::start(store.clone()),
             store,
+            supervisor: Supervisor::default(),
+            bus: Box::new(LocalBus::default()),
             redis,
             schema_ready: AtomicBool::new(false),
         }
@@ -60,4 +74,9 @@ impl AppState {
             .flatten();
         Some(answered.is_some())
     }
+}
+
+/// Now, to the millisecond: the precision message times are stored and served with.
+pub fn now_millis() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(3)
 }

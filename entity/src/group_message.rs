@@ -26,6 +26,10 @@ pub struct Model {
     pub message_type: i32,
     pub source: i32,
     pub state: i16,
+    /// This product's addition: the writing transaction's id on PostgreSQL (0 on SQLite), so
+    /// that `sync` never skips a message committed late. Defaulted by the database.
+    #[sea_orm(column_name = "TxId")]
+    pub tx_id: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod indexes;
 mod m20261125_000001_abp_tables;
 mod m20261125_000002_imcluster_tables;
+mod m20261125_000003_sync_cursor;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_abp_tables::Migration),
             Box::new(m20261125_000002_imcluster_tables::Migration),
+            Box::new(m20261125_000003_sync_cursor::Migration),
         ]
     }
 }

@@ -5,6 +5,8 @@ mod accounts;
 pub mod error;
 mod health;
 pub mod identity;
+mod push;
+mod ws;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::ServiceResponse;
@@ -18,7 +20,9 @@ use error::ApiError;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.app_data(json_config())
         .configure(health::routes)
-        .configure(accounts::routes);
+        .configure(accounts::routes)
+        .configure(ws::routes)
+        .configure(push::routes);
 }
 
 /// Malformed or oversized JSON bodies answer with the error body, not actix's plain text.

@@ -36,7 +36,10 @@ pub(crate) fn concurrency_stamp() -> String {
     Uuid::new_v4().simple().to_string()
 }
 
-fn tenant_filter<C: ColumnTrait>(column: C, tenant_id: Option<Uuid>) -> sea_orm::Condition {
+pub(crate) fn tenant_filter<C: ColumnTrait>(
+    column: C,
+    tenant_id: Option<Uuid>,
+) -> sea_orm::Condition {
     match tenant_id {
         Some(t) => sea_orm::Condition::all().add(column.eq(t)),
         None => sea_orm::Condition::all().add(column.is_null()),
@@ -140,6 +143,16 @@ impl Store {
             Ok(_) | Err(StoreError::Conflict) => Ok(()),
             Err(e) => Err(e),
         }
+    }
+
+    /// Whether `user` is banned. Users without a built-in account (external tokens) are not.
+    pub async fn is_banned(&self, tenant_id: Option<Uuid>, user: Uuid) -> Result<bool, StoreError> {
+        let row = user_credential::Entity::find()
+            .filter(tenant_filter(user_credential::Column::TenantId, tenant_id))
+            .filter(user_credential::Column::UserId.eq(user))
+            .one(&self.db)
+            .await?;
+        Ok(row.is_some_and(|c| c.is_banned))
     }
 
     /// Whether the token with `key` was revoked.

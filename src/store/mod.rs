@@ -3,6 +3,10 @@
 
 mod accounts;
 mod error;
+mod groups;
+mod messages;
+mod social;
+mod writer;
 
 use std::time::Duration;
 
@@ -11,6 +15,13 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 
 pub use accounts::{NewAccount, StoredCredential};
 pub use error::StoreError;
+pub use groups::{GroupFacts, NewGroup};
+pub use messages::{
+    Conversation, NewMessage, Stored, StoredMessage, SyncCursor, SyncPage, EXTRA_ANONYMOUS,
+    EXTRA_CLIENT_MSG_ID, STATE_RECALLED,
+};
+pub use social::{ChatSettings, FriendFacts, UserFacts};
+pub use writer::Writer;
 
 use crate::config::DatabaseConfig;
 

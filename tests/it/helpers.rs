@@ -122,7 +122,6 @@ pub struct TestApp {
     pub base: String,
     pub client: Client,
     /// The node's shared state, for tests that reach inside (clock steps, actor counts).
-    #[allow(dead_code)]
     pub node_state: actix_web::web::Data<imcluster::state::AppState>,
     handle: actix_web::dev::ServerHandle,
 }
@@ -136,7 +135,11 @@ impl TestApp {
         let handle = node.handle();
         let node_state = node.state.clone();
         actix_rt::spawn(node.run());
-        let client = Client::builder().timeout(Duration::from_secs(30)).finish();
+        let connector = awc::Connector::new().limit(0);
+        let client = Client::builder()
+            .connector(connector)
+            .timeout(Duration::from_secs(30))
+            .finish();
         TestApp {
             base,
             client,
@@ -188,9 +191,51 @@ impl TestApp {
         )
     }
 
+    /// The node's shared state.
+    pub fn state(&self) -> std::sync::Arc<imcluster::state::AppState> {
+        self.node_state.clone().into_inner()
+    }
+
+    /// Makes two users friends (as the friends API will), and tells their actors.
+    pub async fn befriend(&self, a: &str, b: &str) {
+        let (a, b) = (a.parse().unwrap(), b.parse().unwrap());
+        let state = self.state();
+        state.store.befriend(None, a, b).await.expect("befriend");
+        state.supervisor.reload_user(&(None, a));
+        state.supervisor.reload_user(&(None, b));
+    }
+
+    /// Creates a group owned by `owner` with `members`, and returns its id.
+    pub async fn group(&self, owner: &str, members: &[&str]) -> i64 {
+        let state = self.state();
+        let group_id = state.ids.next_id();
+        let new = imcluster::store::NewGroup {
+            tenant_id: None,
+            group_id,
+            owner: owner.parse().unwrap(),
+            name: "test group".into(),
+            max_user_count: 10_000,
+            allow_anonymous: false,
+            allow_send_message: true,
+        };
+        state.store.create_group(new).await.expect("group");
+        for m in members {
+            state
+                .store
+                .add_member(None, group_id, m.parse().unwrap(), false, None)
+                .await
+                .expect("member");
+            state.supervisor.reload_user(&(None, m.parse().unwrap()));
+        }
+        state
+            .supervisor
+            .reload_user(&(None, owner.parse().unwrap()));
+        group_id
+    }
+
     /// Stops the node.
     pub async fn stop(&self) {
-        self.handle.stop(true).await;
+        imcluster::startup::drain(&self.node_state, &self.handle).await;
     }
 }
 

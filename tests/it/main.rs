@@ -2,8 +2,10 @@
 //! (when configured) PostgreSQL. One test crate, one module per capability.
 
 mod helpers;
+mod ws;
 
 mod accounts;
+mod chat;
 mod config;
 mod ids;
 mod schema;

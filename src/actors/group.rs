@@ -1,0 +1,262 @@
+//! One actor per active group: its members, admins, silenced and blacklisted members and
+//! flags, cached so that a group message is checked without a query. It stores the message,
+//! acknowledges the sender and fans the same bytes out to every online member.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use bytestring::ByteString;
+use chrono::Utc;
+
+use super::user::{wire, Deliver, Draft, Origin};
+use super::GroupKey;
+use crate::chat::rules;
+use crate::protocol::{Code, Id, ServerFrame};
+use crate::state::AppState;
+use crate::store::{Conversation, GroupFacts, StoredMessage};
+
+/// How long a group actor with no traffic stays up.
+const IDLE: Duration = Duration::from_secs(300);
+
+/// The group actor.
+pub struct GroupActor {
+    state: Arc<AppState>,
+    key: GroupKey,
+    facts: Option<GroupFacts>,
+    loaded: bool,
+    last_active: Instant,
+}
+
+impl GroupActor {
+    pub fn new(state: Arc<AppState>, key: GroupKey) -> Self {
+        GroupActor {
+            state,
+            key,
+            facts: None,
+            loaded: false,
+            last_active: Instant::now(),
+        }
+    }
+
+    fn load_facts(&mut self, ctx: &mut Context<Self>) {
+        let (store, (tenant, group)) = (self.state.store.clone(), self.key);
+        ctx.wait(
+            async move { store.group_facts(tenant, group).await }
+                .into_actor(self)
+                .map(|result, act, _| match result {
+                    Ok(facts) => {
+                        act.facts = facts;
+                        act.loaded = true;
+                    }
+                    Err(e) => {
+                        act.loaded = false;
+                        tracing::warn!(error = %e, "could not load a group's facts");
+                    }
+                }),
+        );
+    }
+
+    /// The group's facts, or the error to answer with (and a reload when storage failed).
+    fn facts(&mut self, ctx: &mut Context<Self>) -> Result<&GroupFacts, Code> {
+        self.last_active = Instant::now();
+        if !self.loaded {
+            self.load_facts(ctx);
+            return Err(Code::Unavailable);
+        }
+        self.facts.as_ref().ok_or(Code::GroupNotFound)
+    }
+
+    /// Sends `text` to every online member but `except_user` (who gets `own` instead, if any).
+    fn fan_out(&self, text: &ByteString, except_user: Option<(uuid::Uuid, Option<ByteString>)>) {
+        let Some(facts) = &self.facts else { return };
+        for member in &facts.members {
+            let Some(addr) = self.state.supervisor.running_user(&(self.key.0, *member)) else {
+                continue;
+            };
+            match &except_user {
+                Some((user, own)) if user == member => {
+                    if let Some(own) = own {
+                        addr.do_send(Deliver {
+                            text: own.clone(),
+                            except: None,
+                        });
+                    }
+                }
+                _ => addr.do_send(Deliver {
+                    text: text.clone(),
+                    except: None,
+                }),
+            }
+        }
+    }
+}
+
+impl Actor for GroupActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        self.load_facts(ctx);
+        ctx.run_interval(IDLE / 2, |act, ctx| {
+            if act.last_active.elapsed() >= IDLE {
+                act.state.supervisor.forget_group(&act.key, &ctx.address());
+                ctx.stop();
+            }
+        });
+    }
+}
+
+/// The group changed in the database (members, admins, flags): load it again.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Reload;
+
+impl Handler<Reload> for GroupActor {
+    type Result = ();
+
+    fn handle(&mut self, _: Reload, ctx: &mut Context<Self>) {
+        self.load_facts(ctx);
+    }
+}
+
+/// A message to the group.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct SendGroup {
+    pub origin: Origin,
+    pub draft: Draft,
+}
+
+impl Handler<SendGroup> for GroupActor {
+    type Result = ();
+
+    fn handle(&mut self, SendGroup { origin, draft }: SendGroup, ctx: &mut Context<Self>) {
+        let checked = self.facts(ctx).and_then(|facts| {
+            rules::check_group(facts, origin.user_id, draft.is_anonymous, Utc::now())
+        });
+        if let Err(code) = checked {
+            origin.fail(code);
+            return;
+        }
+        if self.state.config.node.fault_injection && draft.content == crate::state::PANIC_CONTENT {
+            panic!("fault injection: a group actor was asked to panic");
+        }
+        let message = draft.stamp(
+            &self.state,
+            self.key.0,
+            &origin,
+            Conversation::Group(self.key.1),
+        );
+        let outcome = self.state.writer.queue(message.clone());
+        ctx.spawn(outcome.into_actor(self).map(move |result, act, _| {
+            if !origin.acknowledge(&message, result) {
+                return;
+            }
+            let mut seen = wire(&message);
+            let own = ServerFrame::Message {
+                message: seen.clone(),
+            }
+            .to_text();
+            if message.is_anonymous {
+                seen.from_user_id = None;
+                seen.from_user_name = None;
+            }
+            let text = if message.is_anonymous {
+                ServerFrame::Message { message: seen }.to_text()
+            } else {
+                own.clone()
+            };
+            // The sender's own devices get the full message; the sending device already has it.
+            if let Some(sender) = act
+                .state
+                .supervisor
+                .running_user(&(act.key.0, origin.user_id))
+            {
+                sender.do_send(Deliver {
+                    text: own,
+                    except: Some(origin.session.connection_id.clone()),
+                });
+            }
+            act.fan_out(&text, Some((origin.user_id, None)));
+        }));
+    }
+}
+
+/// Someone is typing in the group.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct TypingInGroup(pub uuid::Uuid);
+
+impl Handler<TypingInGroup> for GroupActor {
+    type Result = ();
+
+    fn handle(&mut self, TypingInGroup(user): TypingInGroup, ctx: &mut Context<Self>) {
+        if self.facts(ctx).is_ok_and(|f| f.members.contains(&user)) {
+            let text = ServerFrame::Typing {
+                user_id: user,
+                group_id: Some(Id(self.key.1)),
+            }
+            .to_text();
+            self.fan_out(&text, Some((user, None)));
+        }
+    }
+}
+
+/// Recall of a group message: by its sender within the window, by an admin at any time.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct RecallInGroup {
+    pub origin: Origin,
+    pub message: StoredMessage,
+}
+
+impl Handler<RecallInGroup> for GroupActor {
+    type Result = ();
+
+    fn handle(
+        &mut self,
+        RecallInGroup { origin, message }: RecallInGroup,
+        ctx: &mut Context<Self>,
+    ) {
+        let window =
+            chrono::Duration::seconds(self.state.config.limits.recall_window_seconds as i64);
+        let allowed = self.facts(ctx).and_then(|facts| {
+            let admin = facts.admins.contains(&origin.user_id) || facts.owner == origin.user_id;
+            let sender = message.from == Some(origin.user_id);
+            match (admin, sender) {
+                (true, _) => Ok(()),
+                (false, true) if Utc::now() - message.send_time <= window => Ok(()),
+                (false, true) => Err(Code::RecallWindowPassed),
+                (false, false) => Err(Code::Forbidden),
+            }
+        });
+        if let Err(code) = allowed {
+            origin.fail(code);
+            return;
+        }
+        let store = self.state.store.clone();
+        let message_id = message.message_id;
+        ctx.spawn(
+            async move { store.recall_message(message_id, message.to).await }
+                .into_actor(self)
+                .map(move |result, act, _| match result {
+                    Ok(()) => {
+                        origin.reply(ServerFrame::Ack {
+                            id: origin.request_id.clone(),
+                            message_id: None,
+                            send_time: None,
+                        });
+                        let text = ServerFrame::Recalled {
+                            message_id: Id(message_id),
+                            group_id: Some(Id(act.key.1)),
+                            peer_user_id: None,
+                            by_user_id: origin.user_id,
+                        }
+                        .to_text();
+                        act.fan_out(&text, None);
+                    }
+                    Err(_) => origin.fail(Code::Unavailable),
+                }),
+        );
+    }
+}

@@ -1,0 +1,43 @@
+//! How actors reach a session without waiting on it: a bounded mailbox and an overflow flag.
+//! A session whose client does not read fills its mailbox; the next push marks it overflowed
+//! and the session closes itself with 4008 (its messages wait in the database for `sync`).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use actix::prelude::*;
+use bytestring::ByteString;
+
+use super::session::{Push, Session};
+
+/// A session as other actors see it.
+#[derive(Clone)]
+pub struct SessionHandle {
+    pub connection_id: Arc<str>,
+    pub tenant_id: Option<uuid::Uuid>,
+    pub user_id: uuid::Uuid,
+    pub addr: Addr<Session>,
+    pub overflowed: Arc<AtomicBool>,
+}
+
+impl SessionHandle {
+    /// Queues a frame (already serialized: the same bytes go to every recipient). Returns false
+    /// when the session is gone or too slow; a slow one is marked to close.
+    pub fn push(&self, text: ByteString) -> bool {
+        match self.addr.try_send(Push(text)) {
+            Ok(()) => true,
+            Err(SendError::Full(_)) => {
+                self.overflowed.store(true, Ordering::Release);
+                // Wake it even though its mailbox is full, so it can close.
+                self.addr.do_send(Push(ByteString::new()));
+                false
+            }
+            Err(SendError::Closed(_)) => false,
+        }
+    }
+
+    /// Whether a push found this session's queue full.
+    pub fn is_overflowed(&self) -> bool {
+        self.overflowed.load(Ordering::Acquire)
+    }
+}

@@ -1,0 +1,18 @@
+//! The actor system: a session actor per WebSocket, a user actor per online (or just
+//! addressed) user, a group actor per active group, and the supervisor that maps ids to their
+//! addresses and owns their lifecycle. Each actor's messages are defined beside it.
+
+pub mod group;
+pub mod handle;
+pub mod session;
+pub mod supervisor;
+pub mod user;
+
+pub use handle::SessionHandle;
+pub use supervisor::Supervisor;
+
+/// A user within a tenant: the key of a user actor.
+pub type UserKey = (Option<uuid::Uuid>, uuid::Uuid);
+
+/// A group within a tenant: the key of a group actor.
+pub type GroupKey = (Option<uuid::Uuid>, i64);

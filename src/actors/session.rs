@@ -1,0 +1,613 @@
+//! One actor per WebSocket connection: heartbeats, the frame-size limit, a token-bucket rate
+//! limit, decoding frames into typed requests, and a bounded outbound queue (its mailbox).
+//! Requests go to the user and group actors; answers come back as pushed frames.
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use actix_web_actors::ws;
+use bytestring::ByteString;
+use chrono::Utc;
+
+use super::group::{RecallInGroup, SendGroup, TypingInGroup};
+use super::user::{Attach, Deliver, Detach, Draft, MyGroups, Origin, SendPrivate, UserActor};
+use super::SessionHandle;
+use crate::auth::Identity;
+use crate::protocol::{ClientFrame, Code, Envelope, Id, Message, SendFrame, ServerFrame, Target};
+use crate::state::AppState;
+use crate::store::{Conversation, StoredMessage, SyncCursor, STATE_RECALLED};
+
+/// Bad frames a connection may send before it is closed with 1008.
+const MAX_BAD_FRAMES: u32 = 20;
+
+/// A frame (already serialized) for this session's client.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Push(pub ByteString);
+
+/// Close this session with a code (1012 draining, 4003 kicked, …).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct CloseWith(pub u16, pub String);
+
+/// The session actor.
+pub struct Session {
+    state: Arc<AppState>,
+    identity: Identity,
+    connection_id: Arc<str>,
+    overflowed: Arc<AtomicBool>,
+    user: Option<Addr<UserActor>>,
+    last_heard: Instant,
+    tokens: f64,
+    refilled: Instant,
+    bad_frames: u32,
+}
+
+impl Session {
+    pub fn new(state: Arc<AppState>, identity: Identity) -> Self {
+        let burst = f64::from(state.config.limits.rate_burst);
+        Session {
+            connection_id: Arc::from(uuid::Uuid::new_v4().simple().to_string()),
+            state,
+            identity,
+            overflowed: Arc::new(AtomicBool::new(false)),
+            user: None,
+            last_heard: Instant::now(),
+            tokens: burst,
+            refilled: Instant::now(),
+            bad_frames: 0,
+        }
+    }
+
+    fn handle_of(&self, ctx: &ws::WebsocketContext<Self>) -> SessionHandle {
+        SessionHandle {
+            connection_id: self.connection_id.clone(),
+            tenant_id: self.identity.tenant_id,
+            user_id: self.identity.user_id,
+            addr: ctx.address(),
+            overflowed: self.overflowed.clone(),
+        }
+    }
+
+    fn user_key(&self) -> super::UserKey {
+        (self.identity.tenant_id, self.identity.user_id)
+    }
+
+    /// Joins (or re-joins, after it died) this user's actor.
+    fn attach(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
+        let addr = self.state.supervisor.user(&self.state, self.user_key());
+        addr.do_send(Attach(self.handle_of(ctx)));
+        self.user = Some(addr);
+    }
+
+    fn close(&self, ctx: &mut ws::WebsocketContext<Self>, code: u16, reason: &str) {
+        ctx.close(Some(ws::CloseReason {
+            code: ws::CloseCode::from(code),
+            description: Some(reason.into()),
+        }));
+        ctx.stop();
+    }
+
+    fn send_frame(&self, ctx: &mut ws::WebsocketContext<Self>, frame: ServerFrame) {
+        ctx.text(frame.to_text());
+    }
+
+    /// Takes one token from the bucket; false when the client is over its rate.
+    fn admit(&mut self) -> bool {
+        let limits = &self.state.config.limits;
+        let now = Instant::now();
+        let refill =
+            now.duration_since(self.refilled).as_secs_f64() * f64::from(limits.rate_per_second);
+        self.tokens = (self.tokens + refill).min(f64::from(limits.rate_burst));
+        self.refilled = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn heartbeat(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
+        let period = Duration::from_secs(self.state.config.limits.heartbeat_seconds);
+        if self.last_heard.elapsed() > period * 2 {
+            return self.close(ctx, 4008, "heartbeat timeout");
+        }
+        if self.identity.expires_at <= Utc::now().timestamp() {
+            return self.close(ctx, 4001, "token expired");
+        }
+        if self.user.as_ref().is_none_or(|u| !u.connected()) {
+            self.attach(ctx);
+        }
+        ctx.ping(b"");
+    }
+
+    fn origin(&self, ctx: &ws::WebsocketContext<Self>, request_id: Option<String>) -> Origin {
+        Origin {
+            tenant_id: self.identity.tenant_id,
+            user_id: self.identity.user_id,
+            user_name: self.identity.user_name.clone(),
+            session: self.handle_of(ctx),
+            request_id,
+        }
+    }
+
+    fn bad_frame(
+        &mut self,
+        ctx: &mut ws::WebsocketContext<Self>,
+        id: Option<String>,
+        detail: String,
+    ) {
+        self.bad_frames += 1;
+        self.send_frame(
+            ctx,
+            ServerFrame::Error {
+                id,
+                code: Code::BadFrame.as_str(),
+                message: detail,
+            },
+        );
+        if self.bad_frames >= MAX_BAD_FRAMES {
+            self.close(ctx, 1008, "too many bad frames");
+        }
+    }
+
+    fn on_text(&mut self, ctx: &mut ws::WebsocketContext<Self>, text: &str) {
+        if !self.admit() {
+            let id = serde_json::from_str::<serde_json::Value>(text)
+                .ok()
+                .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_string));
+            return self.send_frame(ctx, ServerFrame::error(id, Code::RateLimited));
+        }
+        let envelope = match serde_json::from_str::<Envelope>(text) {
+            Ok(e) => e,
+            Err(e) => {
+                let id = serde_json::from_str::<serde_json::Value>(text)
+                    .ok()
+                    .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_string));
+                return self.bad_frame(ctx, id, format!("The frame is not valid: {e}"));
+            }
+        };
+        let id = envelope.id;
+        match envelope.frame {
+            ClientFrame::Ping => self.send_frame(ctx, ServerFrame::Pong { id }),
+            ClientFrame::Send(send) => self.on_send(ctx, id, send),
+            ClientFrame::Sync { after, limit } => self.on_sync(ctx, id, after, limit),
+            ClientFrame::Recall { message_id } => self.on_recall(ctx, id, message_id),
+            ClientFrame::Read { message_id } => self.on_read(ctx, id, message_id),
+            ClientFrame::Typing(target) => self.on_typing(ctx, id, target),
+            ClientFrame::Publish { topic, data } => self.on_publish(ctx, id, topic, data),
+        }
+    }
+
+    fn on_send(
+        &mut self,
+        ctx: &mut ws::WebsocketContext<Self>,
+        id: Option<String>,
+        send: SendFrame,
+    ) {
+        if let Some(key) = &send.client_msg_id {
+            if key.is_empty() || key.len() > 64 {
+                return self.bad_frame(
+                    ctx,
+                    id,
+                    "`clientMsgId` must have 1 to 64 characters".into(),
+                );
+            }
+        }
+        if send.content.is_empty() {
+            return self.send_frame(ctx, ServerFrame::error(id, Code::MessageIncomplete));
+        }
+        let draft = Draft {
+            content: send.content,
+            message_type: send.message_type,
+            is_anonymous: send.is_anonymous,
+            extra: send.extra.unwrap_or_default(),
+            client_msg_id: send.client_msg_id,
+        };
+        let origin = self.origin(ctx, id.clone());
+        match (send.target.to_user_id, send.target.group_id) {
+            (Some(to), None) => self
+                .state
+                .supervisor
+                .user(&self.state, (self.identity.tenant_id, to))
+                .do_send(SendPrivate { origin, draft }),
+            (None, Some(Id(group))) => self
+                .state
+                .supervisor
+                .group(&self.state, (self.identity.tenant_id, group))
+                .do_send(SendGroup { origin, draft }),
+            _ => self.bad_frame(
+                ctx,
+                id,
+                "`send` needs `toUserId` or `groupId`, not both".into(),
+            ),
+        }
+    }
+
+    fn on_sync(
+        &mut self,
+        ctx: &mut ws::WebsocketContext<Self>,
+        id: Option<String>,
+        after: Option<String>,
+        limit: Option<u32>,
+    ) {
+        let cursor = match after.as_deref() {
+            None | Some("") => SyncCursor::default(),
+            Some(text) => match SyncCursor::decode(text) {
+                Some(c) => c,
+                None => {
+                    return self.bad_frame(
+                        ctx,
+                        id,
+                        "`after` is not a cursor this server gave".into(),
+                    )
+                }
+            },
+        };
+        let limit = u64::from(limit.unwrap_or(200).clamp(1, 1000));
+        let (state, user_addr) = (
+            self.state.clone(),
+            self.state.supervisor.user(&self.state, self.user_key()),
+        );
+        let (tenant, user) = self.user_key();
+        let handle = self.handle_of(ctx);
+        actix::spawn(async move {
+            let frame = match user_addr.send(MyGroups).await {
+                Ok(Some(groups)) => {
+                    match state.store.sync(tenant, user, &groups, cursor, limit).await {
+                        Ok(page) => ServerFrame::Sync {
+                            id,
+                            messages: page.messages.iter().map(|m| served(m, user)).collect(),
+                            next: page.next.encode(),
+                            more: page.more,
+                        },
+                        Err(_) => ServerFrame::error(id, Code::Unavailable),
+                    }
+                }
+                _ => ServerFrame::error(id, Code::Unavailable),
+            };
+            handle.push(frame.to_text());
+        });
+    }
+
+    fn on_recall(
+        &mut self,
+        ctx: &mut ws::WebsocketContext<Self>,
+        id: Option<String>,
+        message_id: Id,
+    ) {
+        let origin = self.origin(ctx, id);
+        let state = self.state.clone();
+        actix::spawn(async move {
+            let Some(message) = fetch_message(&state, &origin, message_id).await else {
+                return;
+            };
+            match message.to {
+                Conversation::Group(group) => state
+                    .supervisor
+                    .group(&state, (origin.tenant_id, group))
+                    .do_send(RecallInGroup { origin, message }),
+                Conversation::User(to) => recall_private(&state, origin, message, to).await,
+            }
+        });
+    }
+
+    fn on_read(
+        &mut self,
+        ctx: &mut ws::WebsocketContext<Self>,
+        id: Option<String>,
+        message_id: Id,
+    ) {
+        let origin = self.origin(ctx, id);
+        let state = self.state.clone();
+        let user_addr = self.user.clone();
+        actix::spawn(async move {
+            let Some(message) = fetch_message(&state, &origin, message_id).await else {
+                return;
+            };
+            let me = origin.user_id;
+            let (conversation, notify) = match message.to {
+                Conversation::User(to) if to == me => (
+                    Conversation::User(message.from.unwrap_or_default()),
+                    message.from,
+                ),
+                Conversation::User(to) if message.from == Some(me) => {
+                    (Conversation::User(to), None)
+                }
+                Conversation::User(_) => return origin.fail(Code::NotFound),
+                Conversation::Group(group) => {
+                    let member = match &user_addr {
+                        Some(addr) => addr
+                            .send(MyGroups)
+                            .await
+                            .ok()
+                            .flatten()
+                            .is_some_and(|g| g.iter().any(|(id, _)| *id == group)),
+                        None => false,
+                    };
+                    if !member {
+                        return origin.fail(Code::NotGroupMember);
+                    }
+                    (Conversation::Group(group), None)
+                }
+            };
+            if state
+                .store
+                .mark_read(origin.tenant_id, me, conversation, message.message_id)
+                .await
+                .is_err()
+            {
+                return origin.fail(Code::Unavailable);
+            }
+            origin.reply(ServerFrame::Ack {
+                id: origin.request_id.clone(),
+                message_id: None,
+                send_time: None,
+            });
+            if let Some(sender) = notify.filter(|s| *s != me) {
+                let frame = ServerFrame::Read {
+                    message_id: Id(message.message_id),
+                    reader_user_id: me,
+                    group_id: None,
+                    peer_user_id: Some(me),
+                };
+                if let Some(addr) = state.supervisor.running_user(&(origin.tenant_id, sender)) {
+                    addr.do_send(Deliver {
+                        text: frame.to_text(),
+                        except: None,
+                    });
+                }
+            }
+        });
+    }
+
+    fn on_typing(
+        &mut self,
+        ctx: &mut ws::WebsocketContext<Self>,
+        id: Option<String>,
+        target: Target,
+    ) {
+        let tenant = self.identity.tenant_id;
+        match (target.to_user_id, target.group_id) {
+            (Some(to), None) => {
+                if let Some(addr) = self.state.supervisor.running_user(&(tenant, to)) {
+                    let text = ServerFrame::Typing {
+                        user_id: self.identity.user_id,
+                        group_id: None,
+                    }
+                    .to_text();
+                    addr.do_send(Deliver { text, except: None });
+                }
+            }
+            (None, Some(Id(group))) => self
+                .state
+                .supervisor
+                .group(&self.state, (tenant, group))
+                .do_send(TypingInGroup(self.identity.user_id)),
+            _ => self.bad_frame(
+                ctx,
+                id,
+                "`typing` needs `toUserId` or `groupId`, not both".into(),
+            ),
+        }
+    }
+
+    fn on_publish(
+        &mut self,
+        ctx: &mut ws::WebsocketContext<Self>,
+        id: Option<String>,
+        topic: String,
+        data: serde_json::Value,
+    ) {
+        let valid = (1..=64).contains(&topic.len())
+            && topic.bytes().all(|b| {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+            });
+        if !valid {
+            return self.bad_frame(ctx, id, "`topic` must match [a-z0-9._-]{1,64}".into());
+        }
+        self.state
+            .bus
+            .client_published(crate::cluster::ClientPublish {
+                topic,
+                data,
+                user_id: self.identity.user_id,
+                tenant_id: self.identity.tenant_id,
+                connection_id: self.connection_id.to_string(),
+                node: self.state.node_name.clone(),
+            });
+        self.send_frame(
+            ctx,
+            ServerFrame::Ack {
+                id,
+                message_id: None,
+                send_time: None,
+            },
+        );
+    }
+}
+
+/// A stored message as `user` may see it: recalled content is never served, and an anonymous
+/// group sender is hidden from everyone but the sender.
+pub fn served(m: &StoredMessage, user: uuid::Uuid) -> Message {
+    let (to_user_id, group_id) = match m.to {
+        Conversation::User(u) => (Some(u), None),
+        Conversation::Group(g) => (None, Some(Id(g))),
+    };
+    let anonymous = m.is_anonymous();
+    let hide = anonymous && group_id.is_some() && m.from != Some(user);
+    let mut extra = m.extra.clone();
+    let client_msg_id = m.client_msg_id().filter(|_| m.from == Some(user));
+    extra.remove(crate::store::EXTRA_ANONYMOUS);
+    extra.remove(crate::store::EXTRA_CLIENT_MSG_ID);
+    Message {
+        message_id: Id(m.message_id),
+        tenant_id: m.tenant_id,
+        from_user_id: if hide { None } else { m.from },
+        from_user_name: if hide {
+            None
+        } else {
+            Some(m.from_name.clone())
+        },
+        to_user_id,
+        group_id,
+        content: if m.state == STATE_RECALLED {
+            String::new()
+        } else {
+            m.content.clone()
+        },
+        message_type: m.message_type,
+        source: m.source,
+        state: m.state,
+        is_anonymous: anonymous,
+        send_time: m.send_time,
+        extra,
+        client_msg_id,
+    }
+}
+
+/// The message a request names, or the request answered with why there is none.
+async fn fetch_message(state: &AppState, origin: &Origin, message_id: Id) -> Option<StoredMessage> {
+    match state
+        .store
+        .find_message(origin.tenant_id, message_id.0)
+        .await
+    {
+        Ok(Some(m)) => Some(m),
+        Ok(None) => {
+            origin.fail(Code::NotFound);
+            None
+        }
+        Err(_) => {
+            origin.fail(Code::Unavailable);
+            None
+        }
+    }
+}
+
+async fn recall_private(
+    state: &Arc<AppState>,
+    origin: Origin,
+    message: StoredMessage,
+    to: uuid::Uuid,
+) {
+    let me = origin.user_id;
+    if message.from != Some(me) {
+        return origin.fail(if to == me {
+            Code::Forbidden
+        } else {
+            Code::NotFound
+        });
+    }
+    let window = chrono::Duration::seconds(state.config.limits.recall_window_seconds as i64);
+    if Utc::now() - message.send_time > window {
+        return origin.fail(Code::RecallWindowPassed);
+    }
+    if state
+        .store
+        .recall_message(message.message_id, message.to)
+        .await
+        .is_err()
+    {
+        return origin.fail(Code::Unavailable);
+    }
+    origin.reply(ServerFrame::Ack {
+        id: origin.request_id.clone(),
+        message_id: None,
+        send_time: None,
+    });
+    for (user, peer) in [(to, me), (me, to)] {
+        if let Some(addr) = state.supervisor.running_user(&(origin.tenant_id, user)) {
+            let frame = ServerFrame::Recalled {
+                message_id: Id(message.message_id),
+                group_id: None,
+                peer_user_id: Some(peer),
+                by_user_id: me,
+            };
+            addr.do_send(Deliver {
+                text: frame.to_text(),
+                except: None,
+            });
+        }
+    }
+}
+
+impl Actor for Session {
+    type Context = ws::WebsocketContext<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.set_mailbox_capacity(self.state.config.limits.outbound_queue);
+        self.state.supervisor.add_connection(self.handle_of(ctx));
+        self.attach(ctx);
+        let limits = &self.state.config.limits;
+        self.send_frame(
+            ctx,
+            ServerFrame::Welcome {
+                connection_id: self.connection_id.to_string(),
+                user_id: self.identity.user_id,
+                tenant_id: self.identity.tenant_id,
+                node: self.state.node_name.clone(),
+                server_time: Utc::now(),
+                heartbeat_seconds: limits.heartbeat_seconds,
+            },
+        );
+        ctx.run_interval(Duration::from_secs(limits.heartbeat_seconds), |act, ctx| {
+            act.heartbeat(ctx)
+        });
+    }
+
+    fn stopped(&mut self, _: &mut Self::Context) {
+        self.state.supervisor.remove_connection(&self.connection_id);
+        if let Some(user) = &self.user {
+            user.do_send(Detach(self.connection_id.clone()));
+        }
+    }
+}
+
+impl Handler<Push> for Session {
+    type Result = ();
+
+    fn handle(&mut self, Push(text): Push, ctx: &mut Self::Context) {
+        if self.overflowed.load(std::sync::atomic::Ordering::Acquire) {
+            return self.close(ctx, 4008, "too slow to read");
+        }
+        if !text.is_empty() {
+            ctx.text(text);
+        }
+    }
+}
+
+impl Handler<CloseWith> for Session {
+    type Result = ();
+
+    fn handle(&mut self, CloseWith(code, reason): CloseWith, ctx: &mut Self::Context) {
+        self.close(ctx, code, &reason);
+    }
+}
+
+impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for Session {
+    fn handle(&mut self, item: Result<ws::Message, ws::ProtocolError>, ctx: &mut Self::Context) {
+        self.last_heard = Instant::now();
+        match item {
+            Ok(ws::Message::Text(text)) => self.on_text(ctx, &text),
+            Ok(ws::Message::Binary(_)) => {
+                self.bad_frame(ctx, None, "frames must be text (JSON)".into())
+            }
+            Ok(ws::Message::Ping(bytes)) => ctx.pong(&bytes),
+            Ok(ws::Message::Pong(_)) => {}
+            Ok(ws::Message::Close(_)) => self.close(ctx, 1000, "bye"),
+            Ok(ws::Message::Continuation(_)) | Ok(ws::Message::Nop) => {}
+            Err(ws::ProtocolError::Overflow) => {
+                self.send_frame(ctx, ServerFrame::error(None, Code::FrameTooLarge));
+                self.close(ctx, 1009, "frame too large");
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "websocket protocol error");
+                self.close(ctx, 1002, "protocol error");
+            }
+        }
+    }
+}

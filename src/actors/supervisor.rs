@@ -1,0 +1,193 @@
+//! Maps user and group ids to their actors' addresses and owns the actors' lifecycle: starts
+//! them on demand, forgets them when they stop (idle), and starts a fresh one when an actor
+//! died (a panic ends only that actor's task). Look-ups go through sharded maps, never
+//! through one mailbox every message would wait in.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use actix::prelude::*;
+use parking_lot::Mutex;
+
+use super::group::GroupActor;
+use super::user::UserActor;
+use super::{GroupKey, SessionHandle, UserKey};
+use crate::state::AppState;
+
+const SHARDS: usize = 32;
+
+/// A map split over several locks, so that concurrent look-ups rarely wait on each other.
+struct ShardedMap<K, V> {
+    shards: Vec<Mutex<HashMap<K, V>>>,
+    hasher: std::collections::hash_map::RandomState,
+}
+
+impl<K: Hash + Eq + Clone, V: Clone> ShardedMap<K, V> {
+    fn new() -> Self {
+        ShardedMap {
+            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            hasher: Default::default(),
+        }
+    }
+
+    fn shard(&self, key: &K) -> &Mutex<HashMap<K, V>> {
+        &self.shards[(self.hasher.hash_one(key) as usize) % SHARDS]
+    }
+
+    fn get(&self, key: &K) -> Option<V> {
+        self.shard(key).lock().get(key).cloned()
+    }
+
+    fn values(&self) -> Vec<V> {
+        self.shards
+            .iter()
+            .flat_map(|s| s.lock().values().cloned().collect::<Vec<_>>())
+            .collect()
+    }
+
+    fn len(&self) -> usize {
+        self.shards.iter().map(|s| s.lock().len()).sum()
+    }
+}
+
+/// The pod's registry of actors.
+pub struct Supervisor {
+    users: ShardedMap<UserKey, Addr<UserActor>>,
+    groups: ShardedMap<GroupKey, Addr<GroupActor>>,
+    connections: ShardedMap<Arc<str>, SessionHandle>,
+    restarts: AtomicU64,
+}
+
+impl Default for Supervisor {
+    fn default() -> Self {
+        Supervisor {
+            users: ShardedMap::new(),
+            groups: ShardedMap::new(),
+            connections: ShardedMap::new(),
+            restarts: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Supervisor {
+    /// The user's actor, started if it is not running (or was running and died).
+    pub fn user(&self, state: &Arc<AppState>, key: UserKey) -> Addr<UserActor> {
+        let mut shard = self.users.shard(&key).lock();
+        let died = match shard.get(&key) {
+            Some(addr) if addr.connected() => return addr.clone(),
+            Some(_) => true,
+            None => false,
+        };
+        let addr = UserActor::new(state.clone(), key).start();
+        shard.insert(key, addr.clone());
+        drop(shard);
+        if died {
+            // The user's sessions outlived their actor: hand them to the new one at once.
+            self.restarts.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(user = %key.1, "a user actor had died; started a new one");
+            for session in self
+                .connections()
+                .into_iter()
+                .filter(|s| (s.tenant_id, s.user_id) == key)
+            {
+                addr.do_send(super::user::Attach(session));
+            }
+        }
+        addr
+    }
+
+    /// The user's actor if it is running: used to reach online users without waking others.
+    pub fn running_user(&self, key: &UserKey) -> Option<Addr<UserActor>> {
+        self.users.get(key).filter(|a| a.connected())
+    }
+
+    /// Forgets a user actor that is stopping, unless another has taken its place.
+    pub fn forget_user(&self, key: &UserKey, addr: &Addr<UserActor>) {
+        let mut shard = self.users.shard(key).lock();
+        if shard.get(key) == Some(addr) {
+            shard.remove(key);
+        }
+    }
+
+    /// The group's actor, started if needed.
+    pub fn group(&self, state: &Arc<AppState>, key: GroupKey) -> Addr<GroupActor> {
+        let mut shard = self.groups.shard(&key).lock();
+        if let Some(addr) = shard.get(&key) {
+            if addr.connected() {
+                return addr.clone();
+            }
+            self.restarts.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(group = key.1, "a group actor had died; starting a new one");
+        }
+        let addr = GroupActor::new(state.clone(), key).start();
+        shard.insert(key, addr.clone());
+        addr
+    }
+
+    /// The group's actor if it is running.
+    pub fn running_group(&self, key: &GroupKey) -> Option<Addr<GroupActor>> {
+        self.groups.get(key).filter(|a| a.connected())
+    }
+
+    /// Forgets a group actor that is stopping, unless another has taken its place.
+    pub fn forget_group(&self, key: &GroupKey, addr: &Addr<GroupActor>) {
+        let mut shard = self.groups.shard(key).lock();
+        if shard.get(key) == Some(addr) {
+            shard.remove(key);
+        }
+    }
+
+    /// Tells a running user actor that its facts changed (friends, settings, groups).
+    pub fn reload_user(&self, key: &UserKey) {
+        if let Some(addr) = self.running_user(key) {
+            addr.do_send(super::user::Reload);
+        }
+    }
+
+    /// Tells a running group actor that its facts changed (members, admins, flags).
+    pub fn reload_group(&self, key: &GroupKey) {
+        if let Some(addr) = self.running_group(key) {
+            addr.do_send(super::group::Reload);
+        }
+    }
+
+    /// Registers an open connection (for pushes to one connection and for shutdown).
+    pub fn add_connection(&self, handle: SessionHandle) {
+        self.connections
+            .shard(&handle.connection_id)
+            .lock()
+            .insert(handle.connection_id.clone(), handle);
+    }
+
+    /// Forgets a closed connection.
+    pub fn remove_connection(&self, connection_id: &Arc<str>) {
+        self.connections
+            .shard(connection_id)
+            .lock()
+            .remove(connection_id);
+    }
+
+    /// An open connection of this pod.
+    pub fn connection(&self, connection_id: &str) -> Option<SessionHandle> {
+        let key: Arc<str> = Arc::from(connection_id);
+        self.connections.get(&key)
+    }
+
+    /// Every open connection of this pod.
+    pub fn connections(&self) -> Vec<SessionHandle> {
+        self.connections.values()
+    }
+
+    /// How many connections, user actors and group actors this pod holds, and how many actors
+    /// were restarted after dying.
+    pub fn counts(&self) -> (usize, usize, usize, u64) {
+        (
+            self.connections.len(),
+            self.users.len(),
+            self.groups.len(),
+            self.restarts.load(Ordering::Relaxed),
+        )
+    }
+}

@@ -1,0 +1,369 @@
+//! One actor per online (or just addressed) user: the user's sessions on this pod, the
+//! cached facts that decide who may message the user, and the user's presence. Private
+//! messages are checked, stored and delivered by the receiver's actor, so the checks run on
+//! facts one actor owns, with no query per message.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use bytestring::ByteString;
+use chrono::Utc;
+use uuid::Uuid;
+
+use super::{SessionHandle, UserKey};
+use crate::chat::rules;
+use crate::protocol::{Code, Id, Message, ServerFrame};
+use crate::state::AppState;
+use crate::store::{Conversation, NewMessage, Stored, UserFacts};
+
+/// How long a user actor with no session stays up before it stops.
+const IDLE: Duration = Duration::from_secs(60);
+
+/// Who sent a request, and where its answer goes.
+#[derive(Clone)]
+pub struct Origin {
+    pub tenant_id: Option<Uuid>,
+    pub user_id: Uuid,
+    pub user_name: String,
+    pub session: SessionHandle,
+    pub request_id: Option<String>,
+}
+
+impl Origin {
+    /// Sends the answer to the request.
+    pub fn reply(&self, frame: ServerFrame) {
+        self.session.push(frame.to_text());
+    }
+
+    /// Answers the request with an error.
+    pub fn fail(&self, code: Code) {
+        self.reply(ServerFrame::error(self.request_id.clone(), code));
+    }
+}
+
+impl Origin {
+    /// Answers a send with the outcome of its commit; true when the message is newly stored
+    /// (and so must be delivered), false for a duplicate or a failure.
+    pub fn acknowledge(
+        &self,
+        message: &NewMessage,
+        outcome: Result<Result<Stored, crate::store::StoreError>, impl Sized>,
+    ) -> bool {
+        let (message_id, send_time, new) = match outcome {
+            Ok(Ok(Stored::New)) => (message.message_id, message.send_time, true),
+            Ok(Ok(Stored::Duplicate {
+                message_id,
+                send_time,
+            })) => (message_id, send_time, false),
+            _ => {
+                self.fail(Code::Unavailable);
+                return false;
+            }
+        };
+        self.reply(ServerFrame::Ack {
+            id: self.request_id.clone(),
+            message_id: Some(Id(message_id)),
+            send_time: Some(send_time),
+        });
+        new
+    }
+}
+
+/// A message to send, before its id is assigned.
+pub struct Draft {
+    pub content: String,
+    pub message_type: i32,
+    pub is_anonymous: bool,
+    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub client_msg_id: Option<String>,
+}
+
+impl Draft {
+    /// The message to store: the sender from `origin`, a fresh id, the time now.
+    pub fn stamp(
+        self,
+        state: &AppState,
+        tenant_id: Option<Uuid>,
+        origin: &Origin,
+        to: Conversation,
+    ) -> NewMessage {
+        NewMessage {
+            tenant_id,
+            message_id: state.ids.next_id(),
+            from: origin.user_id,
+            from_name: origin.user_name.clone(),
+            to,
+            content: self.content,
+            message_type: self.message_type,
+            source: 0,
+            is_anonymous: self.is_anonymous,
+            extra: self.extra,
+            client_msg_id: self.client_msg_id,
+            send_time: crate::state::now_millis(),
+        }
+    }
+}
+
+/// The user actor.
+pub struct UserActor {
+    state: Arc<AppState>,
+    key: UserKey,
+    facts: Option<UserFacts>,
+    sessions: HashMap<Arc<str>, SessionHandle>,
+    last_active: Instant,
+}
+
+impl UserActor {
+    pub fn new(state: Arc<AppState>, key: UserKey) -> Self {
+        UserActor {
+            state,
+            key,
+            facts: None,
+            sessions: HashMap::new(),
+            last_active: Instant::now(),
+        }
+    }
+
+    fn deliver(&self, text: &ByteString, except: Option<&Arc<str>>) {
+        for (id, session) in &self.sessions {
+            if Some(id) != except {
+                session.push(text.clone());
+            }
+        }
+    }
+
+    /// Tells the user's running friends that the user came online or went away.
+    fn announce_presence(&self, online: bool) {
+        let now = Utc::now();
+        let frame = ServerFrame::Presence {
+            user_id: self.key.1,
+            online,
+            last_online_time: now,
+        }
+        .to_text();
+        if let Some(facts) = &self.facts {
+            for friend in facts.friends.keys() {
+                if let Some(addr) = self.state.supervisor.running_user(&(self.key.0, *friend)) {
+                    addr.do_send(Deliver {
+                        text: frame.clone(),
+                        except: None,
+                    });
+                }
+            }
+        }
+        let (store, (tenant, user)) = (self.state.store.clone(), self.key);
+        actix::spawn(async move {
+            if let Err(e) = store.set_presence(tenant, user, online, now).await {
+                tracing::debug!(error = %e, "could not record presence");
+            }
+        });
+    }
+
+    fn load_facts(&mut self, ctx: &mut Context<Self>) {
+        let (store, (tenant, user)) = (self.state.store.clone(), self.key);
+        ctx.wait(
+            async move { store.user_facts(tenant, user).await }
+                .into_actor(self)
+                .map(|result, act, _| match result {
+                    Ok(facts) => act.facts = Some(facts),
+                    Err(e) => tracing::warn!(error = %e, "could not load a user's facts"),
+                }),
+        );
+    }
+}
+
+impl Actor for UserActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        self.load_facts(ctx);
+        ctx.run_interval(IDLE / 2, |act, ctx| {
+            if act.sessions.is_empty() && act.last_active.elapsed() >= IDLE {
+                act.state.supervisor.forget_user(&act.key, &ctx.address());
+                ctx.stop();
+            }
+        });
+    }
+}
+
+/// A session of this user opened.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Attach(pub SessionHandle);
+
+impl Handler<Attach> for UserActor {
+    type Result = ();
+
+    fn handle(&mut self, Attach(session): Attach, _: &mut Context<Self>) {
+        self.last_active = Instant::now();
+        let first = self.sessions.is_empty();
+        self.sessions.insert(session.connection_id.clone(), session);
+        if first {
+            self.announce_presence(true);
+        }
+    }
+}
+
+/// A session of this user closed.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Detach(pub Arc<str>);
+
+impl Handler<Detach> for UserActor {
+    type Result = ();
+
+    fn handle(&mut self, Detach(connection_id): Detach, _: &mut Context<Self>) {
+        self.last_active = Instant::now();
+        if self.sessions.remove(&connection_id).is_some() && self.sessions.is_empty() {
+            self.announce_presence(false);
+        }
+    }
+}
+
+/// A frame for every session of this user (but `except`).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Deliver {
+    pub text: ByteString,
+    pub except: Option<Arc<str>>,
+}
+
+impl Handler<Deliver> for UserActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Deliver, _: &mut Context<Self>) {
+        self.deliver(&msg.text, msg.except.as_ref());
+    }
+}
+
+/// A frame for every session of this user, answering how many it reached (backend pushes).
+#[derive(Message)]
+#[rtype(result = "usize")]
+pub struct CountedDeliver(pub ByteString);
+
+impl Handler<CountedDeliver> for UserActor {
+    type Result = usize;
+
+    fn handle(&mut self, CountedDeliver(text): CountedDeliver, _: &mut Context<Self>) -> usize {
+        self.sessions
+            .values()
+            .filter(|s| s.push(text.clone()))
+            .count()
+    }
+}
+
+/// The facts changed in the database (friendship, settings, groups): load them again.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Reload;
+
+impl Handler<Reload> for UserActor {
+    type Result = ();
+
+    fn handle(&mut self, _: Reload, ctx: &mut Context<Self>) {
+        self.load_facts(ctx);
+    }
+}
+
+/// The user's groups, each with the first message id the user may see in it.
+#[derive(Message)]
+#[rtype(result = "Option<Vec<(i64, i64)>>")]
+pub struct MyGroups;
+
+impl Handler<MyGroups> for UserActor {
+    type Result = Option<Vec<(i64, i64)>>;
+
+    fn handle(&mut self, _: MyGroups, _: &mut Context<Self>) -> Self::Result {
+        let facts = self.facts.as_ref()?;
+        Some(
+            facts
+                .groups
+                .iter()
+                .map(|(group, joined)| (*group, crate::ids::IdGenerator::first_id_at(*joined)))
+                .collect(),
+        )
+    }
+}
+
+/// A private message to this user: checked, stored, acknowledged, delivered.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct SendPrivate {
+    pub origin: Origin,
+    pub draft: Draft,
+}
+
+impl Handler<SendPrivate> for UserActor {
+    type Result = ();
+
+    fn handle(&mut self, SendPrivate { origin, draft }: SendPrivate, ctx: &mut Context<Self>) {
+        self.last_active = Instant::now();
+        let Some(facts) = &self.facts else {
+            origin.fail(Code::Unavailable);
+            self.load_facts(ctx);
+            return;
+        };
+        if self.state.config.node.fault_injection && draft.content == crate::state::PANIC_CONTENT {
+            panic!("fault injection: a user actor was asked to panic");
+        }
+        if let Err(code) = rules::check_private(facts, origin.user_id, draft.is_anonymous) {
+            origin.fail(code);
+            return;
+        }
+        let message = draft.stamp(
+            &self.state,
+            self.key.0,
+            &origin,
+            Conversation::User(self.key.1),
+        );
+        let outcome = self.state.writer.queue(message.clone());
+        ctx.spawn(outcome.into_actor(self).map(move |result, act, _| {
+            if !origin.acknowledge(&message, result) {
+                return;
+            }
+            let text = ServerFrame::Message {
+                message: wire(&message),
+            }
+            .to_text();
+            act.deliver(&text, None);
+            if origin.user_id != act.key.1 {
+                if let Some(sender) = act
+                    .state
+                    .supervisor
+                    .running_user(&(act.key.0, origin.user_id))
+                {
+                    sender.do_send(Deliver {
+                        text,
+                        except: Some(origin.session.connection_id.clone()),
+                    });
+                }
+            }
+        }));
+    }
+}
+
+/// The wire form of a message just stored, as its sender and receiver see it.
+pub fn wire(m: &NewMessage) -> Message {
+    let (to_user_id, group_id) = match m.to {
+        Conversation::User(u) => (Some(u), None),
+        Conversation::Group(g) => (None, Some(Id(g))),
+    };
+    Message {
+        message_id: Id(m.message_id),
+        tenant_id: m.tenant_id,
+        from_user_id: Some(m.from),
+        from_user_name: Some(m.from_name.clone()),
+        to_user_id,
+        group_id,
+        content: m.content.clone(),
+        message_type: m.message_type,
+        source: m.source,
+        state: 0,
+        is_anonymous: m.is_anonymous,
+        send_time: m.send_time,
+        extra: m.extra.clone(),
+        client_msg_id: m.client_msg_id.clone(),
+    }
+}

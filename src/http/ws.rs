@@ -1,0 +1,42 @@
+//! `GET /ws`: the native WebSocket protocol. The token is checked before the upgrade, so a
+//! refused client gets an HTTP status and the error body, never a socket.
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web_actors::ws;
+
+use super::error::ApiError;
+use super::identity::{authenticate, bearer_token};
+use crate::actors::session::Session;
+use crate::state::AppState;
+
+#[get("/ws")]
+async fn connect(
+    req: HttpRequest,
+    stream: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, actix_web::Error> {
+    let identity = authenticate(&state, bearer_token(&req)).await?;
+    if state
+        .store
+        .is_banned(identity.tenant_id, identity.user_id)
+        .await
+        .map_err(ApiError::from)?
+    {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::FORBIDDEN,
+            "IM:Banned",
+            "this account is banned",
+        )
+        .into());
+    }
+    let max_frame = state.config.limits.max_frame_bytes;
+    let session = Session::new(state.into_inner(), identity);
+    ws::WsResponseBuilder::new(session, &req, stream)
+        .frame_size(max_frame)
+        .start()
+}
+
+/// Registers the routes of this file.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(connect);
+}

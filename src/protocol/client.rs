@@ -1,0 +1,69 @@
+//! Frames a client sends.
+
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::Id;
+
+/// Any client frame with the optional `id` the server echoes in its reply.
+#[derive(Debug, Deserialize)]
+pub struct Envelope {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(flatten)]
+    pub frame: ClientFrame,
+}
+
+/// What a client asks for.
+#[derive(Debug, Deserialize)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum ClientFrame {
+    Send(SendFrame),
+    Recall {
+        message_id: Id,
+    },
+    Read {
+        message_id: Id,
+    },
+    Sync {
+        after: Option<String>,
+        limit: Option<u32>,
+    },
+    Typing(Target),
+    Publish {
+        topic: String,
+        data: serde_json::Value,
+    },
+    Ping,
+}
+
+/// A message to send: to a user or to a group.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SendFrame {
+    #[serde(flatten)]
+    pub target: Target,
+    pub content: String,
+    #[serde(default)]
+    pub message_type: i32,
+    #[serde(default)]
+    pub is_anonymous: bool,
+    #[serde(default)]
+    pub extra: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default)]
+    pub client_msg_id: Option<String>,
+}
+
+/// A conversation: a peer user or a group (exactly one).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Target {
+    #[serde(default)]
+    pub to_user_id: Option<Uuid>,
+    #[serde(default)]
+    pub group_id: Option<Id>,
+}

@@ -1,0 +1,80 @@
+//! Error codes clients see. ABP's keep their numbers; this product's are `IM:<Name>`.
+
+/// A stable error code and the message people read with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Code {
+    RecallWindowPassed,
+    MessageIncomplete,
+    NotGroupMember,
+    GroupSendingDisabled,
+    GroupNoAnonymous,
+    GroupBanned,
+    GroupNotFound,
+    RejectsAllMessages,
+    BlacklistedYou,
+    RejectsAnonymous,
+    NotFriends,
+    UserNotFound,
+    BadFrame,
+    FrameTooLarge,
+    RateLimited,
+    Forbidden,
+    NotFound,
+    Unavailable,
+}
+
+impl Code {
+    /// The code as it appears in `error.code`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::RecallWindowPassed => "01303",
+            Code::MessageIncomplete => "01400",
+            Code::NotGroupMember => "01401",
+            Code::GroupSendingDisabled => "02400",
+            Code::GroupNoAnonymous => "02401",
+            Code::GroupBanned => "02403",
+            Code::GroupNotFound => "02404",
+            Code::RejectsAllMessages => "03400",
+            Code::BlacklistedYou => "03401",
+            Code::RejectsAnonymous => "03402",
+            Code::NotFriends => "03403",
+            Code::UserNotFound => "03404",
+            Code::BadFrame => "IM:BadFrame",
+            Code::FrameTooLarge => "IM:FrameTooLarge",
+            Code::RateLimited => "IM:RateLimited",
+            Code::Forbidden => "IM:Forbidden",
+            Code::NotFound => "IM:NotFound",
+            Code::Unavailable => "IM:Unavailable",
+        }
+    }
+
+    /// What the code means, for people (ABP's English texts where it has them).
+    pub fn message(self) -> &'static str {
+        match self {
+            Code::RecallWindowPassed => {
+                "The message can no longer be recalled: the recall window has passed"
+            }
+            Code::MessageIncomplete => "The message is incomplete",
+            Code::NotGroupMember => "You are not a member of this group",
+            Code::GroupSendingDisabled => "The group does not allow sending messages",
+            Code::GroupNoAnonymous => "The group does not allow anonymous messages",
+            Code::GroupBanned => "The administrator has banned you from speaking!",
+            Code::GroupNotFound => "The group does not exist",
+            Code::RejectsAllMessages => "The user has rejected all messages!",
+            Code::BlacklistedYou => "The user rejects the message you sent!",
+            Code::RejectsAnonymous => "Users do not receive anonymous comments!",
+            Code::NotFriends => {
+                "Sending the message failed: the person needs to agree to add a friend!"
+            }
+            Code::UserNotFound => {
+                "Sending the message failed: the user does not exist or is deactivated!"
+            }
+            Code::BadFrame => "The frame is not valid",
+            Code::FrameTooLarge => "The frame is too large",
+            Code::RateLimited => "Too many frames: slow down",
+            Code::Forbidden => "You may not do that",
+            Code::NotFound => "No such thing",
+            Code::Unavailable => "Storage is unavailable: nothing was stored, try again",
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! Frames the server sends.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::{message::rfc3339, Id, Message};
+
+/// What the server tells a client.
+#[derive(Debug, Serialize)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum ServerFrame {
+    Welcome {
+        connection_id: String,
+        user_id: Uuid,
+        tenant_id: Option<Uuid>,
+        node: String,
+        #[serde(serialize_with = "rfc3339")]
+        server_time: DateTime<Utc>,
+        heartbeat_seconds: u64,
+    },
+    Ack {
+        id: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        message_id: Option<Id>,
+        #[serde(
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "opt_rfc3339"
+        )]
+        send_time: Option<DateTime<Utc>>,
+    },
+    Error {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+        code: &'static str,
+        message: String,
+    },
+    Message {
+        message: Message,
+    },
+    Recalled {
+        message_id: Id,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        group_id: Option<Id>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        peer_user_id: Option<Uuid>,
+        by_user_id: Uuid,
+    },
+    Read {
+        message_id: Id,
+        reader_user_id: Uuid,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        group_id: Option<Id>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        peer_user_id: Option<Uuid>,
+    },
+    Typing {
+        user_id: Uuid,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        group_id: Option<Id>,
+    },
+    Presence {
+        user_id: Uuid,
+        online: bool,
+        #[serde(serialize_with = "rfc3339")]
+        last_online_time: DateTime<Utc>,
+    },
+    Notice {
+        kind: String,
+        data: serde_json::Value,
+    },
+    Event {
+        method: String,
+        data: serde_json::Value,
+    },
+    Sync {
+        id: Option<String>,
+        messages: Vec<Message>,
+        next: String,
+        more: bool,
+    },
+    Pong {
+        id: Option<String>,
+    },
+}
+
+fn opt_rfc3339<S: serde::Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => rfc3339(t, s),
+        None => s.serialize_none(),
+    }
+}
+
+impl ServerFrame {
+    /// The frame as the JSON text sent on the socket, serialized once however many sessions
+    /// receive it.
+    pub fn to_text(&self) -> bytestring::ByteString {
+        serde_json::to_string(self).unwrap_or_default().into()
+    }
+
+    /// An `error` frame for `code`, echoing the request's `id`.
+    pub fn error(id: Option<String>, code: super::Code) -> ServerFrame {
+        ServerFrame::Error {
+            id,
+            code: code.as_str(),
+            message: code.message().to_string(),
+        }
+    }
+}

@@ -1,0 +1,498 @@
+//! Messages: the batched insert the writer commits, the `sync` walk, look-ups, recall and read
+//! positions.
+
+use chrono::{DateTime, Utc};
+use entity::{client_message_id, group_message, read_position, user_message};
+use sea_orm::sea_query::{Expr, OnConflict, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::accounts::{concurrency_stamp, tenant_filter};
+use super::{Store, StoreError};
+
+/// Message states, as ABP numbers them.
+pub const STATE_SEND: i16 = 0;
+pub const STATE_RECALLED: i16 = 10;
+
+/// Keys this product keeps inside `ExtraProperties`, beside the client's own `extra` keys.
+pub const EXTRA_ANONYMOUS: &str = "IsAnonymous";
+pub const EXTRA_CLIENT_MSG_ID: &str = "ClientMsgId";
+
+/// Where a message goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Conversation {
+    User(Uuid),
+    Group(i64),
+}
+
+/// A message about to be stored, its id already assigned.
+#[derive(Clone, Debug)]
+pub struct NewMessage {
+    pub tenant_id: Option<Uuid>,
+    pub message_id: i64,
+    pub from: Uuid,
+    pub from_name: String,
+    pub to: Conversation,
+    pub content: String,
+    pub message_type: i32,
+    pub source: i32,
+    pub is_anonymous: bool,
+    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub client_msg_id: Option<String>,
+    pub send_time: DateTime<Utc>,
+}
+
+/// What storing one message did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stored {
+    /// Stored now.
+    New,
+    /// The sender's `clientMsgId` was seen before: this is that message, nothing new stored.
+    Duplicate {
+        message_id: i64,
+        send_time: DateTime<Utc>,
+    },
+}
+
+/// A message read back from either table.
+#[derive(Clone, Debug)]
+pub struct StoredMessage {
+    pub tenant_id: Option<Uuid>,
+    pub message_id: i64,
+    pub from: Option<Uuid>,
+    pub from_name: String,
+    pub to: Conversation,
+    pub content: String,
+    pub message_type: i32,
+    pub source: i32,
+    pub state: i16,
+    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub send_time: DateTime<Utc>,
+}
+
+impl StoredMessage {
+    /// Whether the sender asked to stay anonymous.
+    pub fn is_anonymous(&self) -> bool {
+        self.extra
+            .get(EXTRA_ANONYMOUS)
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false)
+    }
+
+    /// The sender's idempotency key, if it gave one.
+    pub fn client_msg_id(&self) -> Option<String> {
+        self.extra
+            .get(EXTRA_CLIENT_MSG_ID)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    }
+}
+
+/// How far a `sync` walk has come: a position in each message table, in commit order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SyncCursor {
+    pub user: (i64, i64),
+    pub group: (i64, i64),
+}
+
+impl SyncCursor {
+    /// The opaque text clients keep.
+    pub fn encode(&self) -> String {
+        format!(
+            "1.{}.{}.{}.{}",
+            self.user.0, self.user.1, self.group.0, self.group.1
+        )
+    }
+
+    /// Reads a cursor a client kept; `None` if it is not one of ours.
+    pub fn decode(text: &str) -> Option<SyncCursor> {
+        let parts: Vec<i64> = text
+            .split('.')
+            .map(|p| p.parse().ok())
+            .collect::<Option<_>>()?;
+        match parts.as_slice() {
+            [1, a, b, c, d] => Some(SyncCursor {
+                user: (*a, *b),
+                group: (*c, *d),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// One page of a `sync` walk.
+pub struct SyncPage {
+    pub messages: Vec<StoredMessage>,
+    pub next: SyncCursor,
+    pub more: bool,
+}
+
+fn parse_extra(text: &str) -> serde_json::Map<String, serde_json::Value> {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+impl From<user_message::Model> for StoredMessage {
+    fn from(m: user_message::Model) -> Self {
+        StoredMessage {
+            tenant_id: m.tenant_id,
+            message_id: m.message_id,
+            from: m.creator_id,
+            from_name: m.send_user_name,
+            to: Conversation::User(m.receive_user_id),
+            content: m.content,
+            message_type: m.message_type,
+            source: m.source,
+            state: m.state,
+            extra: parse_extra(&m.extra_properties),
+            send_time: m.creation_time,
+        }
+    }
+}
+
+impl From<group_message::Model> for StoredMessage {
+    fn from(m: group_message::Model) -> Self {
+        StoredMessage {
+            tenant_id: m.tenant_id,
+            message_id: m.message_id,
+            from: m.creator_id,
+            from_name: m.send_user_name,
+            to: Conversation::Group(m.group_id),
+            content: m.content,
+            message_type: m.message_type,
+            source: m.source,
+            state: m.state,
+            extra: parse_extra(&m.extra_properties),
+            send_time: m.creation_time,
+        }
+    }
+}
+
+/// Rows after `(tx, id)` in commit order.
+fn after(tx: impl ColumnTrait, id: impl ColumnTrait, pos: (i64, i64)) -> Condition {
+    Condition::any()
+        .add(tx.gt(pos.0))
+        .add(Condition::all().add(tx.eq(pos.0)).add(id.gt(pos.1)))
+}
+
+impl Store {
+    /// Stores a batch in one transaction: idempotency keys first (a key seen before turns its
+    /// message into a [`Stored::Duplicate`]), then every new message in one insert per table.
+    pub async fn insert_messages(&self, batch: &[NewMessage]) -> Result<Vec<Stored>, StoreError> {
+        let txn = self.db.begin().await?;
+        let backend = txn.get_database_backend();
+        let mut outcome = Vec::with_capacity(batch.len());
+        for m in batch {
+            let Some(key) = &m.client_msg_id else {
+                outcome.push(Stored::New);
+                continue;
+            };
+            let insert = Query::insert()
+                .into_table(client_message_id::Entity)
+                .columns([
+                    client_message_id::Column::TenantId,
+                    client_message_id::Column::UserId,
+                    client_message_id::Column::ClientMsgId,
+                    client_message_id::Column::MessageId,
+                    client_message_id::Column::SendTime,
+                    client_message_id::Column::CreationTime,
+                ])
+                .values_panic([
+                    m.tenant_id.into(),
+                    m.from.into(),
+                    key.clone().into(),
+                    m.message_id.into(),
+                    m.send_time.into(),
+                    Utc::now().into(),
+                ])
+                .on_conflict(OnConflict::new().do_nothing().to_owned())
+                .to_owned();
+            let result = txn.execute_raw(backend.build(&insert)).await?;
+            if result.rows_affected() == 1 {
+                outcome.push(Stored::New);
+                continue;
+            }
+            let first = client_message_id::Entity::find()
+                .filter(tenant_filter(
+                    client_message_id::Column::TenantId,
+                    m.tenant_id,
+                ))
+                .filter(client_message_id::Column::UserId.eq(m.from))
+                .filter(client_message_id::Column::ClientMsgId.eq(key.as_str()))
+                .one(&txn)
+                .await?
+                .ok_or_else(|| StoreError::Unavailable("idempotency key vanished".into()))?;
+            outcome.push(Stored::Duplicate {
+                message_id: first.message_id,
+                send_time: first.send_time,
+            });
+        }
+        let mut users = Vec::new();
+        let mut groups = Vec::new();
+        for (m, o) in batch.iter().zip(&outcome) {
+            if *o != Stored::New {
+                continue;
+            }
+            let mut extra = m.extra.clone();
+            if m.is_anonymous {
+                extra.insert(EXTRA_ANONYMOUS.into(), true.into());
+            }
+            if let Some(key) = &m.client_msg_id {
+                extra.insert(EXTRA_CLIENT_MSG_ID.into(), key.clone().into());
+            }
+            let extra = serde_json::Value::Object(extra).to_string();
+            match m.to {
+                Conversation::User(to) => users.push(user_message::ActiveModel {
+                    receive_user_id: Set(to),
+                    extra_properties: Set(extra),
+                    concurrency_stamp: Set(concurrency_stamp()),
+                    creation_time: Set(m.send_time),
+                    creator_id: Set(Some(m.from)),
+                    tenant_id: Set(m.tenant_id),
+                    message_id: Set(m.message_id),
+                    send_user_name: Set(m.from_name.clone()),
+                    content: Set(m.content.clone()),
+                    message_type: Set(m.message_type),
+                    source: Set(m.source),
+                    state: Set(STATE_SEND),
+                    ..Default::default()
+                }),
+                Conversation::Group(group) => groups.push(group_message::ActiveModel {
+                    group_id: Set(group),
+                    extra_properties: Set(extra),
+                    concurrency_stamp: Set(concurrency_stamp()),
+                    creation_time: Set(m.send_time),
+                    creator_id: Set(Some(m.from)),
+                    tenant_id: Set(m.tenant_id),
+                    message_id: Set(m.message_id),
+                    send_user_name: Set(m.from_name.clone()),
+                    content: Set(m.content.clone()),
+                    message_type: Set(m.message_type),
+                    source: Set(m.source),
+                    state: Set(STATE_SEND),
+                    ..Default::default()
+                }),
+            }
+        }
+        if !users.is_empty() {
+            user_message::Entity::insert_many(users)
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        if !groups.is_empty() {
+            group_message::Entity::insert_many(groups)
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        Ok(outcome)
+    }
+
+    /// The oldest transaction id still writing: rows of younger transactions may yet be joined
+    /// by older ones, so a walk stops before them. SQLite commits in row-id order: no limit.
+    async fn stable_horizon(&self) -> Result<i64, StoreError> {
+        if self.backend() != DbBackend::Postgres {
+            return Ok(i64::MAX);
+        }
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint AS horizon",
+            ))
+            .await?
+            .ok_or_else(|| StoreError::Unavailable("no snapshot".into()))?;
+        Ok(row.try_get::<i64>("", "horizon")?)
+    }
+
+    /// The next page of everything `user` may see after `cursor`: private messages to or from
+    /// the user, and messages of `groups` (each with the first id the user may see there).
+    pub async fn sync(
+        &self,
+        tenant_id: Option<Uuid>,
+        user: Uuid,
+        groups: &[(i64, i64)],
+        cursor: SyncCursor,
+        limit: u64,
+    ) -> Result<SyncPage, StoreError> {
+        use group_message::Column as G;
+        use user_message::Column as U;
+        let horizon = self.stable_horizon().await?;
+        let private = user_message::Entity::find()
+            .filter(tenant_filter(U::TenantId, tenant_id))
+            .filter(
+                Condition::any()
+                    .add(U::ReceiveUserId.eq(user))
+                    .add(U::CreatorId.eq(user)),
+            )
+            .filter(after(U::TxId, U::Id, cursor.user))
+            .filter(U::TxId.lt(horizon))
+            .order_by_asc(U::TxId)
+            .order_by_asc(U::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        let group_rows = if groups.is_empty() {
+            vec![]
+        } else {
+            let mut mine = Condition::any();
+            for (group, first) in groups {
+                mine = mine.add(
+                    Condition::all()
+                        .add(G::GroupId.eq(*group))
+                        .add(G::MessageId.gte(*first)),
+                );
+            }
+            group_message::Entity::find()
+                .filter(tenant_filter(G::TenantId, tenant_id))
+                .filter(mine)
+                .filter(after(G::TxId, G::Id, cursor.group))
+                .filter(G::TxId.lt(horizon))
+                .order_by_asc(G::TxId)
+                .order_by_asc(G::Id)
+                .limit(limit)
+                .all(&self.db)
+                .await?
+        };
+        let more_rows = private.len() as u64 == limit || group_rows.len() as u64 == limit;
+        // Merge the two walks by message id, each consumed as a prefix, up to `limit` in all.
+        let (mut u, mut g) = (
+            private.into_iter().peekable(),
+            group_rows.into_iter().peekable(),
+        );
+        let mut next = cursor;
+        let mut messages = Vec::new();
+        while (messages.len() as u64) < limit {
+            let take_user = match (u.peek(), g.peek()) {
+                (Some(a), Some(b)) => a.message_id <= b.message_id,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            if take_user {
+                let row = u.next().expect("peeked");
+                next.user = (row.tx_id, row.id);
+                messages.push(StoredMessage::from(row));
+            } else {
+                let row = g.next().expect("peeked");
+                next.group = (row.tx_id, row.id);
+                messages.push(StoredMessage::from(row));
+            }
+        }
+        let more = more_rows || u.peek().is_some() || g.peek().is_some();
+        messages.sort_by_key(|m| m.message_id);
+        Ok(SyncPage {
+            messages,
+            next,
+            more,
+        })
+    }
+
+    /// A message by its id, from either table, within `tenant_id`.
+    pub async fn find_message(
+        &self,
+        tenant_id: Option<Uuid>,
+        message_id: i64,
+    ) -> Result<Option<StoredMessage>, StoreError> {
+        if let Some(m) = user_message::Entity::find()
+            .filter(tenant_filter(user_message::Column::TenantId, tenant_id))
+            .filter(user_message::Column::MessageId.eq(message_id))
+            .one(&self.db)
+            .await?
+        {
+            return Ok(Some(m.into()));
+        }
+        let m = group_message::Entity::find()
+            .filter(tenant_filter(group_message::Column::TenantId, tenant_id))
+            .filter(group_message::Column::MessageId.eq(message_id))
+            .one(&self.db)
+            .await?;
+        Ok(m.map(Into::into))
+    }
+
+    /// Marks a message recalled (state 10); its content is never served again.
+    pub async fn recall_message(
+        &self,
+        message_id: i64,
+        to: Conversation,
+    ) -> Result<(), StoreError> {
+        match to {
+            Conversation::User(_) => {
+                user_message::Entity::update_many()
+                    .col_expr(user_message::Column::State, Expr::value(STATE_RECALLED))
+                    .filter(user_message::Column::MessageId.eq(message_id))
+                    .exec(&self.db)
+                    .await?;
+            }
+            Conversation::Group(_) => {
+                group_message::Entity::update_many()
+                    .col_expr(group_message::Column::State, Expr::value(STATE_RECALLED))
+                    .filter(group_message::Column::MessageId.eq(message_id))
+                    .exec(&self.db)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves `user`'s read position in a conversation forward to `message_id` (never back).
+    pub async fn mark_read(
+        &self,
+        tenant_id: Option<Uuid>,
+        user: Uuid,
+        with: Conversation,
+        message_id: i64,
+    ) -> Result<(), StoreError> {
+        use read_position::Column as R;
+        let (peer, group) = match with {
+            Conversation::User(peer) => (Some(peer), None),
+            Conversation::Group(group) => (None, Some(group)),
+        };
+        let this = Condition::all()
+            .add(tenant_filter(R::TenantId, tenant_id))
+            .add(R::UserId.eq(user))
+            .add(match peer {
+                Some(p) => R::PeerUserId.eq(p),
+                None => R::PeerUserId.is_null(),
+            })
+            .add(match group {
+                Some(g) => R::GroupId.eq(g),
+                None => R::GroupId.is_null(),
+            });
+        let existing = read_position::Entity::find()
+            .filter(this.clone())
+            .one(&self.db)
+            .await?;
+        if existing.is_some() {
+            read_position::Entity::update_many()
+                .col_expr(R::MessageId, Expr::value(message_id))
+                .col_expr(R::LastModificationTime, Expr::value(Utc::now()))
+                .filter(this)
+                .filter(R::MessageId.lt(message_id))
+                .exec(&self.db)
+                .await?;
+            return Ok(());
+        }
+        let insert = read_position::Entity::insert(read_position::ActiveModel {
+            tenant_id: Set(tenant_id),
+            user_id: Set(user),
+            peer_user_id: Set(peer),
+            group_id: Set(group),
+            message_id: Set(message_id),
+            last_modification_time: Set(Utc::now()),
+            ..Default::default()
+        })
+        .exec(&self.db)
+        .await;
+        match insert.map_err(StoreError::from) {
+            Ok(_) => Ok(()),
+            // Another device of the same user got there first: move it forward instead.
+            Err(StoreError::Conflict) => {
+                Box::pin(self.mark_read(tenant_id, user, with, message_id)).await
+            }
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! What a user actor caches to decide, without a query per message, whether a message may
+//! reach its user: whether the user exists, their chat settings, their friends and blacklist,
+//! and their groups. Also the writes that change those facts.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::{user_chat_card, user_chat_friend, user_chat_group, user_chat_setting};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use uuid::Uuid;
+
+use super::accounts::{concurrency_stamp, tenant_filter};
+use super::{Store, StoreError};
+
+/// Friendship status, as ABP numbers it.
+pub const FRIEND_ADDED: i16 = 1;
+
+/// A user's chat settings (ABP's `AppUserChatSettings`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChatSettings {
+    pub allow_anonymous: bool,
+    pub allow_add_friend: bool,
+    pub require_add_friend_validation: bool,
+    pub allow_receive_message: bool,
+    pub allow_send_message: bool,
+}
+
+/// One friend as the user sees them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FriendFacts {
+    /// The user has blacklisted this friend.
+    pub black: bool,
+}
+
+/// Everything a user actor caches about its user.
+#[derive(Clone, Debug, Default)]
+pub struct UserFacts {
+    pub exists: bool,
+    pub user_name: String,
+    pub settings: Option<ChatSettings>,
+    pub friends: HashMap<Uuid, FriendFacts>,
+    /// The user's groups and when the user joined each.
+    pub groups: HashMap<i64, DateTime<Utc>>,
+}
+
+impl Store {
+    /// Loads the facts of `user` in `tenant_id`.
+    pub async fn user_facts(
+        &self,
+        tenant_id: Option<Uuid>,
+        user: Uuid,
+    ) -> Result<UserFacts, StoreError> {
+        let card = user_chat_card::Entity::find()
+            .filter(tenant_filter(user_chat_card::Column::TenantId, tenant_id))
+            .filter(user_chat_card::Column::UserId.eq(user))
+            .one(&self.db)
+            .await?;
+        let Some(card) = card else {
+            return Ok(UserFacts::default());
+        };
+        let settings = user_chat_setting::Entity::find()
+            .filter(tenant_filter(
+                user_chat_setting::Column::TenantId,
+                tenant_id,
+            ))
+            .filter(user_chat_setting::Column::UserId.eq(user))
+            .one(&self.db)
+            .await?
+            .map(|s| ChatSettings {
+                allow_anonymous: s.allow_anonymous,
+                allow_add_friend: s.allow_add_friend,
+                require_add_friend_validation: s.require_add_friend_valition,
+                allow_receive_message: s.allow_receive_message,
+                allow_send_message: s.allow_send_message,
+            });
+        let friends = user_chat_friend::Entity::find()
+            .filter(tenant_filter(user_chat_friend::Column::TenantId, tenant_id))
+            .filter(user_chat_friend::Column::UserId.eq(user))
+            .filter(user_chat_friend::Column::Status.eq(FRIEND_ADDED))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|f| {
+                (
+                    f.frient_id,
+                    FriendFacts {
+                        black: f.black.unwrap_or(false),
+                    },
+                )
+            })
+            .collect();
+        let groups = user_chat_group::Entity::find()
+            .filter(tenant_filter(user_chat_group::Column::TenantId, tenant_id))
+            .filter(user_chat_group::Column::UserId.eq(user))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|m| (m.group_id, m.creation_time))
+            .collect();
+        Ok(UserFacts {
+            exists: true,
+            user_name: card.user_name,
+            settings,
+            friends,
+            groups,
+        })
+    }
+
+    /// Makes `a` and `b` friends in both directions (accepting a pending request if there is
+    /// one). Doing it twice changes nothing.
+    pub async fn befriend(
+        &self,
+        tenant_id: Option<Uuid>,
+        a: Uuid,
+        b: Uuid,
+    ) -> Result<(), StoreError> {
+        let txn = self.db.begin().await?;
+        for (user, friend) in [(a, b), (b, a)] {
+            let existing = user_chat_friend::Entity::find()
+                .filter(tenant_filter(user_chat_friend::Column::TenantId, tenant_id))
+                .filter(user_chat_friend::Column::UserId.eq(user))
+                .filter(user_chat_friend::Column::FrientId.eq(friend))
+                .one(&txn)
+                .await?;
+            match existing {
+                Some(row) if row.status == FRIEND_ADDED => {}
+                Some(row) => {
+                    let mut active: user_chat_friend::ActiveModel = row.into();
+                    active.status = Set(FRIEND_ADDED);
+                    active.concurrency_stamp = Set(concurrency_stamp());
+                    sea_orm::ActiveModelTrait::update(active, &txn).await?;
+                }
+                None => {
+                    user_chat_friend::Entity::insert(user_chat_friend::ActiveModel {
+                        tenant_id: Set(tenant_id),
+                        user_id: Set(user),
+                        frient_id: Set(friend),
+                        is_static: Set(Some(false)),
+                        black: Set(Some(false)),
+                        dont_disturb: Set(Some(false)),
+                        special_focus: Set(Some(false)),
+                        status: Set(FRIEND_ADDED),
+                        extra_properties: Set("{}".into()),
+                        concurrency_stamp: Set(concurrency_stamp()),
+                        creation_time: Set(Utc::now()),
+                        creator_id: Set(Some(user)),
+                        ..Default::default()
+                    })
+                    .exec(&txn)
+                    .await?;
+                }
+            }
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Changes `user`'s chat settings.
+    pub async fn update_settings(
+        &self,
+        tenant_id: Option<Uuid>,
+        user: Uuid,
+        settings: ChatSettings,
+    ) -> Result<(), StoreError> {
+        use sea_orm::sea_query::Expr;
+        use user_chat_setting::Column as S;
+        user_chat_setting::Entity::update_many()
+            .col_expr(S::AllowAnonymous, Expr::value(settings.allow_anonymous))
+            .col_expr(S::AllowAddFriend, Expr::value(settings.allow_add_friend))
+            .col_expr(
+                S::RequireAddFriendValition,
+                Expr::value(settings.require_add_friend_validation),
+            )
+            .col_expr(
+                S::AllowReceiveMessage,
+                Expr::value(settings.allow_receive_message),
+            )
+            .col_expr(
+                S::AllowSendMessage,
+                Expr::value(settings.allow_send_message),
+            )
+            .filter(tenant_filter(S::TenantId, tenant_id))
+            .filter(S::UserId.eq(user))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Sets whether `user` has blacklisted `friend`.
+    pub async fn set_black(
+        &self,
+        tenant_id: Option<Uuid>,
+        user: Uuid,
+        friend: Uuid,
+        black: bool,
+    ) -> Result<(), StoreError> {
+        use sea_orm::sea_query::Expr;
+        use user_chat_friend::Column as F;
+        user_chat_friend::Entity::update_many()
+            .col_expr(F::Black, Expr::value(black))
+            .filter(tenant_filter(F::TenantId, tenant_id))
+            .filter(F::UserId.eq(user))
+            .filter(F::FrientId.eq(friend))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Marks the user online or offline on their chat card.
+    pub async fn set_presence(
+        &self,
+        tenant_id: Option<Uuid>,
+        user: Uuid,
+        online: bool,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        use sea_orm::sea_query::Expr;
+        use user_chat_card::Column as C;
+        user_chat_card::Entity::update_many()
+            .col_expr(C::State, Expr::value(if online { 0 } else { 1 }))
+            .col_expr(C::LastOnlineTime, Expr::value(at))
+            .filter(tenant_filter(C::TenantId, tenant_id))
+            .filter(C::UserId.eq(user))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+}

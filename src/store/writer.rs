@@ -1,0 +1,105 @@
+//! Group commit: messages wait in a queue while the previous batch commits, then go to the
+//! database together in one transaction. A sender's `ack` waits for its batch; a hot pod
+//! commits hundreds of messages per transaction instead of one.
+//!
+//! Conversations are spread over shards (one on SQLite, which writes one transaction at a
+//! time anyway; several on PostgreSQL). One conversation always uses the same shard, so its
+//! messages commit in the order their ids were given.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use actix::Arbiter;
+use sea_orm::DbBackend;
+use tokio::sync::{mpsc, oneshot};
+
+use super::{Conversation, NewMessage, Store, StoreError, Stored};
+
+/// The most messages one transaction takes.
+const MAX_BATCH: usize = 512;
+
+struct Job {
+    message: NewMessage,
+    done: oneshot::Sender<Result<Stored, StoreError>>,
+}
+
+/// A handle to the pod's writers: cheap to clone, shared by every actor.
+#[derive(Clone)]
+pub struct Writer {
+    shards: Vec<mpsc::UnboundedSender<Job>>,
+    pending: Arc<AtomicUsize>,
+}
+
+impl Writer {
+    /// Starts the writers on a thread of their own.
+    pub fn start(store: Store) -> Writer {
+        let count = if store.backend() == DbBackend::Postgres {
+            4
+        } else {
+            1
+        };
+        let arbiter = Arbiter::new();
+        let pending = Arc::new(AtomicUsize::new(0));
+        let shards = (0..count)
+            .map(|_| {
+                let (tx, rx) = mpsc::unbounded_channel();
+                arbiter.spawn(run(store.clone(), rx, pending.clone()));
+                tx
+            })
+            .collect();
+        Writer { shards, pending }
+    }
+
+    /// Queues `message` for the next batch of its conversation's shard. Queueing is
+    /// synchronous, so messages queued in an order commit in that order; await the returned
+    /// receiver for the outcome.
+    pub fn queue(&self, message: NewMessage) -> oneshot::Receiver<Result<Stored, StoreError>> {
+        let (done, outcome) = oneshot::channel();
+        let shard = match message.to {
+            Conversation::User(user) => (user.as_u128() % self.shards.len() as u128) as usize,
+            Conversation::Group(group) => {
+                (group.unsigned_abs() % self.shards.len() as u64) as usize
+            }
+        };
+        self.pending.fetch_add(1, Ordering::AcqRel);
+        if let Err(mpsc::error::SendError(job)) = self.shards[shard].send(Job { message, done }) {
+            self.pending.fetch_sub(1, Ordering::AcqRel);
+            let _ = job.done.send(Err(StoreError::Unavailable(
+                "the writer has stopped".into(),
+            )));
+        }
+        outcome
+    }
+
+    /// Waits (up to ten seconds) until every queued message is committed or refused: the last
+    /// step of a graceful shutdown.
+    pub async fn flush(&self) {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        while self.pending.load(Ordering::Acquire) > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+}
+
+async fn run(store: Store, mut jobs: mpsc::UnboundedReceiver<Job>, pending: Arc<AtomicUsize>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let (messages, waiting): (Vec<NewMessage>, Vec<_>) =
+            batch.drain(..).map(|j| (j.message, j.done)).unzip();
+        let size = messages.len();
+        match store.insert_messages(&messages).await {
+            Ok(outcomes) => {
+                for (done, outcome) in waiting.into_iter().zip(outcomes) {
+                    let _ = done.send(Ok(outcome));
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, size = messages.len(), "a batch of messages failed to commit");
+                for done in waiting {
+                    let _ = done.send(Err(StoreError::Unavailable(e.to_string())));
+                }
+            }
+        }
+        pending.fetch_sub(size, Ordering::AcqRel);
+    }
+}
