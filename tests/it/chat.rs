@@ -851,3 +851,131 @@ async fn a_message_near_the_frame_limit_goes_through() {
     );
     app.stop().await;
 }
+
+#[actix_rt::test]
+async fn typing_reaches_the_peer_and_the_group() {
+    let db = TestDb::new(Backend::Sqlite, "typing").await.unwrap();
+    let app = TestApp::start(db.config()).await;
+    let (alice, alice_token) = app.user(&unique("alice")).await;
+    let (bob, bob_token) = app.user(&unique("bob")).await;
+    app.befriend(&alice, &bob).await;
+    let group = app.group(&alice, &[&bob]).await;
+    let mut a = WsClient::connect(&app, &alice_token).await;
+    let mut b = WsClient::connect(&app, &bob_token).await;
+    a.send(json!({"type": "typing", "toUserId": bob})).await;
+    let t = b.next_of("typing").await;
+    assert_eq!(
+        (t["userId"].as_str(), t.get("groupId")),
+        (Some(alice.as_str()), None)
+    );
+    a.send(json!({"type": "typing", "groupId": group.to_string()}))
+        .await;
+    let t = b.next_of("typing").await;
+    assert_eq!(t["groupId"], group.to_string());
+    assert_eq!(a.request(json!({"type": "ping"})).await["type"], "pong");
+    assert!(
+        a.pending().iter().all(|f| f["type"] != "typing"),
+        "the typist is not told about itself"
+    );
+    app.stop().await;
+}
+
+#[actix_rt::test]
+async fn a_token_that_expires_during_the_session_closes_it_with_4001() {
+    let db = TestDb::new(Backend::Sqlite, "expiry").await.unwrap();
+    let mut config = db.config();
+    config.limits.heartbeat_seconds = 1;
+    let app = TestApp::start(config).await;
+    let (user, _) = app.user(&unique("brief")).await;
+    let claims = json!({"sub": user, "name": "brief", "exp": chrono::Utc::now().timestamp() + 2,
+                        "iss": "imcluster", "aud": "imcluster", "jti": uuid::Uuid::new_v4().to_string()});
+    let key = jsonwebtoken::EncodingKey::from_secret(crate::helpers::TEST_SECRET.as_bytes());
+    let token = jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &key).unwrap();
+    let mut c = WsClient::connect(&app, &token).await;
+    assert_eq!(c.closed().await, Some(4001));
+    app.stop().await;
+}
+
+#[test]
+fn sigterm_drains_sessions_with_1012() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_imcluster"))
+        .current_dir(dir.path())
+        .env("IMCLUSTER_NODE__LISTEN", format!("127.0.0.1:{port}"))
+        .env("IMCLUSTER_JWT__SECRET", crate::helpers::TEST_SECRET)
+        .env("IMCLUSTER_LOG__LEVEL", "warn")
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let code = actix_rt::System::new().block_on(async move {
+        let client = awc::Client::default();
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while client
+            .get(format!("{base}/ready"))
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+            .ok()
+            != Some(200)
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the node became ready"
+            );
+            actix_rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let body = json!({"userName": "drained", "password": "password-123"});
+        client
+            .post(format!("{base}/api/auth/register"))
+            .send_json(&body)
+            .await
+            .unwrap();
+        let login: Value = client
+            .post(format!("{base}/api/auth/login"))
+            .send_json(&body)
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = login["accessToken"].as_str().unwrap();
+        let (_, mut framed) = client
+            .ws(format!("ws://127.0.0.1:{port}/ws?access_token={token}"))
+            .connect()
+            .await
+            .unwrap();
+        use futures_util::StreamExt;
+        assert!(
+            matches!(framed.next().await, Some(Ok(awc::ws::Frame::Text(_)))),
+            "welcome"
+        );
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap();
+        loop {
+            match tokio::time::timeout(crate::ws::WAIT, framed.next())
+                .await
+                .expect("closed in time")
+            {
+                Some(Ok(awc::ws::Frame::Close(reason))) => {
+                    return reason.map(|r| u16::from(r.code))
+                }
+                Some(Ok(_)) => continue,
+                _ => return None,
+            }
+        }
+    });
+    assert_eq!(code, Some(1012));
+    let status = child.wait().unwrap();
+    assert!(
+        status.success(),
+        "the node exits cleanly after draining: {status:?}"
+    );
+}
