@@ -57,6 +57,7 @@ pub struct Supervisor {
     users: ShardedMap<UserKey, Addr<UserActor>>,
     groups: ShardedMap<GroupKey, Addr<GroupActor>>,
     connections: ShardedMap<Arc<str>, SessionHandle>,
+    online: ShardedMap<UserKey, ()>,
     restarts: AtomicU64,
 }
 
@@ -66,6 +67,7 @@ impl Default for Supervisor {
             users: ShardedMap::new(),
             groups: ShardedMap::new(),
             connections: ShardedMap::new(),
+            online: ShardedMap::new(),
             restarts: AtomicU64::new(0),
         }
     }
@@ -136,6 +138,33 @@ impl Supervisor {
         let mut shard = self.groups.shard(key).lock();
         if shard.get(key) == Some(addr) {
             shard.remove(key);
+        }
+    }
+
+    /// Records whether a user has a session on this pod (kept by the user actor).
+    pub fn set_online(&self, key: UserKey, online: bool) {
+        let mut shard = self.online.shard(&key).lock();
+        if online {
+            shard.insert(key, ());
+        } else {
+            shard.remove(&key);
+        }
+    }
+
+    /// Whether a user has a session on this pod.
+    pub fn is_online(&self, key: &UserKey) -> bool {
+        self.online.get(key).is_some()
+    }
+
+    /// Sends `notice` (kind and data) to every session of a user on this pod.
+    pub fn notify(&self, key: &UserKey, kind: &str, data: serde_json::Value) {
+        if let Some(addr) = self.running_user(key) {
+            let text = crate::protocol::ServerFrame::Notice {
+                kind: kind.to_string(),
+                data,
+            }
+            .to_text();
+            addr.do_send(super::user::Deliver { text, except: None });
         }
     }
 

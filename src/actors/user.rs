@@ -136,6 +136,7 @@ impl UserActor {
 
     /// Tells the user's running friends that the user came online or went away.
     fn announce_presence(&self, online: bool) {
+        self.state.supervisor.set_online(self.key, online);
         let now = Utc::now();
         let frame = ServerFrame::Presence {
             user_id: self.key.1,

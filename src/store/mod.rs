@@ -2,7 +2,9 @@
 //! what it needs and never sees a query.
 
 mod accounts;
+mod cards;
 mod error;
+mod friends;
 mod groups;
 mod messages;
 mod social;
@@ -14,13 +16,15 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 
 pub use accounts::{NewAccount, StoredCredential};
+pub use cards::CardUpdate;
 pub use error::StoreError;
+pub use friends::{FriendEntry, FriendUpdate, FRIEND_PENDING};
 pub use groups::{GroupFacts, NewGroup};
 pub use messages::{
     Conversation, NewMessage, Stored, StoredMessage, SyncCursor, SyncPage, EXTRA_ANONYMOUS,
     EXTRA_CLIENT_MSG_ID, STATE_RECALLED,
 };
-pub use social::{ChatSettings, FriendFacts, UserFacts};
+pub use social::{ChatSettings, FriendFacts, UserFacts, FRIEND_ADDED};
 pub use writer::Writer;
 
 use crate::config::DatabaseConfig;

@@ -554,7 +554,25 @@ async fn a_panicking_actor_takes_down_nothing_else() {
     let mut a = WsClient::connect(&app, &alice_token).await;
     let mut b = WsClient::connect(&app, &bob_token).await;
     let mut c = WsClient::connect(&app, &carol_token).await;
+    let bob_key = (None, bob.parse::<uuid::Uuid>().unwrap());
+    let old_actor = app
+        .state()
+        .supervisor
+        .running_user(&bob_key)
+        .expect("bob is online");
     a.send(to_user(&bob, "imcluster:panic")).await;
+    // Wait for the panic: the old actor answers until the poisoned message reaches it.
+    let deadline = std::time::Instant::now() + crate::ws::WAIT;
+    while old_actor
+        .send(imcluster::actors::user::MyGroups)
+        .await
+        .is_ok()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the actor panicked in time"
+        );
+    }
     // Carol's conversation is untouched.
     let ack = a.request(to_user(&carol, "are you there")).await;
     assert_eq!(ack["type"], "ack");
