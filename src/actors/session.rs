@@ -541,6 +541,8 @@ impl Actor for Session {
     fn started(&mut self, ctx: &mut Self::Context) {
         ctx.set_mailbox_capacity(self.state.config.limits.outbound_queue);
         self.state.supervisor.add_connection(self.handle_of(ctx));
+        // Online from the first frame on; the user actor keeps the flag from here.
+        self.state.supervisor.set_online(self.user_key(), true);
         self.attach(ctx);
         let limits = &self.state.config.limits;
         self.send_frame(

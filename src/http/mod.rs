@@ -3,9 +3,12 @@
 
 mod accounts;
 pub mod error;
+mod friends;
 mod health;
 pub mod identity;
+mod paging;
 mod push;
+mod users;
 mod ws;
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -22,7 +25,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(health::routes)
         .configure(accounts::routes)
         .configure(ws::routes)
-        .configure(push::routes);
+        .configure(push::routes)
+        .configure(users::routes)
+        .configure(friends::routes);
 }
 
 /// Malformed or oversized JSON bodies answer with the error body, not actix's plain text.

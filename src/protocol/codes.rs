@@ -15,6 +15,8 @@ pub enum Code {
     RejectsAnonymous,
     NotFriends,
     UserNotFound,
+    RefusesFriends,
+    AlreadyFriends,
     BadFrame,
     FrameTooLarge,
     RateLimited,
@@ -39,6 +41,8 @@ impl Code {
             Code::RejectsAnonymous => "03402",
             Code::NotFriends => "03403",
             Code::UserNotFound => "03404",
+            Code::RefusesFriends => "03410",
+            Code::AlreadyFriends => "03411",
             Code::BadFrame => "IM:BadFrame",
             Code::FrameTooLarge => "IM:FrameTooLarge",
             Code::RateLimited => "IM:RateLimited",
@@ -68,6 +72,10 @@ impl Code {
             }
             Code::UserNotFound => {
                 "Sending the message failed: the user does not exist or is deactivated!"
+            }
+            Code::RefusesFriends => "Users refuse to add friends",
+            Code::AlreadyFriends => {
+                "The other party is already your friend or has sent an authentication request"
             }
             Code::BadFrame => "The frame is not valid",
             Code::FrameTooLarge => "The frame is too large",

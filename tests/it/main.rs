@@ -7,6 +7,7 @@ mod ws;
 mod accounts;
 mod chat;
 mod config;
+mod friends;
 mod ids;
 mod schema;
 mod tokens;

@@ -1,0 +1,367 @@
+//! `/api/im/my-friends`: friend requests and friendships, ABP's routes and codes. Every change
+//! reaches the running user actors at once (a friend just removed cannot send the next second)
+//! and the other party gets a `notice`.
+
+use actix_web::http::StatusCode;
+use actix_web::{delete, get, post, put, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::error::{ApiError, Validator};
+use super::paging::{Page, Paging};
+use super::users::UserCard;
+use crate::auth::Identity;
+use crate::protocol::Code;
+use crate::state::AppState;
+use crate::store::{FriendEntry, FriendUpdate, StoreError, FRIEND_ADDED};
+
+/// A friend as ABP's `UserFriend` shows one: the card and my side of the friendship.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UserFriend {
+    friend_id: Uuid,
+    remark_name: Option<String>,
+    black: bool,
+    dont_disturb: bool,
+    special_focus: bool,
+    /// The friend's card, with `online`.
+    #[serde(flatten)]
+    card: Option<UserCard>,
+}
+
+/// A pending request to me.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FriendRequest {
+    user_id: Uuid,
+    /// What the requester wrote (the card has its own `description`).
+    request_description: Option<String>,
+    creation_time: DateTime<Utc>,
+    #[serde(flatten)]
+    card: Option<UserCard>,
+}
+
+fn friend_of(entry: FriendEntry, state: &AppState) -> UserFriend {
+    UserFriend {
+        friend_id: entry.row.frient_id,
+        remark_name: entry.row.remark_name,
+        black: entry.row.black.unwrap_or(false),
+        dont_disturb: entry.row.dont_disturb.unwrap_or(false),
+        special_focus: entry.row.special_focus.unwrap_or(false),
+        card: entry.card.map(|c| UserCard::of(c, state)),
+    }
+}
+
+fn abp(status: StatusCode, code: Code) -> ApiError {
+    ApiError::new(status, code.as_str(), code.message())
+}
+
+/// Both users' actors reload what they know of each other.
+fn reload_pair(state: &AppState, tenant: Option<Uuid>, a: Uuid, b: Uuid) {
+    state.supervisor.reload_user(&(tenant, a));
+    state.supervisor.reload_user(&(tenant, b));
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AddRequest {
+    friend_id: Uuid,
+    remark_name: Option<String>,
+    description: Option<String>,
+}
+
+#[post("/api/im/my-friends/add-request")]
+async fn add_request(
+    state: web::Data<AppState>,
+    me: Identity,
+    body: web::Json<AddRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    Validator::default()
+        .check(
+            b.friend_id != me.user_id,
+            "friendId",
+            "you cannot befriend yourself",
+        )
+        .check(
+            b.remark_name.as_deref().unwrap_or_default().chars().count() <= 256,
+            "remarkName",
+            "`remarkName` may have at most 256 characters",
+        )
+        .check(
+            b.description.as_deref().unwrap_or_default().chars().count() <= 50,
+            "description",
+            "`description` may have at most 50 characters",
+        )
+        .finish()?;
+    let (tenant, friend) = (me.tenant_id, b.friend_id);
+    let target = state.store.user_facts(tenant, friend).await?;
+    if !target.exists {
+        return Err(abp(StatusCode::NOT_FOUND, Code::UserNotFound));
+    }
+    if state
+        .store
+        .friend_row(tenant, me.user_id, friend)
+        .await?
+        .is_some()
+    {
+        return Err(abp(StatusCode::CONFLICT, Code::AlreadyFriends));
+    }
+    let settings = target.settings;
+    if settings.is_some_and(|s| !s.allow_add_friend) {
+        return Err(abp(StatusCode::FORBIDDEN, Code::RefusesFriends));
+    }
+    // They asked me first, or they take friends without review: we are friends now.
+    let they_asked = state
+        .store
+        .friend_row(tenant, friend, me.user_id)
+        .await?
+        .is_some_and(|r| r.status != FRIEND_ADDED);
+    let direct = they_asked || settings.is_some_and(|s| !s.require_add_friend_validation);
+    match state
+        .store
+        .request_friend(
+            tenant,
+            me.user_id,
+            friend,
+            b.remark_name,
+            b.description.clone(),
+        )
+        .await
+    {
+        Err(StoreError::Conflict) => return Err(abp(StatusCode::CONFLICT, Code::AlreadyFriends)),
+        other => other?,
+    }
+    let who = json!({"userId": me.user_id, "userName": me.user_name, "description": b.description});
+    if direct {
+        state.store.befriend(tenant, me.user_id, friend).await?;
+        reload_pair(&state, tenant, me.user_id, friend);
+        state.supervisor.notify(
+            &(tenant, friend),
+            "friend.accepted",
+            json!({"userId": me.user_id, "userName": me.user_name, "code": 205}),
+        );
+        state.supervisor.notify(
+            &(tenant, me.user_id),
+            "friend.accepted",
+            json!({"userId": friend, "code": 205}),
+        );
+    } else {
+        state.supervisor.notify(
+            &(tenant, friend),
+            "friend.request",
+            json!({"code": 203, "from": who}),
+        );
+    }
+    Ok(HttpResponse::Created()
+        .json(json!({"friendId": friend, "status": if direct { 1 } else { 0 }})))
+}
+
+#[get("/api/im/my-friends/requests")]
+async fn requests(
+    state: web::Data<AppState>,
+    me: Identity,
+    paging: web::Query<Paging>,
+) -> Result<HttpResponse, ApiError> {
+    let (skip, take) = paging.window();
+    let (total, rows) = state
+        .store
+        .friend_requests(me.tenant_id, me.user_id, skip, take)
+        .await?;
+    let items = rows
+        .into_iter()
+        .map(|e| FriendRequest {
+            user_id: e.row.user_id,
+            request_description: e.row.description,
+            creation_time: e.row.creation_time,
+            card: e.card.map(|c| UserCard::of(c, &state)),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(Page {
+        total_count: total,
+        items,
+    }))
+}
+
+#[put("/api/im/my-friends/requests/{user_id}/{decision}")]
+async fn decide(
+    state: web::Data<AppState>,
+    me: Identity,
+    path: web::Path<(Uuid, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (requester, decision) = path.into_inner();
+    let tenant = me.tenant_id;
+    let pending = state
+        .store
+        .friend_row(tenant, requester, me.user_id)
+        .await?
+        .is_some_and(|r| r.status != FRIEND_ADDED);
+    if !pending {
+        return Err(ApiError::not_found("no pending request from this user"));
+    }
+    let who = json!({"userId": me.user_id, "userName": me.user_name});
+    match decision.as_str() {
+        "accept" => {
+            state.store.befriend(tenant, requester, me.user_id).await?;
+            reload_pair(&state, tenant, requester, me.user_id);
+            state.supervisor.notify(
+                &(tenant, requester),
+                "friend.accepted",
+                json!({"code": 205, "by": who}),
+            );
+        }
+        "reject" => {
+            state
+                .store
+                .reject_friend(tenant, requester, me.user_id)
+                .await?;
+            state.supervisor.notify(
+                &(tenant, requester),
+                "friend.rejected",
+                json!({"code": 207, "by": who}),
+            );
+        }
+        _ => return Err(ApiError::not_found("a request is accepted or rejected")),
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    filter: Option<String>,
+    #[serde(flatten)]
+    paging: Paging,
+}
+
+#[get("/api/im/my-friends")]
+async fn list(
+    state: web::Data<AppState>,
+    me: Identity,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (skip, take) = query.paging.window();
+    let (total, rows) = state
+        .store
+        .friends(
+            me.tenant_id,
+            me.user_id,
+            query.filter.as_deref(),
+            skip,
+            take,
+        )
+        .await?;
+    let items = rows.into_iter().map(|e| friend_of(e, &state)).collect();
+    Ok(HttpResponse::Ok().json(Page {
+        total_count: total,
+        items,
+    }))
+}
+
+#[get("/api/im/my-friends/all")]
+async fn all(state: web::Data<AppState>, me: Identity) -> Result<HttpResponse, ApiError> {
+    let (_, rows) = state
+        .store
+        .friends(me.tenant_id, me.user_id, None, 0, u64::MAX)
+        .await?;
+    let items: Vec<UserFriend> = rows.into_iter().map(|e| friend_of(e, &state)).collect();
+    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+}
+
+async fn one(state: &AppState, me: &Identity, friend: Uuid) -> Result<UserFriend, ApiError> {
+    let row = state
+        .store
+        .friend_row(me.tenant_id, me.user_id, friend)
+        .await?
+        .filter(|r| r.status == FRIEND_ADDED);
+    let row = row.ok_or_else(|| ApiError::not_found("not a friend"))?;
+    let card = state.store.card(me.tenant_id, friend).await?;
+    Ok(friend_of(FriendEntry { row, card }, state))
+}
+
+#[get("/api/im/my-friends/{friend_id}")]
+async fn get_one(
+    state: web::Data<AppState>,
+    me: Identity,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(one(&state, &me, path.into_inner()).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UpdateBody {
+    remark_name: Option<String>,
+    black: Option<bool>,
+    dont_disturb: Option<bool>,
+    special_focus: Option<bool>,
+}
+
+#[put("/api/im/my-friends/{friend_id}")]
+async fn update(
+    state: web::Data<AppState>,
+    me: Identity,
+    path: web::Path<Uuid>,
+    body: web::Json<UpdateBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (friend, b) = (path.into_inner(), body.into_inner());
+    Validator::default()
+        .check(
+            b.remark_name.as_deref().unwrap_or_default().chars().count() <= 256,
+            "remarkName",
+            "`remarkName` may have at most 256 characters",
+        )
+        .finish()?;
+    let update = FriendUpdate {
+        remark_name: b.remark_name,
+        black: b.black,
+        dont_disturb: b.dont_disturb,
+        special_focus: b.special_focus,
+    };
+    if !state
+        .store
+        .update_friend(me.tenant_id, me.user_id, friend, update)
+        .await?
+    {
+        return Err(ApiError::not_found("not a friend"));
+    }
+    state.supervisor.reload_user(&(me.tenant_id, me.user_id));
+    Ok(HttpResponse::Ok().json(one(&state, &me, friend).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RemoveQuery {
+    friend_id: Uuid,
+}
+
+#[delete("/api/im/my-friends")]
+async fn remove(
+    state: web::Data<AppState>,
+    me: Identity,
+    query: web::Query<RemoveQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let friend = query.friend_id;
+    if !state
+        .store
+        .remove_friend(me.tenant_id, me.user_id, friend)
+        .await?
+    {
+        return Err(ApiError::not_found("not a friend"));
+    }
+    reload_pair(&state, me.tenant_id, me.user_id, friend);
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Registers the routes of this file (fixed paths before `{friend_id}`).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(add_request)
+        .service(requests)
+        .service(decide)
+        .service(list)
+        .service(all)
+        .service(get_one)
+        .service(update)
+        .service(remove);
+}

@@ -1,0 +1,33 @@
+//! ABP paging: `skipCount` + `maxResultCount` (default 10, at most 1000), answered as
+//! `{totalCount, items}`.
+
+use serde::{Deserialize, Serialize};
+
+/// The paging part of a query string.
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Paging {
+    #[serde(default)]
+    pub skip_count: u64,
+    #[serde(default = "default_max")]
+    pub max_result_count: u64,
+}
+
+fn default_max() -> u64 {
+    10
+}
+
+impl Paging {
+    /// How many to skip and take, with the maximum enforced.
+    pub fn window(&self) -> (u64, u64) {
+        (self.skip_count, self.max_result_count.clamp(1, 1000))
+    }
+}
+
+/// A page of results.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T: Serialize> {
+    pub total_count: u64,
+    pub items: Vec<T>,
+}

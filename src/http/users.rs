@@ -1,0 +1,227 @@
+//! `/api/im/users`: my chat card and settings, another user's card, user search.
+
+use actix_web::{get, put, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use entity::user_chat_card;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::error::{ApiError, Validator};
+use super::paging::{Page, Paging};
+use crate::auth::Identity;
+use crate::state::AppState;
+use crate::store::{CardUpdate, ChatSettings};
+
+/// A user's chat card as clients see it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserCard {
+    pub user_id: Uuid,
+    pub user_name: String,
+    pub nick_name: Option<String>,
+    pub sex: i32,
+    pub sign: Option<String>,
+    pub description: Option<String>,
+    pub avatar_url: Option<String>,
+    pub birthday: Option<DateTime<Utc>>,
+    pub age: i32,
+    pub last_online_time: Option<DateTime<Utc>>,
+    pub state: i32,
+    pub online: bool,
+}
+
+impl UserCard {
+    pub fn of(card: user_chat_card::Model, state: &AppState) -> UserCard {
+        let online = state.supervisor.is_online(&(card.tenant_id, card.user_id));
+        UserCard {
+            user_id: card.user_id,
+            user_name: card.user_name,
+            nick_name: card.nick_name,
+            sex: card.sex,
+            sign: card.sign,
+            description: card.description,
+            avatar_url: card.avatar_url,
+            birthday: card.birthday,
+            age: card.age,
+            last_online_time: card.last_online_time,
+            state: card.state,
+            online,
+        }
+    }
+}
+
+/// The changes to my card.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CardBody {
+    nick_name: Option<String>,
+    sex: Option<i32>,
+    sign: Option<String>,
+    description: Option<String>,
+    avatar_url: Option<String>,
+    birthday: Option<DateTime<Utc>>,
+    age: Option<i32>,
+}
+
+/// Chat settings as clients see and send them (ABP's names, `Valition` and all).
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SettingsBody {
+    allow_anonymous: bool,
+    allow_add_friend: bool,
+    require_add_friend_valition: bool,
+    allow_receive_message: bool,
+    allow_send_message: bool,
+}
+
+async fn card_of(state: &AppState, tenant: Option<Uuid>, user: Uuid) -> Result<UserCard, ApiError> {
+    let card = state
+        .store
+        .card(tenant, user)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such user"))?;
+    Ok(UserCard::of(card, state))
+}
+
+#[get("/api/im/users/me/card")]
+async fn my_card(state: web::Data<AppState>, me: Identity) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(card_of(&state, me.tenant_id, me.user_id).await?))
+}
+
+#[put("/api/im/users/me/card")]
+async fn update_my_card(
+    state: web::Data<AppState>,
+    me: Identity,
+    body: web::Json<CardBody>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let opt = |v: &Option<String>| v.as_deref().unwrap_or_default().chars().count();
+    Validator::default()
+        .check(
+            opt(&b.nick_name) <= 256,
+            "nickName",
+            "`nickName` may have at most 256 characters",
+        )
+        .check(
+            opt(&b.sign) <= 30,
+            "sign",
+            "`sign` may have at most 30 characters",
+        )
+        .check(
+            opt(&b.description) <= 50,
+            "description",
+            "`description` may have at most 50 characters",
+        )
+        .check(
+            opt(&b.avatar_url) <= 512,
+            "avatarUrl",
+            "`avatarUrl` may have at most 512 characters",
+        )
+        .check(
+            b.sex.is_none_or(|s| (0..=2).contains(&s)),
+            "sex",
+            "`sex` is 0 (male), 1 (female) or 2 (other)",
+        )
+        .check(
+            b.age.is_none_or(|a| (0..=200).contains(&a)),
+            "age",
+            "`age` must be between 0 and 200",
+        )
+        .finish()?;
+    let update = CardUpdate {
+        nick_name: b.nick_name,
+        sex: b.sex,
+        sign: b.sign,
+        description: b.description,
+        avatar_url: b.avatar_url,
+        birthday: b.birthday,
+        age: b.age,
+    };
+    state
+        .store
+        .update_card(me.tenant_id, me.user_id, update)
+        .await?;
+    Ok(HttpResponse::Ok().json(card_of(&state, me.tenant_id, me.user_id).await?))
+}
+
+#[get("/api/im/users/me/settings")]
+async fn my_settings(state: web::Data<AppState>, me: Identity) -> Result<HttpResponse, ApiError> {
+    let facts = state.store.user_facts(me.tenant_id, me.user_id).await?;
+    let s = facts
+        .settings
+        .ok_or_else(|| ApiError::not_found("no chat settings"))?;
+    Ok(HttpResponse::Ok().json(SettingsBody {
+        allow_anonymous: s.allow_anonymous,
+        allow_add_friend: s.allow_add_friend,
+        require_add_friend_valition: s.require_add_friend_validation,
+        allow_receive_message: s.allow_receive_message,
+        allow_send_message: s.allow_send_message,
+    }))
+}
+
+#[put("/api/im/users/me/settings")]
+async fn update_my_settings(
+    state: web::Data<AppState>,
+    me: Identity,
+    body: web::Json<SettingsBody>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let settings = ChatSettings {
+        allow_anonymous: b.allow_anonymous,
+        allow_add_friend: b.allow_add_friend,
+        require_add_friend_validation: b.require_add_friend_valition,
+        allow_receive_message: b.allow_receive_message,
+        allow_send_message: b.allow_send_message,
+    };
+    state
+        .store
+        .update_settings(me.tenant_id, me.user_id, settings)
+        .await?;
+    state.supervisor.reload_user(&(me.tenant_id, me.user_id));
+    Ok(HttpResponse::Ok().json(b))
+}
+
+#[derive(Deserialize)]
+struct SearchQuery {
+    #[serde(default)]
+    filter: String,
+    #[serde(flatten)]
+    paging: Paging,
+}
+
+#[get("/api/im/users/search")]
+async fn search(
+    state: web::Data<AppState>,
+    me: Identity,
+    query: web::Query<SearchQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (skip, take) = query.paging.window();
+    let (total, cards) = state
+        .store
+        .search_cards(me.tenant_id, &query.filter, skip, take)
+        .await?;
+    let items = cards.into_iter().map(|c| UserCard::of(c, &state)).collect();
+    Ok(HttpResponse::Ok().json(Page {
+        total_count: total,
+        items,
+    }))
+}
+
+#[get("/api/im/users/{user_id}/card")]
+async fn user_card(
+    state: web::Data<AppState>,
+    me: Identity,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(card_of(&state, me.tenant_id, path.into_inner()).await?))
+}
+
+/// Registers the routes of this file (the `me` and `search` routes before `{user_id}`).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(my_card)
+        .service(update_my_card)
+        .service(my_settings)
+        .service(update_my_settings)
+        .service(search)
+        .service(user_card);
+}
