@@ -174,7 +174,7 @@ impl Handler<SendGroup> for GroupActor {
             {
                 sender.do_send(Deliver {
                     text: own,
-                    except: Some(origin.session.connection_id.clone()),
+                    except: origin.connection_id(),
                 });
             }
             act.fan_out(&text, Some((origin.user_id, None)));

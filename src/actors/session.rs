@@ -11,8 +11,8 @@ use actix_web_actors::ws;
 use bytestring::ByteString;
 use chrono::Utc;
 
-use super::group::{RecallInGroup, SendGroup, TypingInGroup};
-use super::user::{Attach, Deliver, Detach, Draft, MyGroups, Origin, SendPrivate, UserActor};
+use super::group::{RecallInGroup, TypingInGroup};
+use super::user::{Attach, Deliver, Detach, Draft, MyGroups, Origin, ReplyTo, UserActor};
 use super::SessionHandle;
 use crate::auth::Identity;
 use crate::protocol::{ClientFrame, Code, Envelope, Id, Message, SendFrame, ServerFrame, Target};
@@ -129,7 +129,7 @@ impl Session {
             tenant_id: self.identity.tenant_id,
             user_id: self.identity.user_id,
             user_name: self.identity.user_name.clone(),
-            session: self.handle_of(ctx),
+            reply_to: ReplyTo::Session(self.handle_of(ctx)),
             request_id,
         }
     }
@@ -209,16 +209,16 @@ impl Session {
         };
         let origin = self.origin(ctx, id.clone());
         match (send.target.to_user_id, send.target.group_id) {
-            (Some(to), None) => self
-                .state
-                .supervisor
-                .user(&self.state, (self.identity.tenant_id, to))
-                .do_send(SendPrivate { origin, draft }),
-            (None, Some(Id(group))) => self
-                .state
-                .supervisor
-                .group(&self.state, (self.identity.tenant_id, group))
-                .do_send(SendGroup { origin, draft }),
+            (Some(to), None) => {
+                self.state
+                    .supervisor
+                    .send(&self.state, origin, Conversation::User(to), draft)
+            }
+            (None, Some(Id(group))) => {
+                self.state
+                    .supervisor
+                    .send(&self.state, origin, Conversation::Group(group), draft)
+            }
             _ => self.bad_frame(
                 ctx,
                 id,

@@ -182,6 +182,25 @@ impl Supervisor {
         }
     }
 
+    /// Hands a message to the actor that checks and stores it: the receiver's user actor, or
+    /// the group's actor. The answer goes to `origin`.
+    pub fn send(
+        &self,
+        state: &Arc<AppState>,
+        origin: super::user::Origin,
+        to: crate::store::Conversation,
+        draft: super::user::Draft,
+    ) {
+        match to {
+            crate::store::Conversation::User(user) => self
+                .user(state, (origin.tenant_id, user))
+                .do_send(super::user::SendPrivate { origin, draft }),
+            crate::store::Conversation::Group(group) => self
+                .group(state, (origin.tenant_id, group))
+                .do_send(super::group::SendGroup { origin, draft }),
+        }
+    }
+
     /// Registers an open connection (for pushes to one connection and for shutdown).
     pub fn add_connection(&self, handle: SessionHandle) {
         self.connections

@@ -21,20 +21,56 @@ use crate::store::{Conversation, NewMessage, Stored, UserFacts};
 /// How long a user actor with no session stays up before it stops.
 const IDLE: Duration = Duration::from_secs(60);
 
+/// Where the answer to a request goes: the WebSocket session that asked, or an HTTP handler
+/// waiting for it.
+#[derive(Clone)]
+pub enum ReplyTo {
+    Session(SessionHandle),
+    Waiter(Arc<parking_lot::Mutex<Option<tokio::sync::oneshot::Sender<ServerFrame>>>>),
+}
+
+impl ReplyTo {
+    /// A reply channel for an HTTP request, and the receiver its handler awaits.
+    pub fn waiter() -> (ReplyTo, tokio::sync::oneshot::Receiver<ServerFrame>) {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        (
+            ReplyTo::Waiter(Arc::new(parking_lot::Mutex::new(Some(tx)))),
+            rx,
+        )
+    }
+}
+
 /// Who sent a request, and where its answer goes.
 #[derive(Clone)]
 pub struct Origin {
     pub tenant_id: Option<Uuid>,
     pub user_id: Uuid,
     pub user_name: String,
-    pub session: SessionHandle,
+    pub reply_to: ReplyTo,
     pub request_id: Option<String>,
 }
 
 impl Origin {
     /// Sends the answer to the request.
     pub fn reply(&self, frame: ServerFrame) {
-        self.session.push(frame.to_text());
+        match &self.reply_to {
+            ReplyTo::Session(session) => {
+                session.push(frame.to_text());
+            }
+            ReplyTo::Waiter(waiter) => {
+                if let Some(tx) = waiter.lock().take() {
+                    let _ = tx.send(frame);
+                }
+            }
+        }
+    }
+
+    /// The connection that asked, if a WebSocket did: it has the answer, not a copy.
+    pub fn connection_id(&self) -> Option<Arc<str>> {
+        match &self.reply_to {
+            ReplyTo::Session(session) => Some(session.connection_id.clone()),
+            ReplyTo::Waiter(_) => None,
+        }
     }
 
     /// Answers the request with an error.
@@ -337,7 +373,7 @@ impl Handler<SendPrivate> for UserActor {
                 {
                     sender.do_send(Deliver {
                         text,
-                        except: Some(origin.session.connection_id.clone()),
+                        except: origin.connection_id(),
                     });
                 }
             }

@@ -2,6 +2,7 @@
 //! routes, the caller's identity).
 
 mod accounts;
+mod chat;
 pub mod error;
 mod friends;
 mod health;
@@ -27,7 +28,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(ws::routes)
         .configure(push::routes)
         .configure(users::routes)
-        .configure(friends::routes);
+        .configure(friends::routes)
+        .configure(chat::routes);
 }
 
 /// Malformed or oversized JSON bodies answer with the error body, not actix's plain text.

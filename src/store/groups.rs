@@ -232,3 +232,24 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Names and avatars of `groups`, by id.
+    pub async fn group_names(
+        &self,
+        tenant_id: Option<Uuid>,
+        groups: Vec<i64>,
+    ) -> Result<HashMap<i64, (String, Option<String>)>, StoreError> {
+        if groups.is_empty() {
+            return Ok(HashMap::new());
+        }
+        Ok(chat_group::Entity::find()
+            .filter(tenant_filter(chat_group::Column::TenantId, tenant_id))
+            .filter(chat_group::Column::GroupId.is_in(groups))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|g| (g.group_id, (g.name, g.avatar_url)))
+            .collect())
+    }
+}

@@ -6,6 +6,7 @@ mod cards;
 mod error;
 mod friends;
 mod groups;
+mod history;
 mod messages;
 mod social;
 mod writer;
@@ -20,6 +21,7 @@ pub use cards::CardUpdate;
 pub use error::StoreError;
 pub use friends::{FriendEntry, FriendUpdate, FRIEND_PENDING};
 pub use groups::{GroupFacts, NewGroup};
+pub use history::{ConversationSummary, HistoryFilter};
 pub use messages::{
     Conversation, NewMessage, Stored, StoredMessage, SyncCursor, SyncPage, EXTRA_ANONYMOUS,
     EXTRA_CLIENT_MSG_ID, STATE_RECALLED,

@@ -2,6 +2,7 @@
 //! (when configured) PostgreSQL. One test crate, one module per capability.
 
 mod helpers;
+mod history;
 mod ws;
 
 mod accounts;

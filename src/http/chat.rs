@@ -1,0 +1,275 @@
+//! `/api/im/chat`: history, the conversation list and sending over HTTP (ABP's routes).
+//! Sending takes the same path as a WebSocket `send`: the same actor checks it, the same
+//! writer commits it before the answer, the same fan-out delivers it.
+
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::error::ApiError;
+use super::paging::{Page, Paging};
+use crate::actors::session::served;
+use crate::actors::user::{Draft, Origin, ReplyTo};
+use crate::auth::Identity;
+use crate::protocol::{Id, Message, SendFrame, ServerFrame};
+use crate::state::AppState;
+use crate::store::{Conversation, HistoryFilter, StoredMessage};
+
+/// A message as the HTTP API serves it: the protocol's fields and, for ABP clients, ABP's
+/// names beside them.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ChatMessage {
+    #[serde(flatten)]
+    message: Message,
+    form_user_id: Option<Uuid>,
+    form_user_name: Option<String>,
+    extra_properties: serde_json::Map<String, serde_json::Value>,
+}
+
+fn chat_message(m: &StoredMessage, me: Uuid) -> ChatMessage {
+    let message = served(m, me);
+    ChatMessage {
+        form_user_id: message.from_user_id,
+        form_user_name: message.from_user_name.clone(),
+        extra_properties: message.extra.clone(),
+        message,
+    }
+}
+
+/// The HTTP status that fits an error code.
+fn status_of(code: &str) -> StatusCode {
+    match code {
+        "03404" | "02404" | "IM:NotFound" => StatusCode::NOT_FOUND,
+        "01400" | "IM:BadFrame" => StatusCode::BAD_REQUEST,
+        "IM:Unavailable" => StatusCode::SERVICE_UNAVAILABLE,
+        "IM:RateLimited" => StatusCode::TOO_MANY_REQUESTS,
+        _ => StatusCode::FORBIDDEN,
+    }
+}
+
+#[post("/api/im/chat/send-message")]
+async fn send_message(
+    state: web::Data<AppState>,
+    me: Identity,
+    body: web::Json<SendFrame>,
+) -> Result<HttpResponse, ApiError> {
+    let send = body.into_inner();
+    let mut v = super::error::Validator::default();
+    v.check(!send.content.is_empty(), "content", "`content` is required")
+        .check(
+            send.content.chars().count() <= 1_048_576,
+            "content",
+            "`content` may have at most 1048576 characters",
+        )
+        .check(
+            send.client_msg_id
+                .as_deref()
+                .is_none_or(|k| (1..=64).contains(&k.len())),
+            "clientMsgId",
+            "`clientMsgId` must have 1 to 64 characters",
+        )
+        .check(
+            send.target.to_user_id.is_some() != send.target.group_id.is_some(),
+            "toUserId",
+            "give `toUserId` or `groupId`, not both",
+        );
+    v.finish()?;
+    let to = match (send.target.to_user_id, send.target.group_id) {
+        (Some(user), _) => Conversation::User(user),
+        (_, Some(Id(group))) => Conversation::Group(group),
+        _ => unreachable!("validated above"),
+    };
+    let (reply_to, answer) = ReplyTo::waiter();
+    let origin = Origin {
+        tenant_id: me.tenant_id,
+        user_id: me.user_id,
+        user_name: me.user_name.clone(),
+        reply_to,
+        request_id: None,
+    };
+    let draft = Draft {
+        content: send.content,
+        message_type: send.message_type,
+        is_anonymous: send.is_anonymous,
+        extra: send.extra.unwrap_or_default(),
+        client_msg_id: send.client_msg_id,
+    };
+    let state = state.into_inner();
+    state.supervisor.send(&state, origin, to, draft);
+    match tokio::time::timeout(Duration::from_secs(30), answer).await {
+        Ok(Ok(ServerFrame::Ack { message_id: Some(id), send_time, .. })) => {
+            Ok(HttpResponse::Ok().json(json!({"messageId": id, "sendTime": send_time.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))})))
+        }
+        Ok(Ok(ServerFrame::Error { code, message, .. })) => Err(ApiError::new(status_of(code), code, message)),
+        _ => Err(ApiError::unavailable()),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HistoryQuery {
+    receive_user_id: Option<Uuid>,
+    group_id: Option<Id>,
+    filter: Option<String>,
+    #[serde(default, deserialize_with = "super::paging::optional_number")]
+    message_type: Option<i32>,
+    before: Option<Id>,
+    #[serde(flatten)]
+    paging: Paging,
+}
+
+impl HistoryQuery {
+    fn filter(&self) -> HistoryFilter {
+        HistoryFilter {
+            text: self.filter.clone(),
+            message_type: self.message_type,
+            before: self.before.map(|b| b.0),
+        }
+    }
+}
+
+#[get("/api/im/chat/my-messages")]
+async fn my_messages(
+    state: web::Data<AppState>,
+    me: Identity,
+    query: web::Query<HistoryQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let peer = query.receive_user_id.ok_or_else(|| {
+        ApiError::validation(vec![super::error::FieldError {
+            message: "`receiveUserId` is required".into(),
+            members: vec!["receiveUserId".into()],
+        }])
+    })?;
+    let (skip, take) = query.paging.window();
+    let (total, rows) = state
+        .store
+        .private_history(me.tenant_id, me.user_id, peer, &query.filter(), skip, take)
+        .await?;
+    let items = rows.iter().map(|m| chat_message(m, me.user_id)).collect();
+    Ok(HttpResponse::Ok().json(Page {
+        total_count: total,
+        items,
+    }))
+}
+
+#[get("/api/im/chat/group/messages")]
+async fn group_messages(
+    state: web::Data<AppState>,
+    me: Identity,
+    query: web::Query<HistoryQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let Some(Id(group)) = query.group_id else {
+        return Err(ApiError::validation(vec![super::error::FieldError {
+            message: "`groupId` is required".into(),
+            members: vec!["groupId".into()],
+        }]));
+    };
+    if !state
+        .store
+        .is_member(me.tenant_id, group, me.user_id)
+        .await?
+    {
+        let code = crate::protocol::Code::NotGroupMember;
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            code.as_str(),
+            code.message(),
+        ));
+    }
+    let (skip, take) = query.paging.window();
+    let (total, rows) = state
+        .store
+        .group_history(me.tenant_id, group, &query.filter(), skip, take)
+        .await?;
+    let items = rows.iter().map(|m| chat_message(m, me.user_id)).collect();
+    Ok(HttpResponse::Ok().json(Page {
+        total_count: total,
+        items,
+    }))
+}
+
+/// One conversation in my list.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LastMessage {
+    #[serde(flatten)]
+    message: ChatMessage,
+    /// The peer's or the group's name.
+    object: String,
+    avatar_url: Option<String>,
+    unread_count: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LastQuery {
+    #[serde(default, deserialize_with = "super::paging::optional_number")]
+    max_result_count: Option<u64>,
+}
+
+#[get("/api/im/chat/my-last-messages")]
+async fn my_last_messages(
+    state: web::Data<AppState>,
+    me: Identity,
+    query: web::Query<LastQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let max = query.max_result_count.unwrap_or(10).clamp(1, 1000);
+    let facts = state.store.user_facts(me.tenant_id, me.user_id).await?;
+    let groups: Vec<i64> = facts.groups.keys().copied().collect();
+    let list = state
+        .store
+        .conversations(me.tenant_id, me.user_id, &groups, max)
+        .await?;
+    let peers: Vec<Uuid> = list
+        .iter()
+        .filter_map(|c| {
+            if let Conversation::User(u) = c.with {
+                Some(u)
+            } else {
+                None
+            }
+        })
+        .collect();
+    let cards = state.store.cards(me.tenant_id, peers).await?;
+    let names = state.store.group_names(me.tenant_id, groups).await?;
+    let items: Vec<LastMessage> = list
+        .iter()
+        .map(|c| {
+            let (object, avatar_url) = match c.with {
+                Conversation::User(u) => cards
+                    .iter()
+                    .find(|card| card.user_id == u)
+                    .map(|card| {
+                        (
+                            card.nick_name
+                                .clone()
+                                .unwrap_or_else(|| card.user_name.clone()),
+                            card.avatar_url.clone(),
+                        )
+                    })
+                    .unwrap_or_default(),
+                Conversation::Group(g) => names.get(&g).cloned().unwrap_or_default(),
+            };
+            LastMessage {
+                message: chat_message(&c.last, me.user_id),
+                object,
+                avatar_url,
+                unread_count: c.unread,
+            }
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+}
+
+/// Registers the routes of this file.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(send_message)
+        .service(my_messages)
+        .service(group_messages)
+        .service(my_last_messages);
+}

@@ -1,0 +1,236 @@
+//! Sending over HTTP, history pages and the conversation list.
+
+use serde_json::{json, Value};
+
+use crate::helpers::{unique, TestApp, TestDb};
+use crate::on_both_databases;
+use crate::ws::{to_user, WsClient};
+
+on_both_databases!(send_over_http_and_read_history, |db: TestDb| async move {
+    let app = TestApp::start(db.config()).await;
+    let (alice, at) = app.user(&unique("alice")).await;
+    let (bob, bt) = app.user(&unique("bob")).await;
+    let (carol, ct) = app.user(&unique("carol")).await;
+    app.befriend(&alice, &bob).await;
+    let group = app.group(&alice, &[&bob]).await;
+    let mut b = WsClient::connect(&app, &bt).await;
+
+    let mut ids = Vec::new();
+    for n in 0..12 {
+        let kind = if n % 3 == 0 { 10 } else { 0 };
+        let (status, sent) = app
+            .call(
+                "POST",
+                "/api/im/chat/send-message",
+                Some(&at),
+                Some(json!({"toUserId": bob, "content": format!("note {n}"), "messageType": kind})),
+            )
+            .await;
+        assert_eq!(status, 200, "{sent}");
+        ids.push(sent["messageId"].as_str().unwrap().to_string());
+        assert_eq!(
+            b.next_of("message").await["message"]["messageId"],
+            sent["messageId"],
+            "delivered like a WebSocket send"
+        );
+    }
+    let (status, err) = app
+        .call(
+            "POST",
+            "/api/im/chat/send-message",
+            Some(&at),
+            Some(json!({"toUserId": carol, "content": "hi"})),
+        )
+        .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (403, Some("03403"))
+    );
+    let (status, err) = app
+        .call(
+            "POST",
+            "/api/im/chat/send-message",
+            Some(&at),
+            Some(json!({"toUserId": bob})),
+        )
+        .await;
+    assert_eq!(status, 400, "{err}");
+
+    let (status, page) = app
+        .call(
+            "GET",
+            &format!("/api/im/chat/my-messages?receiveUserId={bob}&maxResultCount=5"),
+            Some(&at),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["totalCount"], 12);
+    let got: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["messageId"].as_str().unwrap())
+        .collect();
+    let newest: Vec<&str> = ids.iter().rev().take(5).map(String::as_str).collect();
+    assert_eq!(got, newest, "newest first");
+    let first = &page["items"][0];
+    assert_eq!(
+        first["formUserId"],
+        alice.as_str(),
+        "ABP's names beside ours"
+    );
+    assert_eq!(first["fromUserId"], alice.as_str());
+    assert!(first["extraProperties"].is_object());
+    // The same conversation from Bob's side; older pages by cursor; filters.
+    let before = got[4];
+    let (_, older) = app
+        .call(
+            "GET",
+            &format!(
+                "/api/im/chat/my-messages?receiveUserId={alice}&before={before}&maxResultCount=100"
+            ),
+            Some(&bt),
+            None,
+        )
+        .await;
+    assert_eq!(older["items"].as_array().unwrap().len(), 7);
+    let (_, images) = app
+        .call(
+            "GET",
+            &format!(
+                "/api/im/chat/my-messages?receiveUserId={bob}&messageType=10&maxResultCount=100"
+            ),
+            Some(&at),
+            None,
+        )
+        .await;
+    assert_eq!(images["totalCount"], 4);
+    let (_, text) = app
+        .call(
+            "GET",
+            &format!("/api/im/chat/my-messages?receiveUserId={bob}&filter=note%2011"),
+            Some(&at),
+            None,
+        )
+        .await;
+    assert_eq!(text["totalCount"], 1);
+    // Carol is not in this conversation: her view of it is empty.
+    let (_, theirs) = app
+        .call(
+            "GET",
+            &format!("/api/im/chat/my-messages?receiveUserId={bob}"),
+            Some(&ct),
+            None,
+        )
+        .await;
+    assert_eq!(theirs["totalCount"], 0);
+
+    // Groups: members only.
+    let (status, sent) = app
+        .call(
+            "POST",
+            "/api/im/chat/send-message",
+            Some(&bt),
+            Some(json!({"groupId": group.to_string(), "content": "in the group"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{sent}");
+    let (status, page) = app
+        .call(
+            "GET",
+            &format!("/api/im/chat/group/messages?groupId={group}"),
+            Some(&at),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, page["totalCount"].as_u64()),
+        (200, Some(1)),
+        "{page}"
+    );
+    let (status, err) = app
+        .call(
+            "GET",
+            &format!("/api/im/chat/group/messages?groupId={group}"),
+            Some(&ct),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (403, Some("01401"))
+    );
+    app.stop().await;
+});
+
+on_both_databases!(
+    the_conversation_list_counts_unread,
+    |db: TestDb| async move {
+        let app = TestApp::start(db.config()).await;
+        let (alice, at) = app.user(&unique("alice")).await;
+        let (bob, bt) = app.user(&unique("bob")).await;
+        let (carol, _) = app.user(&unique("carol")).await;
+        app.befriend(&alice, &bob).await;
+        app.befriend(&alice, &carol).await;
+        let group = app.group(&carol, &[&alice]).await;
+        let mut b = WsClient::connect(&app, &bt).await;
+        let mut last = Value::Null;
+        for n in 0..3 {
+            last = b.request(to_user(&alice, &format!("from bob {n}"))).await;
+        }
+        app.call(
+            "POST",
+            "/api/im/chat/send-message",
+            Some(&at),
+            Some(json!({"toUserId": carol, "content": "to carol"})),
+        )
+        .await;
+        app.call(
+            "POST",
+            "/api/im/chat/send-message",
+            Some(&at),
+            Some(json!({"groupId": group.to_string(), "content": "group hello"})),
+        )
+        .await;
+
+        let (status, list) = app
+            .call(
+                "GET",
+                "/api/im/chat/my-last-messages?maxResultCount=10",
+                Some(&at),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{list}");
+        let items = list["items"].as_array().unwrap();
+        assert_eq!(items.len(), 3, "{list}");
+        assert_eq!(items[0]["content"], "group hello", "newest first");
+        assert_eq!(items[0]["object"], "test group");
+        assert_eq!(items[0]["unreadCount"], 0, "my own message is not unread");
+        let bob_row = items
+            .iter()
+            .find(|i| i["fromUserId"] == bob.as_str())
+            .unwrap();
+        assert_eq!(bob_row["unreadCount"], 3);
+        assert_eq!(bob_row["content"], "from bob 2");
+
+        let mut a = WsClient::connect(&app, &at).await;
+        let read = a
+            .request(json!({"type": "read", "messageId": last["messageId"]}))
+            .await;
+        assert_eq!(read["type"], "ack");
+        let (_, list) = app
+            .call("GET", "/api/im/chat/my-last-messages", Some(&at), None)
+            .await;
+        let bob_row = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["fromUserId"] == bob.as_str())
+            .unwrap()
+            .clone();
+        assert_eq!(bob_row["unreadCount"], 0, "{bob_row}");
+        app.stop().await;
+    }
+);
