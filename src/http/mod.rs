@@ -5,6 +5,7 @@ mod accounts;
 mod chat;
 pub mod error;
 mod friends;
+mod groups;
 mod health;
 pub mod identity;
 mod paging;
@@ -29,7 +30,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(push::routes)
         .configure(users::routes)
         .configure(friends::routes)
-        .configure(chat::routes);
+        .configure(chat::routes)
+        .configure(groups::routes);
 }
 
 /// Malformed or oversized JSON bodies answer with the error body, not actix's plain text.

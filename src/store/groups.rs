@@ -218,6 +218,12 @@ impl Store {
             .filter(user_chat_group::Column::UserId.eq(user))
             .exec(&txn)
             .await?;
+        user_group_card::Entity::delete_many()
+            .filter(tenant_filter(user_group_card::Column::TenantId, tenant_id))
+            .filter(user_group_card::Column::GroupId.eq(group_id))
+            .filter(user_group_card::Column::UserId.eq(user))
+            .exec(&txn)
+            .await?;
         group_chat_black::Entity::insert(group_chat_black::ActiveModel {
             tenant_id: Set(tenant_id),
             group_id: Set(group_id),

@@ -7,6 +7,7 @@ mod error;
 mod friends;
 mod groups;
 mod history;
+mod memberships;
 mod messages;
 mod social;
 mod writer;
@@ -22,6 +23,7 @@ pub use error::StoreError;
 pub use friends::{FriendEntry, FriendUpdate, FRIEND_PENDING};
 pub use groups::{GroupFacts, NewGroup};
 pub use history::{ConversationSummary, HistoryFilter};
+pub use memberships::{GroupUpdate, Member, JOIN_ACCEPTED, JOIN_PENDING, JOIN_REJECTED};
 pub use messages::{
     Conversation, NewMessage, Stored, StoredMessage, SyncCursor, SyncPage, EXTRA_ANONYMOUS,
     EXTRA_CLIENT_MSG_ID, STATE_RECALLED,

@@ -28,7 +28,7 @@ on_both_databases!(request_accept_chat_remove, |db: TestDb| async move {
         )
         .await;
     assert_eq!((status, body["status"].as_i64()), (201, Some(0)), "{body}");
-    let notice = b.next_of("notice").await;
+    let notice = b.next_notice("friend.request").await;
     assert_eq!(notice["kind"], "friend.request");
     assert_eq!(notice["data"]["from"]["userId"], alice.as_str());
     let (status, again) = app
@@ -59,7 +59,10 @@ on_both_databases!(request_accept_chat_remove, |db: TestDb| async move {
         )
         .await;
     assert_eq!(status, 204);
-    assert_eq!(a.next_of("notice").await["kind"], "friend.accepted");
+    assert_eq!(
+        a.next_notice("friend.accepted").await["kind"],
+        "friend.accepted"
+    );
 
     for (token, other) in [(&at, &bob), (&bt, &alice)] {
         let (_, list) = app
@@ -149,7 +152,10 @@ async fn reject_direct_add_and_refusals() {
         )
         .await;
     assert_eq!(status, 204);
-    assert_eq!(a.next_of("notice").await["kind"], "friend.rejected");
+    assert_eq!(
+        a.next_notice("friend.rejected").await["kind"],
+        "friend.rejected"
+    );
     let (status, _) = app
         .call(
             "PUT",

@@ -9,6 +9,7 @@ mod accounts;
 mod chat;
 mod config;
 mod friends;
+mod groups;
 mod ids;
 mod schema;
 mod tokens;

@@ -123,13 +123,23 @@ impl WsClient {
 
     /// The next frame of `kind`, keeping the others for later reads.
     pub async fn next_of(&mut self, kind: &str) -> Value {
-        if let Some(pos) = self.buffered.iter().position(|v| v["type"] == kind) {
+        self.next_matching(|v| v["type"] == kind, kind).await
+    }
+
+    /// The next `notice` of `kind`, keeping the others for later reads.
+    pub async fn next_notice(&mut self, kind: &str) -> Value {
+        self.next_matching(|v| v["type"] == "notice" && v["kind"] == kind, kind)
+            .await
+    }
+
+    async fn next_matching(&mut self, wanted: impl Fn(&Value) -> bool, kind: &str) -> Value {
+        if let Some(pos) = self.buffered.iter().position(&wanted) {
             return self.buffered.remove(pos).unwrap();
         }
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
             match self.read_socket_until(deadline).await {
-                Event::Frame(v) if v["type"] == kind => return v,
+                Event::Frame(v) if wanted(&v) => return v,
                 Event::Frame(v) => self.buffered.push_back(v),
                 Event::Closed(code) => panic!("closed ({code:?}) while waiting for `{kind}`"),
             }

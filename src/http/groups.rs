@@ -1,0 +1,795 @@
+//! `/api/im/groups` and `/api/im/user-groups`: groups, joining, members, admins, silencing,
+//! the blacklist (ABP's routes where it has them). Every change reaches the group's actor at
+//! once, and the notices of the API spec go out.
+
+use actix_web::http::StatusCode;
+use actix_web::{delete, get, post, put, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use entity::chat_group;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::error::{ApiError, Validator};
+use super::paging::{Page, Paging};
+use crate::auth::Identity;
+use crate::protocol::{Code, Id};
+use crate::state::AppState;
+use crate::store::{GroupFacts, GroupUpdate, NewGroup, StoreError, JOIN_ACCEPTED, JOIN_REJECTED};
+
+/// A group as ABP's `Group` DTO shows it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Group {
+    id: Id,
+    name: String,
+    avatar_url: Option<String>,
+    notice: Option<String>,
+    description: Option<String>,
+    allow_anonymous: bool,
+    allow_send_message: bool,
+    max_user_length: i32,
+    group_user_count: u64,
+    admin_user_id: Uuid,
+}
+
+fn group_dto(g: chat_group::Model, count: u64) -> Group {
+    Group {
+        id: Id(g.group_id),
+        name: g.name,
+        avatar_url: g.avatar_url,
+        notice: g.notice,
+        description: g.description,
+        allow_anonymous: g.allow_anonymous,
+        allow_send_message: g.allow_send_message,
+        max_user_length: g.max_user_count,
+        group_user_count: count,
+        admin_user_id: g.admin_user_id,
+    }
+}
+
+fn abp(status: StatusCode, code: Code) -> ApiError {
+    ApiError::new(status, code.as_str(), code.message())
+}
+
+/// The group's facts, or 404 `02404`.
+async fn facts(state: &AppState, me: &Identity, group: i64) -> Result<GroupFacts, ApiError> {
+    state
+        .store
+        .group_facts(me.tenant_id, group)
+        .await?
+        .ok_or_else(|| abp(StatusCode::NOT_FOUND, Code::GroupNotFound))
+}
+
+fn is_admin(f: &GroupFacts, user: Uuid) -> bool {
+    f.owner == user || f.admins.contains(&user)
+}
+
+fn require_admin(f: &GroupFacts, me: &Identity) -> Result<(), ApiError> {
+    if is_admin(f, me.user_id) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("only the group's admins may do that"))
+    }
+}
+
+fn require_owner(f: &GroupFacts, me: &Identity) -> Result<(), ApiError> {
+    if f.owner == me.user_id {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("only the group's owner may do that"))
+    }
+}
+
+/// Sends a notice to every member in `f` (as it was before the change) and to `also`.
+fn notify_members(
+    state: &AppState,
+    me: &Identity,
+    f: &GroupFacts,
+    also: Option<Uuid>,
+    kind: &str,
+    data: serde_json::Value,
+) {
+    for user in f
+        .members
+        .iter()
+        .copied()
+        .chain(also)
+        .collect::<std::collections::HashSet<_>>()
+    {
+        state
+            .supervisor
+            .notify(&(me.tenant_id, user), kind, data.clone());
+    }
+}
+
+/// The group's actor and `user`'s actor reload what changed.
+fn changed(state: &AppState, me: &Identity, group: i64, user: Option<Uuid>) {
+    state.supervisor.reload_group(&(me.tenant_id, group));
+    if let Some(user) = user {
+        state.supervisor.reload_user(&(me.tenant_id, user));
+    }
+}
+
+async fn dto(state: &AppState, me: &Identity, group: i64) -> Result<Group, ApiError> {
+    let row = state
+        .store
+        .group_row(me.tenant_id, group)
+        .await?
+        .ok_or_else(|| abp(StatusCode::NOT_FOUND, Code::GroupNotFound))?;
+    let count = state.store.member_count(me.tenant_id, group).await?;
+    Ok(group_dto(row, count))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GroupBody {
+    name: Option<String>,
+    notice: Option<String>,
+    description: Option<String>,
+    avatar_url: Option<String>,
+    max_user_count: Option<i32>,
+    allow_anonymous: Option<bool>,
+    allow_send_message: Option<bool>,
+}
+
+impl GroupBody {
+    fn validate(&self, state: &AppState, creating: bool) -> Result<(), ApiError> {
+        let len = |v: &Option<String>| v.as_deref().unwrap_or_default().chars().count();
+        let max = state.config.limits.max_group_size as i32;
+        Validator::default()
+            .check(
+                !creating || self.name.as_deref().is_some_and(|n| !n.trim().is_empty()),
+                "name",
+                "`name` is required",
+            )
+            .check(
+                len(&self.name) <= 20,
+                "name",
+                "`name` may have at most 20 characters",
+            )
+            .check(
+                len(&self.notice) <= 64,
+                "notice",
+                "`notice` may have at most 64 characters",
+            )
+            .check(
+                len(&self.description) <= 128,
+                "description",
+                "`description` may have at most 128 characters",
+            )
+            .check(
+                len(&self.avatar_url) <= 128,
+                "avatarUrl",
+                "`avatarUrl` may have at most 128 characters",
+            )
+            .check(
+                self.max_user_count.is_none_or(|m| (2..=max).contains(&m)),
+                "maxUserCount",
+                format!("`maxUserCount` must be between 2 and {max}"),
+            )
+            .finish()
+    }
+}
+
+#[post("/api/im/groups")]
+async fn create(
+    state: web::Data<AppState>,
+    me: Identity,
+    body: web::Json<GroupBody>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    b.validate(&state, true)?;
+    let group_id = state.ids.next_id();
+    let new = NewGroup {
+        tenant_id: me.tenant_id,
+        group_id,
+        owner: me.user_id,
+        name: b.name.clone().unwrap_or_default(),
+        max_user_count: b
+            .max_user_count
+            .unwrap_or(state.config.limits.default_group_size as i32),
+        allow_anonymous: b.allow_anonymous.unwrap_or(false),
+        allow_send_message: b.allow_send_message.unwrap_or(true),
+    };
+    state.store.create_group(new).await?;
+    let rest = GroupUpdate {
+        notice: b.notice,
+        description: b.description,
+        avatar_url: b.avatar_url,
+        ..Default::default()
+    };
+    state
+        .store
+        .update_group(me.tenant_id, group_id, me.user_id, rest)
+        .await?;
+    state.supervisor.reload_user(&(me.tenant_id, me.user_id));
+    Ok(HttpResponse::Created().json(dto(&state, &me, group_id).await?))
+}
+
+#[derive(Deserialize)]
+struct SearchQuery {
+    #[serde(default)]
+    filter: String,
+    #[serde(flatten)]
+    paging: Paging,
+}
+
+#[get("/api/im/groups/search")]
+async fn search(
+    state: web::Data<AppState>,
+    me: Identity,
+    query: web::Query<SearchQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (skip, take) = query.paging.window();
+    let (total, rows) = state
+        .store
+        .search_groups(me.tenant_id, &query.filter, skip, take)
+        .await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for g in rows {
+        let count = state.store.member_count(me.tenant_id, g.group_id).await?;
+        items.push(group_dto(g, count));
+    }
+    Ok(HttpResponse::Ok().json(Page {
+        total_count: total,
+        items,
+    }))
+}
+
+#[get("/api/im/groups/{group_id}")]
+async fn get_group(
+    state: web::Data<AppState>,
+    me: Identity,
+    path: web::Path<Id>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(dto(&state, &me, path.into_inner().0).await?))
+}
+
+#[put("/api/im/groups/{group_id}")]
+async fn update(
+    state: web::Data<AppState>,
+    me: Identity,
+    path: web::Path<Id>,
+    body: web::Json<GroupBody>,
+) -> Result<HttpResponse, ApiError> {
+    let group = path.into_inner().0;
+    let b = body.into_inner();
+    b.validate(&state, false)?;
+    require_admin(&facts(&state, &me, group).await?, &me)?;
+    let u = GroupUpdate {
+        name: b.name,
+        notice: b.notice,
+        description: b.description,
+        avatar_url: b.avatar_url,
+        max_user_count: b.max_user_count,
+        allow_anonymous: b.allow_anonymous,
+        allow_send_message: b.allow_send_message,
+    };
+    state
+        .store
+        .update_group(me.tenant_id, group, me.user_id, u)
+        .await?;
+    changed(&state, &me, group, None);
+    Ok(HttpResponse::Ok().json(dto(&state, &me, group).await?))
+}
+
+#[delete("/api/im/groups/{group_id}")]
+async fn dismiss(
+    state: web::Data<AppState>,
+    me: Identity,
+    path: web::Path<Id>,
+) -> Result<HttpResponse, ApiError> {
+    let group = path.into_inner().0;
+    let f = facts(&state, &me, group).await?;
+    require_owner(&f, &me)?;
+    state.store.dismiss_group(me.tenant_id, group).await?;
+    changed(&state, &me, group, None);
+    for user in &f.members {
+        state.supervisor.reload_user(&(me.tenant_id, *user));
+    }
+    notify_members(
+        &state,
+        &me,
+        &f,
+        None,
+        "group.dismissed",
+        json!({"groupId": Id(group), "name": f.name}),
+    );
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JoinBody {
+    group_id: Id,
+    #[serde(default)]
+    join_info: Option<String>,
+}
+
+#[post("/api/im/user-groups/join")]
+async fn join(
+    state: web::Data<AppState>,
+    me: Identity,
+    body: web::Json<JoinBody>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    Validator::default()
+        .check(
+            b.join_info.as_deref().unwrap_or_default().chars().count() <= 256,
+            "joinInfo",
+            "`joinInfo` may have at most 256 characters",
+        )
+        .finish()?;
+    let group = b.group_id.0;
+    let f = facts(&state, &me, group).await?;
+    if f.blacklist.contains(&me.user_id) {
+        return Err(abp(StatusCode::FORBIDDEN, Code::GroupBanned));
+    }
+    if f.members.contains(&me.user_id) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "IM:Conflict",
+            "you are already a member",
+        ));
+    }
+    if f.members.len() as i64 >= i64::from(f.max_user_count) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "IM:GroupFull",
+            "the group is full",
+        ));
+    }
+    match state
+        .store
+        .request_join(me.tenant_id, group, me.user_id, b.join_info.clone())
+        .await
+    {
+        Err(StoreError::Conflict) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "IM:Conflict",
+                "you already asked to join",
+            ))
+        }
+        other => other?,
+    }
+    let data = json!({"code": 204, "groupId": Id(group), "userId": me.user_id, "userName": me.user_name, "joinInfo": b.join_info});
+    for admin in f
+        .admins
+        .iter()
+        .chain(std::iter::once(&f.owner))
+        .collect::<std::collections::HashSet<_>>()
+    {
+        state
+            .supervisor
+            .notify(&(me.tenant_id, *admin), "group.joinRequest", data.clone());
+    }
+    Ok(HttpResponse::Created().json(json!({"groupId": Id(group), "status": 0})))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GroupQuery {
+    group_id: Id,
+    #[serde(flatten)]
+    paging: Paging,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JoinRequest {
+    user_id: Uuid,
+    join_info: Option<String>,
+    creation_time: DateTime<Utc>,
+}
+
+#[get("/api/im/user-groups/requests")]
+async fn requests(
+    state: web::Data<AppState>,
+    me: Identity,
+    query: web::Query<GroupQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let group = query.group_id.0;
+    require_admin(&facts(&state, &me, group).await?, &me)?;
+    let (skip, take) = query.paging.window();
+    let (total, rows) = state
+        .store
+        .join_requests(me.tenant_id, group, skip, take)
+        .await?;
+    let items = rows
+        .into_iter()
+        .map(|r| JoinRequest {
+            user_id: r.user_id,
+            join_info: r.join_info,
+            creation_time: r.creation_time,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(Page {
+        total_count: total,
+        items,
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AcceptBody {
+    user_id: Uuid,
+    group_id: Id,
+    allow_accept: bool,
+    reject_reason: Option<String>,
+}
+
+#[put("/api/im/user-groups/accept")]
+async fn accept(
+    state: web::Data<AppState>,
+    me: Identity,
+    body: web::Json<AcceptBody>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let group = b.group_id.0;
+    let f = facts(&state, &me, group).await?;
+    require_admin(&f, &me)?;
+    if b.allow_accept && f.members.len() as i64 >= i64::from(f.max_user_count) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "IM:GroupFull",
+            "the group is full",
+        ));
+    }
+    let status = if b.allow_accept {
+        JOIN_ACCEPTED
+    } else {
+        JOIN_REJECTED
+    };
+    if !state
+        .store
+        .close_join_request(
+            me.tenant_id,
+            group,
+            b.user_id,
+            status,
+            me.user_id,
+            b.reject_reason.clone(),
+        )
+        .await?
+    {
+        return Err(ApiError::not_found("no pending request from this user"));
+    }
+    let key = (me.tenant_id, b.user_id);
+    if b.allow_accept {
+        match state
+            .store
+            .add_member(me.tenant_id, group, b.user_id, false, Some(me.user_id))
+            .await
+        {
+            Ok(()) | Err(StoreError::Conflict) => {}
+            Err(e) => return Err(e.into()),
+        }
+        changed(&state, &me, group, Some(b.user_id));
+        state.supervisor.notify(
+            &key,
+            "group.joinAccepted",
+            json!({"code": 206, "groupId": Id(group), "name": f.name}),
+        );
+        notify_members(
+            &state,
+            &me,
+            &f,
+            None,
+            "group.memberJoined",
+            json!({"groupId": Id(group), "userId": b.user_id}),
+        );
+    } else {
+        state.supervisor.notify(
+            &key,
+            "group.joinRejected",
+            json!({"code": 207, "groupId": Id(group), "reason": b.reject_reason}),
+        );
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MemberBody {
+    user_id: Uuid,
+    group_id: Id,
+}
+
+#[put("/api/im/user-groups/remove")]
+async fn remove(
+    state: web::Data<AppState>,
+    me: Identity,
+    body: web::Json<MemberBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (group, user) = (body.group_id.0, body.user_id);
+    let f = facts(&state, &me, group).await?;
+    require_admin(&f, &me)?;
+    if user == f.owner || (f.admins.contains(&user) && f.owner != me.user_id) {
+        return Err(ApiError::forbidden(
+            "only the owner removes admins, and nobody removes the owner",
+        ));
+    }
+    if !state.store.remove_member(me.tenant_id, group, user).await? {
+        return Err(ApiError::not_found("not a member"));
+    }
+    changed(&state, &me, group, Some(user));
+    notify_members(
+        &state,
+        &me,
+        &f,
+        None,
+        "group.memberRemoved",
+        json!({"groupId": Id(group), "userId": user, "by": me.user_id}),
+    );
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LeaveQuery {
+    group_id: Id,
+}
+
+#[delete("/api/im/user-groups/me")]
+async fn leave(
+    state: web::Data<AppState>,
+    me: Identity,
+    query: web::Query<LeaveQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let group = query.group_id.0;
+    let f = facts(&state, &me, group).await?;
+    if f.owner == me.user_id {
+        return Err(ApiError::forbidden(
+            "the owner transfers the group or dismisses it first",
+        ));
+    }
+    if !state
+        .store
+        .remove_member(me.tenant_id, group, me.user_id)
+        .await?
+    {
+        return Err(abp(StatusCode::FORBIDDEN, Code::NotGroupMember));
+    }
+    changed(&state, &me, group, Some(me.user_id));
+    notify_members(
+        &state,
+        &me,
+        &f,
+        None,
+        "group.memberLeft",
+        json!({"groupId": Id(group), "userId": me.user_id}),
+    );
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MemberUpdate {
+    group_id: Id,
+    user_id: Uuid,
+    is_admin: Option<bool>,
+    /// A time to silence until; `null` lifts a silence; absent leaves it.
+    #[serde(default, deserialize_with = "present")]
+    silence_end: Option<Option<DateTime<Utc>>>,
+    nick_name: Option<String>,
+}
+
+/// Tells a field sent as `null` (Some(None)) from one not sent at all (None).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[put("/api/im/user-groups/members")]
+async fn update_member(
+    state: web::Data<AppState>,
+    me: Identity,
+    body: web::Json<MemberUpdate>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let group = b.group_id.0;
+    Validator::default()
+        .check(
+            b.nick_name.as_deref().unwrap_or_default().chars().count() <= 256,
+            "nickName",
+            "`nickName` may have at most 256 characters",
+        )
+        .finish()?;
+    let f = facts(&state, &me, group).await?;
+    if !f.members.contains(&b.user_id) {
+        return Err(ApiError::not_found("not a member"));
+    }
+    if b.is_admin.is_some() {
+        require_owner(&f, &me)?;
+    }
+    if b.silence_end.is_some() {
+        require_admin(&f, &me)?;
+        if b.user_id == f.owner {
+            return Err(ApiError::forbidden("nobody silences the owner"));
+        }
+    }
+    if b.nick_name.is_some() && b.user_id != me.user_id {
+        return Err(ApiError::forbidden("members set their own nickname"));
+    }
+    state
+        .store
+        .update_member(
+            me.tenant_id,
+            group,
+            b.user_id,
+            b.is_admin,
+            b.silence_end,
+            b.nick_name,
+        )
+        .await?;
+    changed(&state, &me, group, None);
+    if let Some(until) = b.silence_end {
+        notify_members(
+            &state,
+            &me,
+            &f,
+            None,
+            "group.silenced",
+            json!({"groupId": Id(group), "userId": b.user_id, "until": until, "by": me.user_id}),
+        );
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UserBody {
+    user_id: Uuid,
+}
+
+#[put("/api/im/groups/{group_id}/owner")]
+async fn transfer(
+    state: web::Data<AppState>,
+    me: Identity,
+    path: web::Path<Id>,
+    body: web::Json<UserBody>,
+) -> Result<HttpResponse, ApiError> {
+    let group = path.into_inner().0;
+    let f = facts(&state, &me, group).await?;
+    require_owner(&f, &me)?;
+    if !f.members.contains(&body.user_id) {
+        return Err(ApiError::not_found("the new owner must be a member"));
+    }
+    state
+        .store
+        .transfer_group(me.tenant_id, group, body.user_id)
+        .await?;
+    changed(&state, &me, group, None);
+    Ok(HttpResponse::Ok().json(dto(&state, &me, group).await?))
+}
+
+#[post("/api/im/groups/{group_id}/blacks")]
+async fn ban(
+    state: web::Data<AppState>,
+    me: Identity,
+    path: web::Path<Id>,
+    body: web::Json<UserBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (group, user) = (path.into_inner().0, body.user_id);
+    let f = facts(&state, &me, group).await?;
+    require_admin(&f, &me)?;
+    if user == f.owner || user == me.user_id {
+        return Err(ApiError::forbidden("neither the owner nor yourself"));
+    }
+    match state
+        .store
+        .blacklist_member(me.tenant_id, group, user, me.user_id)
+        .await
+    {
+        Ok(()) | Err(StoreError::Conflict) => {}
+        Err(e) => return Err(e.into()),
+    }
+    changed(&state, &me, group, Some(user));
+    if f.members.contains(&user) {
+        notify_members(
+            &state,
+            &me,
+            &f,
+            None,
+            "group.memberRemoved",
+            json!({"groupId": Id(group), "userId": user, "by": me.user_id, "banned": true}),
+        );
+    }
+    Ok(HttpResponse::Created().finish())
+}
+
+#[delete("/api/im/groups/{group_id}/blacks/{user_id}")]
+async fn unban(
+    state: web::Data<AppState>,
+    me: Identity,
+    path: web::Path<(Id, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (Id(group), user) = path.into_inner();
+    require_admin(&facts(&state, &me, group).await?, &me)?;
+    if !state
+        .store
+        .unblacklist_member(me.tenant_id, group, user)
+        .await?
+    {
+        return Err(ApiError::not_found("not banned"));
+    }
+    changed(&state, &me, group, None);
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A member as `GET /user-groups` lists them.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GroupMember {
+    user_id: Uuid,
+    nick_name: Option<String>,
+    is_admin: bool,
+    is_super_admin: bool,
+    silence_end: Option<DateTime<Utc>>,
+    online: bool,
+    join_time: DateTime<Utc>,
+}
+
+#[get("/api/im/user-groups")]
+async fn members(
+    state: web::Data<AppState>,
+    me: Identity,
+    query: web::Query<GroupQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let group = query.group_id.0;
+    let f = facts(&state, &me, group).await?;
+    if !f.members.contains(&me.user_id) {
+        return Err(abp(StatusCode::FORBIDDEN, Code::NotGroupMember));
+    }
+    let (skip, take) = query.paging.window();
+    let (total, rows) = state.store.members(me.tenant_id, group, skip, take).await?;
+    let items = rows
+        .into_iter()
+        .map(|m| GroupMember {
+            user_id: m.user_id,
+            nick_name: m.card.as_ref().and_then(|c| c.nick_name.clone()),
+            is_admin: is_admin(&f, m.user_id),
+            is_super_admin: f.owner == m.user_id,
+            silence_end: m.card.and_then(|c| c.silence_end),
+            online: state.supervisor.is_online(&(me.tenant_id, m.user_id)),
+            join_time: m.joined,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(Page {
+        total_count: total,
+        items,
+    }))
+}
+
+#[get("/api/im/user-groups/me")]
+async fn my_groups(state: web::Data<AppState>, me: Identity) -> Result<HttpResponse, ApiError> {
+    let mut items = Vec::new();
+    for g in state.store.groups_of(me.tenant_id, me.user_id).await? {
+        let count = state.store.member_count(me.tenant_id, g.group_id).await?;
+        items.push(group_dto(g, count));
+    }
+    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+}
+
+/// Registers the routes of this file (fixed paths before `{group_id}`).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(create)
+        .service(search)
+        .service(get_group)
+        .service(update)
+        .service(dismiss)
+        .service(transfer)
+        .service(ban)
+        .service(unban)
+        .service(join)
+        .service(requests)
+        .service(accept)
+        .service(remove)
+        .service(leave)
+        .service(update_member)
+        .service(my_groups)
+        .service(members);
+}
