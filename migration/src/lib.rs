@@ -7,6 +7,7 @@ mod indexes;
 mod m20261125_000001_abp_tables;
 mod m20261125_000002_imcluster_tables;
 mod m20261125_000003_sync_cursor;
+mod m20261125_000004_message_search;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_abp_tables::Migration),
             Box::new(m20261125_000002_imcluster_tables::Migration),
             Box::new(m20261125_000003_sync_cursor::Migration),
+            Box::new(m20261125_000004_message_search::Migration),
         ]
     }
 }

@@ -17,7 +17,7 @@ use crate::actors::user::{Draft, Origin, ReplyTo};
 use crate::auth::Identity;
 use crate::protocol::{Id, Message, SendFrame, ServerFrame};
 use crate::state::AppState;
-use crate::store::{Conversation, HistoryFilter, StoredMessage};
+use crate::store::{Conversation, HistoryFilter, SearchScope, StoredMessage};
 
 /// A message as the HTTP API serves it: the protocol's fields and, for ABP clients, ABP's
 /// names beside them.
@@ -266,9 +266,70 @@ async fn my_last_messages(
     Ok(HttpResponse::Ok().json(json!({ "items": items })))
 }
 
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    group_id: Option<Id>,
+    peer_user_id: Option<Uuid>,
+    #[serde(flatten)]
+    paging: Paging,
+}
+
+/// Full-text search over what I may see: my private conversations (or one of them) and my
+/// groups (or one of them), newest first, recalled messages excluded.
+#[get("/api/im/chat/search")]
+async fn search(
+    state: web::Data<AppState>,
+    me: Identity,
+    query: web::Query<SearchQuery>,
+) -> Result<HttpResponse, ApiError> {
+    super::error::Validator::default()
+        .length(query.q.trim(), "q", 1, 200)
+        .finish()?;
+    let facts = state.store.user_facts(me.tenant_id, me.user_id).await?;
+    let my_groups: Vec<i64> = facts.groups.keys().copied().collect();
+    let scope = match (query.group_id, query.peer_user_id) {
+        (Some(Id(group)), _) => {
+            if !my_groups.contains(&group) {
+                let code = crate::protocol::Code::NotGroupMember;
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    code.as_str(),
+                    code.message(),
+                ));
+            }
+            SearchScope {
+                peer: None,
+                groups: vec![group],
+                private: false,
+            }
+        }
+        (None, Some(peer)) => SearchScope {
+            peer: Some(peer),
+            groups: vec![],
+            private: true,
+        },
+        (None, None) => SearchScope {
+            peer: None,
+            groups: my_groups,
+            private: true,
+        },
+    };
+    let (skip, take) = query.paging.window();
+    let found = state
+        .store
+        .search_messages(me.tenant_id, me.user_id, query.q.trim(), &scope, skip, take)
+        .await?;
+    let items: Vec<ChatMessage> = found.iter().map(|m| chat_message(m, me.user_id)).collect();
+    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+}
+
 /// Registers the routes of this file.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(send_message)
+    cfg.service(search)
+        .service(send_message)
         .service(my_messages)
         .service(group_messages)
         .service(my_last_messages);

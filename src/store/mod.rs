@@ -9,6 +9,7 @@ mod groups;
 mod history;
 mod memberships;
 mod messages;
+mod search;
 mod social;
 mod writer;
 
@@ -28,6 +29,7 @@ pub use messages::{
     Conversation, NewMessage, Stored, StoredMessage, SyncCursor, SyncPage, EXTRA_ANONYMOUS,
     EXTRA_CLIENT_MSG_ID, STATE_RECALLED,
 };
+pub use search::SearchScope;
 pub use social::{ChatSettings, FriendFacts, UserFacts, FRIEND_ADDED};
 pub use writer::Writer;
 

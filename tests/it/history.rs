@@ -234,3 +234,121 @@ on_both_databases!(
         app.stop().await;
     }
 );
+
+on_both_databases!(search_finds_only_what_i_may_see, |db: TestDb| async move {
+    let app = TestApp::start(db.config()).await;
+    let (alice, at) = app.user(&unique("alice")).await;
+    let (bob, bt) = app.user(&unique("bob")).await;
+    let (carol, ct) = app.user(&unique("carol")).await;
+    app.befriend(&alice, &bob).await;
+    app.befriend(&carol, &bob).await;
+    let group = app.group(&alice, &[&bob]).await;
+    let send = |token: String, body: Value| {
+        let app = &app;
+        async move {
+            app.call(
+                "POST",
+                "/api/im/chat/send-message",
+                Some(&token),
+                Some(body),
+            )
+            .await
+            .1
+        }
+    };
+    send(
+        at.clone(),
+        json!({"toUserId": bob, "content": "the pineapple pizza debate"}),
+    )
+    .await;
+    send(
+        bt.clone(),
+        json!({"toUserId": carol, "content": "secret pineapple recipe"}),
+    )
+    .await;
+    let recalled = send(
+        at.clone(),
+        json!({"toUserId": bob, "content": "pineapple regret"}),
+    )
+    .await;
+    send(
+        bt.clone(),
+        json!({"groupId": group.to_string(), "content": "group pineapple party"}),
+    )
+    .await;
+    send(
+        at.clone(),
+        json!({"toUserId": bob, "content": "nothing to see"}),
+    )
+    .await;
+    let mut a = WsClient::connect(&app, &at).await;
+    assert_eq!(
+        a.request(json!({"type": "recall", "messageId": recalled["messageId"]}))
+            .await["type"],
+        "ack"
+    );
+
+    let (status, found) = app
+        .call("GET", "/api/im/chat/search?q=pineapple", Some(&at), None)
+        .await;
+    assert_eq!(status, 200, "{found}");
+    let contents: Vec<&str> = found["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        contents,
+        vec!["group pineapple party", "the pineapple pizza debate"],
+        "newest first, no recalled, nothing of others"
+    );
+    let (_, found) = app
+        .call(
+            "GET",
+            &format!("/api/im/chat/search?q=pineapple&groupId={group}"),
+            Some(&at),
+            None,
+        )
+        .await;
+    assert_eq!(found["items"].as_array().unwrap().len(), 1);
+    let (_, found) = app
+        .call(
+            "GET",
+            &format!("/api/im/chat/search?q=pineapple&peerUserId={carol}"),
+            Some(&bt),
+            None,
+        )
+        .await;
+    assert_eq!(found["items"][0]["content"], "secret pineapple recipe");
+    let (status, err) = app
+        .call(
+            "GET",
+            &format!("/api/im/chat/search?q=pineapple&groupId={group}"),
+            Some(&ct),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (403, Some("01401"))
+    );
+    let (status, _) = app
+        .call("GET", "/api/im/chat/search?q=", Some(&at), None)
+        .await;
+    assert_eq!(status, 400);
+    let (_, odd) = app
+        .call(
+            "GET",
+            "/api/im/chat/search?q=%22%27%3B%20DROP%20TABLE",
+            Some(&at),
+            None,
+        )
+        .await;
+    assert_eq!(
+        odd["items"].as_array().unwrap().len(),
+        0,
+        "quotes and SQL in a query are just text"
+    );
+    app.stop().await;
+});
