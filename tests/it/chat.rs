@@ -575,7 +575,7 @@ async fn a_panicking_actor_takes_down_nothing_else() {
     }
     // Carol's conversation is untouched.
     let ack = a.request(to_user(&carol, "are you there")).await;
-    assert_eq!(ack["type"], "ack");
+    assert_eq!(ack["type"], "ack", "{ack}");
     assert_eq!(
         c.next_of("message").await["message"]["messageId"],
         ack["messageId"]
