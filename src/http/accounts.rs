@@ -12,7 +12,7 @@ use crate::state::AppState;
 use crate::store::{NewAccount, StoreError};
 
 /// The body of register and login.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Credentials {
     #[serde(default)]
@@ -43,6 +43,7 @@ fn valid_user_name(name: &str) -> bool {
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '-'))
 }
 
+#[utoipa::path(tag = "accounts", operation_id = "accounts_register", responses((status = 201, description = "created"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[post("/api/auth/register")]
 async fn register(
     state: web::Data<AppState>,
@@ -79,6 +80,7 @@ async fn register(
     }
 }
 
+#[utoipa::path(tag = "accounts", operation_id = "accounts_login", responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[post("/api/auth/login")]
 async fn login(
     state: web::Data<AppState>,
@@ -141,6 +143,7 @@ async fn login(
     }))
 }
 
+#[utoipa::path(tag = "accounts", operation_id = "accounts_logout", responses((status = 204, description = "done"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[post("/api/auth/logout")]
 async fn logout(state: web::Data<AppState>, identity: Identity) -> Result<HttpResponse, ApiError> {
     let expires_at = Utc
@@ -165,6 +168,7 @@ struct Me {
 }
 
 /// Who the token says the caller is (not in ABP; handy for clients and scripts).
+#[utoipa::path(tag = "accounts", operation_id = "accounts_me", responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[get("/api/auth/me")]
 async fn me(identity: Identity) -> HttpResponse {
     HttpResponse::Ok().json(Me {

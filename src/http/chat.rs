@@ -52,6 +52,7 @@ fn status_of(code: &str) -> StatusCode {
     }
 }
 
+#[utoipa::path(tag = "messages", operation_id = "messages_send_message", responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[post("/api/im/chat/send-message")]
 async fn send_message(
     state: web::Data<AppState>,
@@ -110,17 +111,15 @@ async fn send_message(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 struct HistoryQuery {
     receive_user_id: Option<Uuid>,
     group_id: Option<Id>,
     filter: Option<String>,
-    #[serde(default, deserialize_with = "super::paging::optional_number")]
     message_type: Option<i32>,
     before: Option<Id>,
-    #[serde(flatten)]
-    paging: Paging,
 }
 
 impl HistoryQuery {
@@ -133,10 +132,12 @@ impl HistoryQuery {
     }
 }
 
+#[utoipa::path(tag = "messages", operation_id = "messages_my_messages", params(Paging, HistoryQuery), responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[get("/api/im/chat/my-messages")]
 async fn my_messages(
     state: web::Data<AppState>,
     me: Identity,
+    paging: web::Query<Paging>,
     query: web::Query<HistoryQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let peer = query.receive_user_id.ok_or_else(|| {
@@ -145,7 +146,7 @@ async fn my_messages(
             members: vec!["receiveUserId".into()],
         }])
     })?;
-    let (skip, take) = query.paging.window();
+    let (skip, take) = paging.window();
     let (total, rows) = state
         .store
         .private_history(me.tenant_id, me.user_id, peer, &query.filter(), skip, take)
@@ -157,10 +158,12 @@ async fn my_messages(
     }))
 }
 
+#[utoipa::path(tag = "messages", operation_id = "messages_group_messages", params(Paging, HistoryQuery), responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[get("/api/im/chat/group/messages")]
 async fn group_messages(
     state: web::Data<AppState>,
     me: Identity,
+    paging: web::Query<Paging>,
     query: web::Query<HistoryQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let Some(Id(group)) = query.group_id else {
@@ -181,7 +184,7 @@ async fn group_messages(
             code.message(),
         ));
     }
-    let (skip, take) = query.paging.window();
+    let (skip, take) = paging.window();
     let (total, rows) = state
         .store
         .group_history(me.tenant_id, group, &query.filter(), skip, take)
@@ -205,13 +208,14 @@ struct LastMessage {
     unread_count: u64,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 struct LastQuery {
-    #[serde(default, deserialize_with = "super::paging::optional_number")]
     max_result_count: Option<u64>,
 }
 
+#[utoipa::path(tag = "messages", operation_id = "messages_my_last_messages", params(LastQuery), responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[get("/api/im/chat/my-last-messages")]
 async fn my_last_messages(
     state: web::Data<AppState>,
@@ -266,23 +270,24 @@ async fn my_last_messages(
     Ok(HttpResponse::Ok().json(json!({ "items": items })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 struct SearchQuery {
     #[serde(default)]
     q: String,
     group_id: Option<Id>,
     peer_user_id: Option<Uuid>,
-    #[serde(flatten)]
-    paging: Paging,
 }
 
 /// Full-text search over what I may see: my private conversations (or one of them) and my
 /// groups (or one of them), newest first, recalled messages excluded.
+#[utoipa::path(tag = "messages", operation_id = "messages_search", params(Paging, SearchQuery), responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[get("/api/im/chat/search")]
 async fn search(
     state: web::Data<AppState>,
     me: Identity,
+    paging: web::Query<Paging>,
     query: web::Query<SearchQuery>,
 ) -> Result<HttpResponse, ApiError> {
     super::error::Validator::default()
@@ -317,7 +322,7 @@ async fn search(
             private: true,
         },
     };
-    let (skip, take) = query.paging.window();
+    let (skip, take) = paging.window();
     let found = state
         .store
         .search_messages(me.tenant_id, me.user_id, query.q.trim(), &scope, skip, take)

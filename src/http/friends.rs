@@ -64,7 +64,7 @@ fn reload_pair(state: &AppState, tenant: Option<Uuid>, a: Uuid, b: Uuid) {
     state.supervisor.reload_user(&(tenant, b));
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct AddRequest {
     friend_id: Uuid,
@@ -72,6 +72,7 @@ struct AddRequest {
     description: Option<String>,
 }
 
+#[utoipa::path(tag = "friends", operation_id = "friends_add_request", responses((status = 201, description = "created"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[post("/api/im/my-friends/add-request")]
 async fn add_request(
     state: web::Data<AppState>,
@@ -159,6 +160,7 @@ async fn add_request(
         .json(json!({"friendId": friend, "status": if direct { 1 } else { 0 }})))
 }
 
+#[utoipa::path(tag = "friends", operation_id = "friends_requests", params(Paging), responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[get("/api/im/my-friends/requests")]
 async fn requests(
     state: web::Data<AppState>,
@@ -185,6 +187,7 @@ async fn requests(
     }))
 }
 
+#[utoipa::path(tag = "friends", operation_id = "friends_decide", responses((status = 204, description = "done"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[put("/api/im/my-friends/requests/{user_id}/{decision}")]
 async fn decide(
     state: web::Data<AppState>,
@@ -228,20 +231,21 @@ async fn decide(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
     filter: Option<String>,
-    #[serde(flatten)]
-    paging: Paging,
 }
 
+#[utoipa::path(tag = "friends", operation_id = "friends_list", params(Paging, ListQuery), responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[get("/api/im/my-friends")]
 async fn list(
     state: web::Data<AppState>,
     me: Identity,
+    paging: web::Query<Paging>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (skip, take) = query.paging.window();
+    let (skip, take) = paging.window();
     let (total, rows) = state
         .store
         .friends(
@@ -259,6 +263,7 @@ async fn list(
     }))
 }
 
+#[utoipa::path(tag = "friends", operation_id = "friends_all", responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[get("/api/im/my-friends/all")]
 async fn all(state: web::Data<AppState>, me: Identity) -> Result<HttpResponse, ApiError> {
     let (_, rows) = state
@@ -280,6 +285,7 @@ async fn one(state: &AppState, me: &Identity, friend: Uuid) -> Result<UserFriend
     Ok(friend_of(FriendEntry { row, card }, state))
 }
 
+#[utoipa::path(tag = "friends", operation_id = "friends_get_one", responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[get("/api/im/my-friends/{friend_id}")]
 async fn get_one(
     state: web::Data<AppState>,
@@ -289,7 +295,7 @@ async fn get_one(
     Ok(HttpResponse::Ok().json(one(&state, &me, path.into_inner()).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct UpdateBody {
     remark_name: Option<String>,
@@ -298,6 +304,7 @@ struct UpdateBody {
     special_focus: Option<bool>,
 }
 
+#[utoipa::path(tag = "friends", operation_id = "friends_update", responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[put("/api/im/my-friends/{friend_id}")]
 async fn update(
     state: web::Data<AppState>,
@@ -330,12 +337,14 @@ async fn update(
     Ok(HttpResponse::Ok().json(one(&state, &me, friend).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 struct RemoveQuery {
     friend_id: Uuid,
 }
 
+#[utoipa::path(tag = "friends", operation_id = "friends_remove", params(RemoveQuery), responses((status = 204, description = "done"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[delete("/api/im/my-friends")]
 async fn remove(
     state: web::Data<AppState>,

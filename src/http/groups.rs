@@ -121,7 +121,7 @@ async fn dto(state: &AppState, me: &Identity, group: i64) -> Result<Group, ApiEr
     Ok(group_dto(row, count))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct GroupBody {
     name: Option<String>,
@@ -172,6 +172,7 @@ impl GroupBody {
     }
 }
 
+#[utoipa::path(tag = "groups", operation_id = "groups_create", responses((status = 201, description = "created"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[post("/api/im/groups")]
 async fn create(
     state: web::Data<AppState>,
@@ -207,21 +208,22 @@ async fn create(
     Ok(HttpResponse::Created().json(dto(&state, &me, group_id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct SearchQuery {
     #[serde(default)]
     filter: String,
-    #[serde(flatten)]
-    paging: Paging,
 }
 
+#[utoipa::path(tag = "groups", operation_id = "groups_search", params(Paging, SearchQuery), responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[get("/api/im/groups/search")]
 async fn search(
     state: web::Data<AppState>,
     me: Identity,
+    paging: web::Query<Paging>,
     query: web::Query<SearchQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (skip, take) = query.paging.window();
+    let (skip, take) = paging.window();
     let (total, rows) = state
         .store
         .search_groups(me.tenant_id, &query.filter, skip, take)
@@ -237,6 +239,7 @@ async fn search(
     }))
 }
 
+#[utoipa::path(tag = "groups", operation_id = "groups_get_group", responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[get("/api/im/groups/{group_id}")]
 async fn get_group(
     state: web::Data<AppState>,
@@ -246,6 +249,7 @@ async fn get_group(
     Ok(HttpResponse::Ok().json(dto(&state, &me, path.into_inner().0).await?))
 }
 
+#[utoipa::path(tag = "groups", operation_id = "groups_update", responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[put("/api/im/groups/{group_id}")]
 async fn update(
     state: web::Data<AppState>,
@@ -274,6 +278,7 @@ async fn update(
     Ok(HttpResponse::Ok().json(dto(&state, &me, group).await?))
 }
 
+#[utoipa::path(tag = "groups", operation_id = "groups_dismiss", responses((status = 204, description = "done"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[delete("/api/im/groups/{group_id}")]
 async fn dismiss(
     state: web::Data<AppState>,
@@ -299,7 +304,7 @@ async fn dismiss(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct JoinBody {
     group_id: Id,
@@ -307,6 +312,7 @@ struct JoinBody {
     join_info: Option<String>,
 }
 
+#[utoipa::path(tag = "groups", operation_id = "groups_join", responses((status = 201, description = "created"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[post("/api/im/user-groups/join")]
 async fn join(
     state: web::Data<AppState>,
@@ -368,12 +374,11 @@ async fn join(
     Ok(HttpResponse::Created().json(json!({"groupId": Id(group), "status": 0})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 struct GroupQuery {
     group_id: Id,
-    #[serde(flatten)]
-    paging: Paging,
 }
 
 #[derive(Serialize)]
@@ -384,15 +389,17 @@ struct JoinRequest {
     creation_time: DateTime<Utc>,
 }
 
+#[utoipa::path(tag = "groups", operation_id = "groups_requests", params(Paging, GroupQuery), responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[get("/api/im/user-groups/requests")]
 async fn requests(
     state: web::Data<AppState>,
     me: Identity,
+    paging: web::Query<Paging>,
     query: web::Query<GroupQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let group = query.group_id.0;
     require_admin(&facts(&state, &me, group).await?, &me)?;
-    let (skip, take) = query.paging.window();
+    let (skip, take) = paging.window();
     let (total, rows) = state
         .store
         .join_requests(me.tenant_id, group, skip, take)
@@ -411,7 +418,7 @@ async fn requests(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct AcceptBody {
     user_id: Uuid,
@@ -420,6 +427,7 @@ struct AcceptBody {
     reject_reason: Option<String>,
 }
 
+#[utoipa::path(tag = "groups", operation_id = "groups_accept", responses((status = 204, description = "done"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[put("/api/im/user-groups/accept")]
 async fn accept(
     state: web::Data<AppState>,
@@ -490,13 +498,14 @@ async fn accept(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct MemberBody {
     user_id: Uuid,
     group_id: Id,
 }
 
+#[utoipa::path(tag = "groups", operation_id = "groups_remove", responses((status = 204, description = "done"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[put("/api/im/user-groups/remove")]
 async fn remove(
     state: web::Data<AppState>,
@@ -526,12 +535,14 @@ async fn remove(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 struct LeaveQuery {
     group_id: Id,
 }
 
+#[utoipa::path(tag = "groups", operation_id = "groups_leave", params(LeaveQuery), responses((status = 204, description = "done"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[delete("/api/im/user-groups/me")]
 async fn leave(
     state: web::Data<AppState>,
@@ -564,7 +575,7 @@ async fn leave(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct MemberUpdate {
     group_id: Id,
@@ -583,6 +594,7 @@ fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
+#[utoipa::path(tag = "groups", operation_id = "groups_update_member", responses((status = 204, description = "done"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[put("/api/im/user-groups/members")]
 async fn update_member(
     state: web::Data<AppState>,
@@ -639,12 +651,13 @@ async fn update_member(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct UserBody {
     user_id: Uuid,
 }
 
+#[utoipa::path(tag = "groups", operation_id = "groups_transfer", responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[put("/api/im/groups/{group_id}/owner")]
 async fn transfer(
     state: web::Data<AppState>,
@@ -666,6 +679,7 @@ async fn transfer(
     Ok(HttpResponse::Ok().json(dto(&state, &me, group).await?))
 }
 
+#[utoipa::path(tag = "groups", operation_id = "groups_ban", responses((status = 201, description = "created"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[post("/api/im/groups/{group_id}/blacks")]
 async fn ban(
     state: web::Data<AppState>,
@@ -701,6 +715,7 @@ async fn ban(
     Ok(HttpResponse::Created().finish())
 }
 
+#[utoipa::path(tag = "groups", operation_id = "groups_unban", responses((status = 204, description = "done"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[delete("/api/im/groups/{group_id}/blacks/{user_id}")]
 async fn unban(
     state: web::Data<AppState>,
@@ -733,10 +748,12 @@ struct GroupMember {
     join_time: DateTime<Utc>,
 }
 
+#[utoipa::path(tag = "groups", operation_id = "groups_members", params(Paging, GroupQuery), responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[get("/api/im/user-groups")]
 async fn members(
     state: web::Data<AppState>,
     me: Identity,
+    paging: web::Query<Paging>,
     query: web::Query<GroupQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let group = query.group_id.0;
@@ -744,7 +761,7 @@ async fn members(
     if !f.members.contains(&me.user_id) {
         return Err(abp(StatusCode::FORBIDDEN, Code::NotGroupMember));
     }
-    let (skip, take) = query.paging.window();
+    let (skip, take) = paging.window();
     let (total, rows) = state.store.members(me.tenant_id, group, skip, take).await?;
     let items = rows
         .into_iter()
@@ -764,6 +781,7 @@ async fn members(
     }))
 }
 
+#[utoipa::path(tag = "groups", operation_id = "groups_my_groups", responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[get("/api/im/user-groups/me")]
 async fn my_groups(state: web::Data<AppState>, me: Identity) -> Result<HttpResponse, ApiError> {
     let mut items = Vec::new();

@@ -6,11 +6,13 @@ use serde_json::json;
 
 use crate::state::AppState;
 
+#[utoipa::path(tag = "operations", operation_id = "operations_health", responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[get("/health")]
 async fn health(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "up", "node": state.node_name}))
 }
 
+#[utoipa::path(tag = "operations", operation_id = "operations_ready", responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[get("/ready")]
 async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let schema = state.schema_ready();

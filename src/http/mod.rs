@@ -8,6 +8,7 @@ mod friends;
 mod groups;
 mod health;
 pub mod identity;
+mod openapi;
 mod paging;
 mod push;
 mod users;
@@ -31,7 +32,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(users::routes)
         .configure(friends::routes)
         .configure(chat::routes)
-        .configure(groups::routes);
+        .configure(groups::routes)
+        .service(openapi::swagger());
 }
 
 /// Malformed or oversized JSON bodies answer with the error body, not actix's plain text.

@@ -12,7 +12,7 @@ use crate::cluster::{deliver_locally, Push, PushTarget};
 use crate::state::AppState;
 
 /// The body of every push route.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct PushBody {
     #[serde(default)]
@@ -61,6 +61,7 @@ async fn push(
     Ok(HttpResponse::Accepted().json(json!({ "sessions": sessions })))
 }
 
+#[utoipa::path(tag = "push", operation_id = "push_broadcast", responses((status = 202, description = "accepted: how many sessions of this pod it reached"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[post("/api/push/broadcast")]
 async fn broadcast(
     req: HttpRequest,
@@ -74,6 +75,7 @@ async fn broadcast(
     push(req, state, body, target).await
 }
 
+#[utoipa::path(tag = "push", operation_id = "push_to_user", responses((status = 202, description = "accepted: how many sessions of this pod it reached"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[post("/api/push/users/{user_id}")]
 async fn to_user(
     req: HttpRequest,
@@ -89,6 +91,7 @@ async fn to_user(
     push(req, state, body, target).await
 }
 
+#[utoipa::path(tag = "push", operation_id = "push_to_connection", responses((status = 202, description = "accepted: how many sessions of this pod it reached"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[post("/api/push/connections/{connection_id}")]
 async fn to_connection(
     req: HttpRequest,

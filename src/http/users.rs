@@ -51,7 +51,7 @@ impl UserCard {
 }
 
 /// The changes to my card.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct CardBody {
     nick_name: Option<String>,
@@ -64,7 +64,7 @@ struct CardBody {
 }
 
 /// Chat settings as clients see and send them (ABP's names, `Valition` and all).
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct SettingsBody {
     allow_anonymous: bool,
@@ -83,11 +83,13 @@ async fn card_of(state: &AppState, tenant: Option<Uuid>, user: Uuid) -> Result<U
     Ok(UserCard::of(card, state))
 }
 
+#[utoipa::path(tag = "users", operation_id = "users_my_card", responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[get("/api/im/users/me/card")]
 async fn my_card(state: web::Data<AppState>, me: Identity) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(card_of(&state, me.tenant_id, me.user_id).await?))
 }
 
+#[utoipa::path(tag = "users", operation_id = "users_update_my_card", responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[put("/api/im/users/me/card")]
 async fn update_my_card(
     state: web::Data<AppState>,
@@ -144,6 +146,7 @@ async fn update_my_card(
     Ok(HttpResponse::Ok().json(card_of(&state, me.tenant_id, me.user_id).await?))
 }
 
+#[utoipa::path(tag = "users", operation_id = "users_my_settings", responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[get("/api/im/users/me/settings")]
 async fn my_settings(state: web::Data<AppState>, me: Identity) -> Result<HttpResponse, ApiError> {
     let facts = state.store.user_facts(me.tenant_id, me.user_id).await?;
@@ -159,6 +162,7 @@ async fn my_settings(state: web::Data<AppState>, me: Identity) -> Result<HttpRes
     }))
 }
 
+#[utoipa::path(tag = "users", operation_id = "users_update_my_settings", responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[put("/api/im/users/me/settings")]
 async fn update_my_settings(
     state: web::Data<AppState>,
@@ -181,21 +185,22 @@ async fn update_my_settings(
     Ok(HttpResponse::Ok().json(b))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct SearchQuery {
     #[serde(default)]
     filter: String,
-    #[serde(flatten)]
-    paging: Paging,
 }
 
+#[utoipa::path(tag = "users", operation_id = "users_search", params(Paging, SearchQuery), responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[get("/api/im/users/search")]
 async fn search(
     state: web::Data<AppState>,
     me: Identity,
+    paging: web::Query<Paging>,
     query: web::Query<SearchQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (skip, take) = query.paging.window();
+    let (skip, take) = paging.window();
     let (total, cards) = state
         .store
         .search_cards(me.tenant_id, &query.filter, skip, take)
@@ -207,6 +212,7 @@ async fn search(
     }))
 }
 
+#[utoipa::path(tag = "users", operation_id = "users_user_card", responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[get("/api/im/users/{user_id}/card")]
 async fn user_card(
     state: web::Data<AppState>,

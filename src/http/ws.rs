@@ -9,6 +9,7 @@ use super::identity::{authenticate, bearer_token};
 use crate::actors::session::Session;
 use crate::state::AppState;
 
+#[utoipa::path(tag = "websocket", operation_id = "websocket_connect", responses((status = 101, description = "switching to WebSocket"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[get("/ws")]
 async fn connect(
     req: HttpRequest,

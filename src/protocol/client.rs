@@ -42,7 +42,7 @@ pub enum ClientFrame {
 }
 
 /// A message to send: to a user or to a group.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SendFrame {
     #[serde(flatten)]
@@ -59,7 +59,7 @@ pub struct SendFrame {
 }
 
 /// A conversation: a peer user or a group (exactly one).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Target {
     #[serde(default)]

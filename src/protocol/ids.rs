@@ -45,3 +45,15 @@ impl<'de> Deserialize<'de> for Id {
         d.deserialize_any(IdVisitor)
     }
 }
+
+impl utoipa::PartialSchema for Id {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("a 64-bit id as a decimal string"))
+            .examples([serde_json::json!("7301234567890123456")])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Id {}

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::{revoked_token, user_chat_card, user_chat_setting, user_credential};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::{Store, StoreError};
@@ -52,7 +52,7 @@ impl Store {
     pub async fn create_account(&self, account: NewAccount) -> Result<Uuid, StoreError> {
         let user_id = Uuid::new_v4();
         let now = Utc::now();
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         user_credential::Entity::insert(user_credential::ActiveModel {
             tenant_id: Set(account.tenant_id),
             user_id: Set(user_id),

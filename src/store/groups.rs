@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use entity::{chat_group, group_chat_black, user_chat_group, user_group_card};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::accounts::{concurrency_stamp, tenant_filter};
@@ -99,7 +99,7 @@ impl Store {
     /// Creates a group whose owner is its first member and admin.
     pub async fn create_group(&self, group: NewGroup) -> Result<(), StoreError> {
         let now = Utc::now();
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         chat_group::Entity::insert(chat_group::ActiveModel {
             tenant_id: Set(group.tenant_id),
             admin_user_id: Set(group.owner),
@@ -135,7 +135,7 @@ impl Store {
         by: Option<Uuid>,
     ) -> Result<(), StoreError> {
         let now = Utc::now();
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         user_chat_group::Entity::insert(user_chat_group::ActiveModel {
             tenant_id: Set(tenant_id),
             user_id: Set(user),
@@ -211,7 +211,7 @@ impl Store {
         user: Uuid,
         by: Uuid,
     ) -> Result<(), StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         user_chat_group::Entity::delete_many()
             .filter(tenant_filter(user_chat_group::Column::TenantId, tenant_id))
             .filter(user_chat_group::Column::GroupId.eq(group_id))

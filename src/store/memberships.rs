@@ -6,7 +6,7 @@ use entity::{chat_group, group_chat_black, group_join_request, user_chat_group, 
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    QuerySelect,
 };
 use uuid::Uuid;
 
@@ -167,7 +167,7 @@ impl Store {
         tenant_id: Option<Uuid>,
         group: i64,
     ) -> Result<(), StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         user_chat_group::Entity::delete_many()
             .filter(tenant_filter(user_chat_group::Column::TenantId, tenant_id))
             .filter(user_chat_group::Column::GroupId.eq(group))
@@ -278,7 +278,7 @@ impl Store {
         group: i64,
         user: Uuid,
     ) -> Result<bool, StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         let r = user_chat_group::Entity::delete_many()
             .filter(tenant_filter(user_chat_group::Column::TenantId, tenant_id))
             .filter(user_chat_group::Column::GroupId.eq(group))

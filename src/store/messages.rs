@@ -6,7 +6,7 @@ use entity::{client_message_id, group_message, read_position, user_message};
 use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -181,7 +181,7 @@ impl Store {
     /// Stores a batch in one transaction: idempotency keys first (a key seen before turns its
     /// message into a [`Stored::Duplicate`]), then every new message in one insert per table.
     pub async fn insert_messages(&self, batch: &[NewMessage]) -> Result<Vec<Stored>, StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         let backend = txn.get_database_backend();
         let mut outcome = Vec::with_capacity(batch.len());
         for m in batch {

@@ -97,6 +97,19 @@ impl Store {
         self.db.execute_unprepared("SELECT 1").await.is_ok()
     }
 
+    /// A transaction that writes. On SQLite it takes the write lock at `BEGIN` (IMMEDIATE), so
+    /// it waits its turn (busy timeout) instead of failing when it upgrades from reading after
+    /// another writer committed.
+    pub(crate) async fn write_txn(&self) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+        use sea_orm::TransactionTrait;
+        let options = sea_orm::TransactionOptions {
+            isolation_level: None,
+            access_mode: None,
+            sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        };
+        self.db.begin_with_options(options).await
+    }
+
     /// Which database this is.
     pub fn backend(&self) -> DbBackend {
         self.db.get_database_backend()

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{user_chat_card, user_chat_friend, user_chat_group, user_chat_setting};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::accounts::{concurrency_stamp, tenant_filter};
@@ -114,7 +114,7 @@ impl Store {
         a: Uuid,
         b: Uuid,
     ) -> Result<(), StoreError> {
-        let txn = self.db.begin().await?;
+        let txn = self.write_txn().await?;
         for (user, friend) in [(a, b), (b, a)] {
             let existing = user_chat_friend::Entity::find()
                 .filter(tenant_filter(user_chat_friend::Column::TenantId, tenant_id))

@@ -11,5 +11,6 @@ mod config;
 mod friends;
 mod groups;
 mod ids;
+mod openapi;
 mod schema;
 mod tokens;

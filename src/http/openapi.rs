@@ -1,0 +1,57 @@
+//! The OpenAPI document of every route, generated from the handlers' own annotations (utoipa),
+//! served at `/api/openapi.json`, with Swagger UI (vendored: no network needed) at `/api/docs/`.
+
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{accounts, chat, friends, groups, health, push, users, ws};
+
+/// The document.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "imcluster", description = "An actor-based instant-messaging cluster, ABP realtime-message compatible."),
+    paths(
+        accounts::register, accounts::login, accounts::logout, accounts::me,
+        health::health, health::ready,
+        ws::connect,
+        push::broadcast, push::to_user, push::to_connection,
+        users::my_card, users::update_my_card, users::my_settings, users::update_my_settings, users::search, users::user_card,
+        friends::add_request, friends::requests, friends::decide, friends::list, friends::all, friends::get_one,
+        friends::update, friends::remove,
+        groups::create, groups::search, groups::get_group, groups::update, groups::dismiss, groups::join, groups::requests,
+        groups::accept, groups::remove, groups::leave, groups::update_member, groups::transfer, groups::ban, groups::unban,
+        groups::members, groups::my_groups,
+        chat::send_message, chat::my_messages, chat::group_messages, chat::my_last_messages, chat::search,
+    ),
+    modifiers(&Security),
+    security(("bearer" = [])),
+)]
+pub struct ApiDoc;
+
+/// Declares the two ways in: a bearer JWT, and the push API key.
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "apiKey",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))),
+        );
+    }
+}
+
+/// Swagger UI at `/api/docs/`, reading `/api/openapi.json` (which it also serves).
+pub fn swagger() -> utoipa_swagger_ui::SwaggerUi {
+    utoipa_swagger_ui::SwaggerUi::new("/api/docs/{_:.*}")
+        .url("/api/openapi.json", ApiDoc::openapi())
+}

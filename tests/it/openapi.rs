@@ -1,0 +1,97 @@
+//! The OpenAPI document describes every route, and Swagger UI is served without a network.
+
+use crate::helpers::{Backend, TestApp, TestDb};
+
+const ROUTES: &[(&str, &str)] = &[
+    ("post", "/api/auth/register"),
+    ("post", "/api/auth/login"),
+    ("post", "/api/auth/logout"),
+    ("get", "/api/auth/me"),
+    ("get", "/health"),
+    ("get", "/ready"),
+    ("get", "/ws"),
+    ("post", "/api/push/broadcast"),
+    ("post", "/api/push/users/{user_id}"),
+    ("post", "/api/push/connections/{connection_id}"),
+    ("get", "/api/im/users/me/card"),
+    ("put", "/api/im/users/me/card"),
+    ("get", "/api/im/users/me/settings"),
+    ("put", "/api/im/users/me/settings"),
+    ("get", "/api/im/users/search"),
+    ("get", "/api/im/users/{user_id}/card"),
+    ("post", "/api/im/my-friends/add-request"),
+    ("get", "/api/im/my-friends/requests"),
+    ("put", "/api/im/my-friends/requests/{user_id}/{decision}"),
+    ("get", "/api/im/my-friends"),
+    ("get", "/api/im/my-friends/all"),
+    ("get", "/api/im/my-friends/{friend_id}"),
+    ("put", "/api/im/my-friends/{friend_id}"),
+    ("delete", "/api/im/my-friends"),
+    ("post", "/api/im/groups"),
+    ("get", "/api/im/groups/search"),
+    ("get", "/api/im/groups/{group_id}"),
+    ("put", "/api/im/groups/{group_id}"),
+    ("delete", "/api/im/groups/{group_id}"),
+    ("put", "/api/im/groups/{group_id}/owner"),
+    ("post", "/api/im/groups/{group_id}/blacks"),
+    ("delete", "/api/im/groups/{group_id}/blacks/{user_id}"),
+    ("post", "/api/im/user-groups/join"),
+    ("get", "/api/im/user-groups/requests"),
+    ("put", "/api/im/user-groups/accept"),
+    ("put", "/api/im/user-groups/remove"),
+    ("delete", "/api/im/user-groups/me"),
+    ("put", "/api/im/user-groups/members"),
+    ("get", "/api/im/user-groups"),
+    ("get", "/api/im/user-groups/me"),
+    ("post", "/api/im/chat/send-message"),
+    ("get", "/api/im/chat/my-messages"),
+    ("get", "/api/im/chat/group/messages"),
+    ("get", "/api/im/chat/my-last-messages"),
+    ("get", "/api/im/chat/search"),
+];
+
+#[actix_rt::test]
+async fn every_route_is_described_and_swagger_ui_is_served() {
+    let db = TestDb::new(Backend::Sqlite, "openapi").await.unwrap();
+    let app = TestApp::start(db.config()).await;
+    let (status, doc) = app.call("GET", "/api/openapi.json", None, None).await;
+    assert_eq!(status, 200);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let described: usize = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_object().unwrap().len())
+        .sum();
+    for (method, path) in ROUTES {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{} {path} is described",
+            method.to_uppercase()
+        );
+    }
+    assert_eq!(described, ROUTES.len(), "and nothing else");
+    let params: Vec<&str> = doc["paths"]["/api/im/my-friends"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        params.contains(&"skipCount") && params.contains(&"filter"),
+        "{params:?}"
+    );
+    assert!(doc["paths"]["/api/auth/register"]["post"]["requestBody"].is_object());
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+
+    let mut page = app
+        .client
+        .get(format!("{}/api/docs/", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let html = String::from_utf8(page.body().await.unwrap().to_vec()).unwrap();
+    assert!(html.contains("swagger"), "the Swagger UI page");
+    app.stop().await;
+}
