@@ -359,3 +359,86 @@ async fn cards_and_search() {
     assert_eq!(none["totalCount"], 0, "a % in the filter is a literal %");
     app.stop().await;
 }
+
+on_both_databases!(
+    simultaneous_accepts_and_joins_make_one_of_each,
+    |db: TestDb| async move {
+        let app = TestApp::start(db.config()).await;
+        let (alice, at) = app.user(&unique("alice")).await;
+        let (_, bt) = app.user(&unique("bob")).await;
+        let bob: String = app.call("GET", "/api/auth/me", Some(&bt), None).await.1["userId"]
+            .as_str()
+            .unwrap()
+            .into();
+        app.call(
+            "POST",
+            "/api/im/my-friends/add-request",
+            Some(&at),
+            Some(json!({"friendId": bob})),
+        )
+        .await;
+        let path = format!("/api/im/my-friends/requests/{alice}/accept");
+        let accepts = (0..4).map(|_| app.call("PUT", &path, Some(&bt), None));
+        let statuses: Vec<u16> = futures_util::future::join_all(accepts)
+            .await
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
+        assert!(
+            statuses.contains(&204) && statuses.iter().all(|s| [204, 404, 409].contains(s)),
+            "{statuses:?}"
+        );
+        for token in [&at, &bt] {
+            let (_, list) = app
+                .call("GET", "/api/im/my-friends", Some(token), None)
+                .await;
+            assert_eq!(
+                list["totalCount"], 1,
+                "one friendship per direction: {list}"
+            );
+        }
+        let (_, g) = app
+            .call(
+                "POST",
+                "/api/im/groups",
+                Some(&at),
+                Some(json!({"name": "race"})),
+            )
+            .await;
+        let joins = (0..4).map(|_| {
+            app.call(
+                "POST",
+                "/api/im/user-groups/join",
+                Some(&bt),
+                Some(json!({"groupId": g["id"]})),
+            )
+        });
+        let statuses: Vec<u16> = futures_util::future::join_all(joins)
+            .await
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 201).count(),
+            1,
+            "{statuses:?}"
+        );
+        assert!(
+            statuses.iter().all(|s| [201, 409].contains(s)),
+            "{statuses:?}"
+        );
+        let (_, reqs) = app
+            .call(
+                "GET",
+                &format!(
+                    "/api/im/user-groups/requests?groupId={}",
+                    g["id"].as_str().unwrap()
+                ),
+                Some(&at),
+                None,
+            )
+            .await;
+        assert_eq!(reqs["totalCount"], 1);
+        app.stop().await;
+    }
+);
