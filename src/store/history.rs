@@ -2,11 +2,11 @@
 
 use std::collections::HashMap;
 
-use entity::{group_message, read_position, user_chat_group, user_message};
+use entity::{group_message, user_chat_group, user_message};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, DbBackend, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -30,6 +30,51 @@ pub struct ConversationSummary {
     pub with: Conversation,
     pub last: StoredMessage,
     pub unread: u64,
+}
+
+/// The other party of a private message, seen from `me`.
+fn peer_of(m: &StoredMessage, me: Uuid) -> Option<Uuid> {
+    match m.to {
+        Conversation::User(to) if m.from == Some(me) => Some(to),
+        Conversation::User(_) => m.from,
+        Conversation::Group(_) => None,
+    }
+}
+
+/// Placeholder `n` (1-based) in the backend's style.
+fn ph(backend: DbBackend, n: usize) -> String {
+    match backend {
+        DbBackend::Postgres => format!("${n}"),
+        _ => format!("?{n}"),
+    }
+}
+
+/// `"<alias>"."TenantId"` matching the tenant (NULL for the host), and its value if any.
+fn tenant_sql(
+    alias: &str,
+    tenant_id: Option<Uuid>,
+    backend: DbBackend,
+    n: usize,
+) -> (String, Vec<sea_orm::Value>) {
+    match tenant_id {
+        Some(t) => (
+            format!("{alias}.\"TenantId\" = {}", ph(backend, n)),
+            vec![t.into()],
+        ),
+        None => (format!("{alias}.\"TenantId\" IS NULL"), vec![]),
+    }
+}
+
+#[derive(FromQueryResult)]
+struct PeerCount {
+    peer: Uuid,
+    n: i64,
+}
+
+#[derive(FromQueryResult)]
+struct GroupCount {
+    grp: i64,
+    n: i64,
 }
 
 fn like(text: &str) -> String {
@@ -145,6 +190,69 @@ impl Store {
         Ok(row.is_some())
     }
 
+    /// Per peer, how many of their messages to `me` lie after my read position: one grouped
+    /// query, not one per conversation.
+    async fn unread_private(
+        &self,
+        tenant_id: Option<Uuid>,
+        me: Uuid,
+    ) -> Result<HashMap<Uuid, u64>, StoreError> {
+        let b = self.backend();
+        let mut values: Vec<sea_orm::Value> = vec![me.into()];
+        let (mt, tv) = tenant_sql("m", tenant_id, b, 2);
+        values.extend(tv);
+        let (rt, tv) = tenant_sql("r", tenant_id, b, values.len() + 1);
+        values.extend(tv);
+        let sql = format!(
+            "SELECT m.\"CreatorId\" AS peer, COUNT(*) AS n FROM \"AppUserMessages\" m \
+             LEFT JOIN \"AppChatReadPositions\" r ON r.\"UserId\" = m.\"ReceiveUserId\" AND r.\"PeerUserId\" = m.\"CreatorId\" \
+             AND r.\"GroupId\" IS NULL AND {rt} \
+             WHERE m.\"ReceiveUserId\" = {} AND {mt} AND m.\"CreatorId\" IS NOT NULL AND m.\"MessageId\" > COALESCE(r.\"MessageId\", 0) \
+             GROUP BY m.\"CreatorId\"",
+            ph(b, 1)
+        );
+        let rows =
+            PeerCount::find_by_statement(sea_orm::Statement::from_sql_and_values(b, sql, values))
+                .all(&self.db)
+                .await?;
+        Ok(rows.into_iter().map(|r| (r.peer, r.n as u64)).collect())
+    }
+
+    /// Per group of `groups`, how many messages of others lie after my read position.
+    async fn unread_groups(
+        &self,
+        tenant_id: Option<Uuid>,
+        me: Uuid,
+        groups: &[i64],
+    ) -> Result<HashMap<i64, u64>, StoreError> {
+        let b = self.backend();
+        let mut values: Vec<sea_orm::Value> = vec![me.into()];
+        let (mt, tv) = tenant_sql("m", tenant_id, b, 2);
+        values.extend(tv);
+        let (rt, tv) = tenant_sql("r", tenant_id, b, values.len() + 1);
+        values.extend(tv);
+        let list: Vec<String> = groups
+            .iter()
+            .map(|g| {
+                values.push((*g).into());
+                ph(b, values.len())
+            })
+            .collect();
+        let sql = format!(
+            "SELECT m.\"GroupId\" AS grp, COUNT(*) AS n FROM \"AppGroupMessages\" m \
+             LEFT JOIN \"AppChatReadPositions\" r ON r.\"UserId\" = {me} AND r.\"GroupId\" = m.\"GroupId\" AND r.\"PeerUserId\" IS NULL AND {rt} \
+             WHERE m.\"GroupId\" IN ({}) AND {mt} AND (m.\"CreatorId\" IS NULL OR m.\"CreatorId\" <> {me}) \
+             AND m.\"MessageId\" > COALESCE(r.\"MessageId\", 0) GROUP BY m.\"GroupId\"",
+            list.join(", "),
+            me = ph(b, 1)
+        );
+        let rows =
+            GroupCount::find_by_statement(sea_orm::Statement::from_sql_and_values(b, sql, values))
+                .all(&self.db)
+                .await?;
+        Ok(rows.into_iter().map(|r| (r.grp, r.n as u64)).collect())
+    }
+
     /// My conversations, newest first: each one's last message and my unread count.
     pub async fn conversations(
         &self,
@@ -207,44 +315,31 @@ impl Store {
         }
         last.sort_by_key(|m| std::cmp::Reverse(m.message_id));
         last.truncate(max as usize);
-        let positions: HashMap<(Option<Uuid>, Option<i64>), i64> = read_position::Entity::find()
-            .filter(tenant_filter(read_position::Column::TenantId, tenant_id))
-            .filter(read_position::Column::UserId.eq(me))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|p| ((p.peer_user_id, p.group_id), p.message_id))
-            .collect();
+        let peers: Vec<Uuid> = last.iter().filter_map(|m| peer_of(m, me)).collect();
+        let unread_private = if peers.is_empty() {
+            HashMap::new()
+        } else {
+            self.unread_private(tenant_id, me).await?
+        };
+        let unread_groups = if groups.is_empty() {
+            HashMap::new()
+        } else {
+            self.unread_groups(tenant_id, me, groups).await?
+        };
         let mut out = Vec::with_capacity(last.len());
         for m in last {
             let (with, unread) = match m.to {
-                Conversation::User(to) => {
-                    let peer = if m.from == Some(me) {
-                        to
-                    } else {
-                        m.from.unwrap_or_default()
-                    };
-                    let read = positions.get(&(Some(peer), None)).copied().unwrap_or(0);
-                    let unread = user_message::Entity::find()
-                        .filter(tenant_filter(U::TenantId, tenant_id))
-                        .filter(U::CreatorId.eq(peer))
-                        .filter(U::ReceiveUserId.eq(me))
-                        .filter(U::MessageId.gt(read))
-                        .count(&self.db)
-                        .await?;
-                    (Conversation::User(peer), unread)
+                Conversation::User(_) => {
+                    let peer = peer_of(&m, me).unwrap_or_default();
+                    (
+                        Conversation::User(peer),
+                        unread_private.get(&peer).copied().unwrap_or(0),
+                    )
                 }
-                Conversation::Group(group) => {
-                    let read = positions.get(&(None, Some(group))).copied().unwrap_or(0);
-                    let unread = group_message::Entity::find()
-                        .filter(tenant_filter(G::TenantId, tenant_id))
-                        .filter(G::GroupId.eq(group))
-                        .filter(G::CreatorId.ne(me))
-                        .filter(G::MessageId.gt(read))
-                        .count(&self.db)
-                        .await?;
-                    (Conversation::Group(group), unread)
-                }
+                Conversation::Group(group) => (
+                    Conversation::Group(group),
+                    unread_groups.get(&group).copied().unwrap_or(0),
+                ),
             };
             out.push(ConversationSummary {
                 with,

@@ -352,3 +352,75 @@ on_both_databases!(search_finds_only_what_i_may_see, |db: TestDb| async move {
     );
     app.stop().await;
 });
+
+on_both_databases!(unread_counts_within_a_tenant, |db: TestDb| async move {
+    let app = TestApp::start(db.config()).await;
+    let tenant = uuid::Uuid::new_v4();
+    let mut users = Vec::new();
+    for name in ["tina", "tom"] {
+        let body =
+            json!({"userName": unique(name), "password": "password-123", "tenantId": tenant});
+        let (_, reg) = app
+            .call("POST", "/api/auth/register", None, Some(body.clone()))
+            .await;
+        let (_, login) = app.call("POST", "/api/auth/login", None, Some(body)).await;
+        users.push((
+            reg["userId"].as_str().unwrap().to_string(),
+            login["accessToken"].as_str().unwrap().to_string(),
+        ));
+    }
+    let (tina, tt) = users[0].clone();
+    let (tom, mt) = users[1].clone();
+    app.state()
+        .store
+        .befriend(Some(tenant), tina.parse().unwrap(), tom.parse().unwrap())
+        .await
+        .unwrap();
+    let group = app.state().ids.next_id();
+    let new = imcluster::store::NewGroup {
+        tenant_id: Some(tenant),
+        group_id: group,
+        owner: tina.parse().unwrap(),
+        name: "tenant group".into(),
+        max_user_count: 10,
+        allow_anonymous: false,
+        allow_send_message: true,
+    };
+    app.state().store.create_group(new).await.unwrap();
+    app.state()
+        .store
+        .add_member(Some(tenant), group, tom.parse().unwrap(), false, None)
+        .await
+        .unwrap();
+    for n in 0..2 {
+        let (s, _) = app
+            .call(
+                "POST",
+                "/api/im/chat/send-message",
+                Some(&tt),
+                Some(json!({"toUserId": tom, "content": format!("t{n}")})),
+            )
+            .await;
+        assert_eq!(s, 200);
+    }
+    let (s, _) = app
+        .call(
+            "POST",
+            "/api/im/chat/send-message",
+            Some(&tt),
+            Some(json!({"groupId": group.to_string(), "content": "g"})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (_, list) = app
+        .call("GET", "/api/im/chat/my-last-messages", Some(&mt), None)
+        .await;
+    let unread: Vec<u64> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["unreadCount"].as_u64().unwrap())
+        .collect();
+    assert_eq!(unread, vec![1, 2], "{list}");
+    app.stop().await;
+});
