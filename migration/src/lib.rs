@@ -8,6 +8,7 @@ mod m20261125_000001_abp_tables;
 mod m20261125_000002_imcluster_tables;
 mod m20261125_000003_sync_cursor;
 mod m20261125_000004_message_search;
+mod m20261125_000005_history_indexes;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_imcluster_tables::Migration),
             Box::new(m20261125_000003_sync_cursor::Migration),
             Box::new(m20261125_000004_message_search::Migration),
+            Box::new(m20261125_000005_history_indexes::Migration),
         ]
     }
 }

@@ -103,40 +103,57 @@ impl Store {
         take: u64,
     ) -> Result<(u64, Vec<StoredMessage>), StoreError> {
         use user_message::Column as U;
-        let pair = Condition::any()
-            .add(
-                Condition::all()
-                    .add(U::CreatorId.eq(me))
-                    .add(U::ReceiveUserId.eq(peer)),
-            )
-            .add(
-                Condition::all()
-                    .add(U::CreatorId.eq(peer))
-                    .add(U::ReceiveUserId.eq(me)),
-            );
-        let mut query = user_message::Entity::find()
-            .filter(tenant_filter(U::TenantId, tenant_id))
-            .filter(pair);
-        if let Some(t) = filter.message_type {
-            query = query.filter(U::MessageType.eq(t));
-        }
-        if let Some(text) = filter.text.as_deref().filter(|t| !t.is_empty()) {
-            query = query.filter(
-                Expr::col(U::Content)
-                    .like(sea_orm::sea_query::LikeExpr::new(like(text)).escape('\\')),
-            );
-        }
-        if let Some(before) = filter.before {
-            query = query.filter(U::MessageId.lt(before));
-        }
-        let total = query.clone().count(&self.db).await?;
-        let rows = query
+        // One query per direction, each an index range in id order (ReceiveUserId, CreatorId,
+        // MessageId), merged here: an OR of both would sort the whole conversation.
+        let direction = |from: Uuid, to: Uuid| {
+            let mut query = user_message::Entity::find()
+                .filter(tenant_filter(U::TenantId, tenant_id))
+                .filter(U::ReceiveUserId.eq(to))
+                .filter(U::CreatorId.eq(from));
+            if let Some(t) = filter.message_type {
+                query = query.filter(U::MessageType.eq(t));
+            }
+            if let Some(text) = filter.text.as_deref().filter(|t| !t.is_empty()) {
+                query = query.filter(
+                    Expr::col(U::Content)
+                        .like(sea_orm::sea_query::LikeExpr::new(like(text)).escape('\\')),
+                );
+            }
+            if let Some(before) = filter.before {
+                query = query.filter(U::MessageId.lt(before));
+            }
+            query
+        };
+        let (mine, theirs) = (direction(me, peer), direction(peer, me));
+        let total = mine.clone().count(&self.db).await?
+            + if me == peer {
+                0
+            } else {
+                theirs.clone().count(&self.db).await?
+            };
+        let mut rows = mine
             .order_by_desc(U::MessageId)
-            .offset(skip)
-            .limit(take)
+            .limit(skip + take)
             .all(&self.db)
             .await?;
-        Ok((total, rows.into_iter().map(Into::into).collect()))
+        if me != peer {
+            rows.extend(
+                theirs
+                    .order_by_desc(U::MessageId)
+                    .limit(skip + take)
+                    .all(&self.db)
+                    .await?,
+            );
+        }
+        rows.sort_by_key(|m| std::cmp::Reverse(m.message_id));
+        Ok((
+            total,
+            rows.into_iter()
+                .skip(skip as usize)
+                .take(take as usize)
+                .map(Into::into)
+                .collect(),
+        ))
     }
 
     /// A group's messages, newest first, and their count under `filter`.
