@@ -2,13 +2,14 @@
 
 use chrono::{DateTime, Utc};
 use entity::user_chat_card;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
 use super::accounts::{concurrency_stamp, tenant_filter};
+use super::filters::contains;
 use super::{Store, StoreError};
 
 /// The fields of my card I may change (`None` leaves a field as it is).
@@ -99,25 +100,12 @@ impl Store {
         take: u64,
     ) -> Result<(u64, Vec<user_chat_card::Model>), StoreError> {
         use user_chat_card::Column as C;
-        let pattern = format!(
-            "%{}%",
-            filter
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
         let query = user_chat_card::Entity::find()
             .filter(tenant_filter(C::TenantId, tenant_id))
             .filter(
                 Condition::any()
-                    .add(
-                        Expr::col(C::UserName)
-                            .like(sea_orm::sea_query::LikeExpr::new(&pattern).escape('\\')),
-                    )
-                    .add(
-                        Expr::col(C::NickName)
-                            .like(sea_orm::sea_query::LikeExpr::new(&pattern).escape('\\')),
-                    ),
+                    .add(contains(C::UserName, filter))
+                    .add(contains(C::NickName, filter)),
             );
         let total = query.clone().count(&self.db).await?;
         let rows = query

@@ -11,6 +11,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::accounts::tenant_filter;
+use super::filters::contains;
 use super::messages::StoredMessage;
 use super::{Conversation, Store, StoreError};
 
@@ -77,15 +78,6 @@ struct GroupCount {
     n: i64,
 }
 
-fn like(text: &str) -> String {
-    format!(
-        "%{}%",
-        text.replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    )
-}
-
 #[derive(FromQueryResult)]
 struct LastId {
     last: i64,
@@ -114,10 +106,7 @@ impl Store {
                 query = query.filter(U::MessageType.eq(t));
             }
             if let Some(text) = filter.text.as_deref().filter(|t| !t.is_empty()) {
-                query = query.filter(
-                    Expr::col(U::Content)
-                        .like(sea_orm::sea_query::LikeExpr::new(like(text)).escape('\\')),
-                );
+                query = query.filter(contains(U::Content, text));
             }
             if let Some(before) = filter.before {
                 query = query.filter(U::MessageId.lt(before));
@@ -173,10 +162,7 @@ impl Store {
             query = query.filter(G::MessageType.eq(t));
         }
         if let Some(text) = filter.text.as_deref().filter(|t| !t.is_empty()) {
-            query = query.filter(
-                Expr::col(G::Content)
-                    .like(sea_orm::sea_query::LikeExpr::new(like(text)).escape('\\')),
-            );
+            query = query.filter(contains(G::Content, text));
         }
         if let Some(before) = filter.before {
             query = query.filter(G::MessageId.lt(before));

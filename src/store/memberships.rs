@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::{chat_group, group_chat_black, group_join_request, user_chat_group, user_group_card};
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect,
@@ -11,6 +11,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::accounts::tenant_filter;
+use super::filters::contains;
 use super::{Store, StoreError};
 
 /// Join request states.
@@ -73,16 +74,9 @@ impl Store {
         skip: u64,
         take: u64,
     ) -> Result<(u64, Vec<chat_group::Model>), StoreError> {
-        let pattern = format!(
-            "%{}%",
-            filter
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
         let query = chat_group::Entity::find()
             .filter(tenant_filter(chat_group::Column::TenantId, tenant_id))
-            .filter(Expr::col(chat_group::Column::Name).like(LikeExpr::new(pattern).escape('\\')));
+            .filter(contains(chat_group::Column::Name, filter));
         let total = query.clone().count(&self.db).await?;
         Ok((
             total,

@@ -4,6 +4,7 @@
 mod accounts;
 mod cards;
 mod error;
+mod filters;
 mod friends;
 mod groups;
 mod history;
