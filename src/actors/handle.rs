@@ -27,9 +27,10 @@ impl SessionHandle {
         match self.addr.try_send(Push(text)) {
             Ok(()) => true,
             Err(SendError::Full(_)) => {
-                self.overflowed.store(true, Ordering::Release);
-                // Wake it even though its mailbox is full, so it can close.
-                self.addr.do_send(Push(ByteString::new()));
+                // Wake it once, past the full mailbox, so it can close; later pushes only fail.
+                if !self.overflowed.swap(true, Ordering::AcqRel) {
+                    self.addr.do_send(Push(ByteString::new()));
+                }
                 false
             }
             Err(SendError::Closed(_)) => false,
