@@ -563,7 +563,8 @@ impl Actor for Session {
 
     fn stopped(&mut self, _: &mut Self::Context) {
         self.state.supervisor.remove_connection(&self.connection_id);
-        if let Some(user) = &self.user {
+        // The user's actor now: the one this session joined may have died and been replaced.
+        if let Some(user) = self.state.supervisor.running_user(&self.user_key()) {
             user.do_send(Detach(self.connection_id.clone()));
         }
     }

@@ -594,6 +594,14 @@ async fn a_panicking_actor_takes_down_nothing_else() {
         app.state().supervisor.counts().3 >= 1,
         "the restart was counted"
     );
+    // When Bob leaves, the new actor knows it: his friends see him go offline.
+    drop(b);
+    loop {
+        let p = a.next_of("presence").await;
+        if p["userId"] == bob.as_str() && p["online"] == false {
+            break;
+        }
+    }
     app.stop().await;
 }
 
