@@ -79,7 +79,27 @@ async fn add_request(
     me: Identity,
     body: web::Json<AddRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let b = body.into_inner();
+    befriend_or_ask(state, me, body.into_inner()).await
+}
+
+/// ABP's `CreateAsync`. Upstream it makes a friendship without the other's consent; here it
+/// accepts the other's pending request, or asks (as `add-request` does).
+#[utoipa::path(tag = "friends", operation_id = "friends_create", responses((status = 201, description = "created"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
+#[post("/api/im/my-friends")]
+async fn create(
+    state: web::Data<AppState>,
+    me: Identity,
+    body: web::Json<AddRequest>,
+) -> Result<HttpResponse, ApiError> {
+    befriend_or_ask(state, me, body.into_inner()).await
+}
+
+/// Befriends at once when the target asked first or takes friends without review, else asks.
+async fn befriend_or_ask(
+    state: web::Data<AppState>,
+    me: Identity,
+    b: AddRequest,
+) -> Result<HttpResponse, ApiError> {
     Validator::default()
         .check(
             b.friend_id != me.user_id,
@@ -366,6 +386,7 @@ async fn remove(
 /// Registers the routes of this file (fixed paths before `{friend_id}`).
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(add_request)
+        .service(create)
         .service(requests)
         .service(decide)
         .service(list)

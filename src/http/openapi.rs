@@ -16,7 +16,7 @@ use super::{accounts, chat, friends, groups, health, push, users, ws};
         ws::connect,
         push::broadcast, push::to_user, push::to_connection,
         users::my_card, users::update_my_card, users::my_settings, users::update_my_settings, users::search, users::user_card,
-        friends::add_request, friends::requests, friends::decide, friends::list, friends::all, friends::get_one,
+        friends::add_request, friends::create, friends::requests, friends::decide, friends::list, friends::all, friends::get_one,
         friends::update, friends::remove,
         groups::create, groups::search, groups::get_group, groups::update, groups::dismiss, groups::join, groups::requests,
         groups::accept, groups::remove, groups::leave, groups::update_member, groups::transfer, groups::ban, groups::unban,

@@ -442,3 +442,55 @@ on_both_databases!(
         app.stop().await;
     }
 );
+
+#[actix_rt::test]
+async fn abps_create_accepts_a_pending_request_or_asks() {
+    let db = TestDb::new(Backend::Sqlite, "friend_create").await.unwrap();
+    let app = TestApp::start(db.config()).await;
+    let (alice, at) = app.user(&unique("alice")).await;
+    let (bob, bt) = app.user(&unique("bob")).await;
+    let (carol, _) = app.user(&unique("carol")).await;
+    app.call(
+        "POST",
+        "/api/im/my-friends/add-request",
+        Some(&bt),
+        Some(json!({"friendId": alice})),
+    )
+    .await;
+    let (status, body) = app
+        .call(
+            "POST",
+            "/api/im/my-friends",
+            Some(&at),
+            Some(json!({"friendId": bob})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["status"].as_i64()),
+        (201, Some(1)),
+        "Bob had asked: now friends"
+    );
+    let (_, f) = app
+        .call(
+            "GET",
+            &format!("/api/im/my-friends/{alice}"),
+            Some(&bt),
+            None,
+        )
+        .await;
+    assert_eq!(f["friendId"], alice.as_str());
+    let (status, body) = app
+        .call(
+            "POST",
+            "/api/im/my-friends",
+            Some(&at),
+            Some(json!({"friendId": carol})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["status"].as_i64()),
+        (201, Some(0)),
+        "Carol did not ask: only a request, never a forced friendship"
+    );
+    app.stop().await;
+}

@@ -20,6 +20,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/im/users/search"),
     ("get", "/api/im/users/{user_id}/card"),
     ("post", "/api/im/my-friends/add-request"),
+    ("post", "/api/im/my-friends"),
     ("get", "/api/im/my-friends/requests"),
     ("put", "/api/im/my-friends/requests/{user_id}/{decision}"),
     ("get", "/api/im/my-friends"),
