@@ -81,25 +81,19 @@ fn require_owner(f: &GroupFacts, me: &Identity) -> Result<(), ApiError> {
     }
 }
 
-/// Sends a notice to every member in `f` (as it was before the change) and to `also`.
+/// Sends a notice to every member in `f` (as it was before the change, so a member who just
+/// left or was removed hears it too).
 fn notify_members(
     state: &AppState,
     me: &Identity,
     f: &GroupFacts,
-    also: Option<Uuid>,
     kind: &str,
     data: serde_json::Value,
 ) {
-    for user in f
-        .members
-        .iter()
-        .copied()
-        .chain(also)
-        .collect::<std::collections::HashSet<_>>()
-    {
+    for user in &f.members {
         state
             .supervisor
-            .notify(&(me.tenant_id, user), kind, data.clone());
+            .notify(&(me.tenant_id, *user), kind, data.clone());
     }
 }
 
@@ -297,7 +291,6 @@ async fn dismiss(
         &state,
         &me,
         &f,
-        None,
         "group.dismissed",
         json!({"groupId": Id(group), "name": f.name}),
     );
@@ -484,7 +477,6 @@ async fn accept(
             &state,
             &me,
             &f,
-            None,
             "group.memberJoined",
             json!({"groupId": Id(group), "userId": b.user_id}),
         );
@@ -528,7 +520,6 @@ async fn remove(
         &state,
         &me,
         &f,
-        None,
         "group.memberRemoved",
         json!({"groupId": Id(group), "userId": user, "by": me.user_id}),
     );
@@ -568,7 +559,6 @@ async fn leave(
         &state,
         &me,
         &f,
-        None,
         "group.memberLeft",
         json!({"groupId": Id(group), "userId": me.user_id}),
     );
@@ -643,7 +633,6 @@ async fn update_member(
             &state,
             &me,
             &f,
-            None,
             "group.silenced",
             json!({"groupId": Id(group), "userId": b.user_id, "until": until, "by": me.user_id}),
         );
@@ -707,7 +696,6 @@ async fn ban(
             &state,
             &me,
             &f,
-            None,
             "group.memberRemoved",
             json!({"groupId": Id(group), "userId": user, "by": me.user_id, "banned": true}),
         );
