@@ -9,9 +9,10 @@ use actix::prelude::*;
 use bytestring::ByteString;
 use chrono::Utc;
 
-use super::user::{wire, Deliver, Draft, Origin};
+use super::user::{Deliver, Draft, Origin};
 use super::GroupKey;
 use crate::chat::rules;
+use crate::chat::wire::wire;
 use crate::protocol::{Code, Id, ServerFrame};
 use crate::state::AppState;
 use crate::store::{Conversation, GroupFacts, StoredMessage};

@@ -15,9 +15,10 @@ use super::group::{RecallInGroup, TypingInGroup};
 use super::user::{Attach, Deliver, Detach, Draft, MyGroups, Origin, ReplyTo, UserActor};
 use super::SessionHandle;
 use crate::auth::Identity;
-use crate::protocol::{ClientFrame, Code, Envelope, Id, Message, SendFrame, ServerFrame, Target};
+use crate::chat::wire::served;
+use crate::protocol::{ClientFrame, Code, Envelope, Id, SendFrame, ServerFrame, Target};
 use crate::state::AppState;
-use crate::store::{Conversation, StoredMessage, SyncCursor, STATE_RECALLED};
+use crate::store::{Conversation, StoredMessage, SyncCursor};
 
 /// Bad frames a connection may send before it is closed with 1008.
 const MAX_BAD_FRAMES: u32 = 20;
@@ -427,45 +428,6 @@ impl Session {
                 send_time: None,
             },
         );
-    }
-}
-
-/// A stored message as `user` may see it: recalled content is never served, and an anonymous
-/// group sender is hidden from everyone but the sender.
-pub fn served(m: &StoredMessage, user: uuid::Uuid) -> Message {
-    let (to_user_id, group_id) = match m.to {
-        Conversation::User(u) => (Some(u), None),
-        Conversation::Group(g) => (None, Some(Id(g))),
-    };
-    let anonymous = m.is_anonymous();
-    let hide = anonymous && group_id.is_some() && m.from != Some(user);
-    let mut extra = m.extra.clone();
-    let client_msg_id = m.client_msg_id().filter(|_| m.from == Some(user));
-    extra.remove(crate::store::EXTRA_ANONYMOUS);
-    extra.remove(crate::store::EXTRA_CLIENT_MSG_ID);
-    Message {
-        message_id: Id(m.message_id),
-        tenant_id: m.tenant_id,
-        from_user_id: if hide { None } else { m.from },
-        from_user_name: if hide {
-            None
-        } else {
-            Some(m.from_name.clone())
-        },
-        to_user_id,
-        group_id,
-        content: if m.state == STATE_RECALLED {
-            String::new()
-        } else {
-            m.content.clone()
-        },
-        message_type: m.message_type,
-        source: m.source,
-        state: m.state,
-        is_anonymous: anonymous,
-        send_time: m.send_time,
-        extra,
-        client_msg_id,
     }
 }
 

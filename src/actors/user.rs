@@ -14,7 +14,8 @@ use uuid::Uuid;
 
 use super::{SessionHandle, UserKey};
 use crate::chat::rules;
-use crate::protocol::{Code, Id, Message, ServerFrame};
+use crate::chat::wire::wire;
+use crate::protocol::{Code, Id, ServerFrame};
 use crate::state::AppState;
 use crate::store::{Conversation, NewMessage, Stored, UserFacts};
 
@@ -378,29 +379,5 @@ impl Handler<SendPrivate> for UserActor {
                 }
             }
         }));
-    }
-}
-
-/// The wire form of a message just stored, as its sender and receiver see it.
-pub fn wire(m: &NewMessage) -> Message {
-    let (to_user_id, group_id) = match m.to {
-        Conversation::User(u) => (Some(u), None),
-        Conversation::Group(g) => (None, Some(Id(g))),
-    };
-    Message {
-        message_id: Id(m.message_id),
-        tenant_id: m.tenant_id,
-        from_user_id: Some(m.from),
-        from_user_name: Some(m.from_name.clone()),
-        to_user_id,
-        group_id,
-        content: m.content.clone(),
-        message_type: m.message_type,
-        source: m.source,
-        state: 0,
-        is_anonymous: m.is_anonymous,
-        send_time: m.send_time,
-        extra: m.extra.clone(),
-        client_msg_id: m.client_msg_id.clone(),
     }
 }

@@ -1,3 +1,5 @@
-//! The rules of chat, free of actors and SQL: who may send what to whom.
+//! The rules of chat, free of actors and SQL: who may send what to whom, and what each
+//! party sees of a message.
 
 pub mod rules;
+pub mod wire;

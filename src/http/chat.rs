@@ -12,9 +12,9 @@ use uuid::Uuid;
 
 use super::error::ApiError;
 use super::paging::{Page, Paging};
-use crate::actors::session::served;
 use crate::actors::user::{Draft, Origin, ReplyTo};
 use crate::auth::Identity;
+use crate::chat::wire::served;
 use crate::protocol::{Id, Message, SendFrame, ServerFrame};
 use crate::state::AppState;
 use crate::store::{Conversation, HistoryFilter, SearchScope, StoredMessage};
