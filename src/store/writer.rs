@@ -6,12 +6,11 @@
 //! time anyway; several on PostgreSQL). One conversation always uses the same shard, so its
 //! messages commit in the order their ids were given.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use actix::Arbiter;
 use sea_orm::DbBackend;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use super::{Conversation, NewMessage, Store, StoreError, Stored};
 
@@ -27,7 +26,8 @@ struct Job {
 #[derive(Clone)]
 pub struct Writer {
     shards: Vec<mpsc::UnboundedSender<Job>>,
-    pending: Arc<AtomicUsize>,
+    /// Messages queued and not yet answered; `flush` waits for it to reach zero.
+    pending: Arc<watch::Sender<usize>>,
 }
 
 impl Writer {
@@ -39,7 +39,7 @@ impl Writer {
             1
         };
         let arbiter = Arbiter::new();
-        let pending = Arc::new(AtomicUsize::new(0));
+        let pending = Arc::new(watch::Sender::new(0));
         let shards = (0..count)
             .map(|_| {
                 let (tx, rx) = mpsc::unbounded_channel();
@@ -61,9 +61,9 @@ impl Writer {
                 (group.unsigned_abs() % self.shards.len() as u64) as usize
             }
         };
-        self.pending.fetch_add(1, Ordering::AcqRel);
+        self.pending.send_modify(|n| *n += 1);
         if let Err(mpsc::error::SendError(job)) = self.shards[shard].send(Job { message, done }) {
-            self.pending.fetch_sub(1, Ordering::AcqRel);
+            self.pending.send_modify(|n| *n -= 1);
             let _ = job.done.send(Err(StoreError::Unavailable(
                 "the writer has stopped".into(),
             )));
@@ -74,14 +74,17 @@ impl Writer {
     /// Waits (up to ten seconds) until every queued message is committed or refused: the last
     /// step of a graceful shutdown.
     pub async fn flush(&self) {
-        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-        while self.pending.load(Ordering::Acquire) > 0 && tokio::time::Instant::now() < deadline {
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
+        let mut pending = self.pending.subscribe();
+        let drained = pending.wait_for(|n| *n == 0);
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), drained).await;
     }
 }
 
-async fn run(store: Store, mut jobs: mpsc::UnboundedReceiver<Job>, pending: Arc<AtomicUsize>) {
+async fn run(
+    store: Store,
+    mut jobs: mpsc::UnboundedReceiver<Job>,
+    pending: Arc<watch::Sender<usize>>,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let (messages, waiting): (Vec<NewMessage>, Vec<_>) =
@@ -100,6 +103,6 @@ async fn run(store: Store, mut jobs: mpsc::UnboundedReceiver<Job>, pending: Arc<
                 }
             }
         }
-        pending.fetch_sub(size, Ordering::AcqRel);
+        pending.send_modify(|n| *n -= size);
     }
 }

@@ -934,28 +934,32 @@ fn sigterm_drains_sessions_with_1012() {
         .current_dir(dir.path())
         .env("IMCLUSTER_NODE__LISTEN", format!("127.0.0.1:{port}"))
         .env("IMCLUSTER_JWT__SECRET", crate::helpers::TEST_SECRET)
-        .env("IMCLUSTER_LOG__LEVEL", "warn")
+        .env("IMCLUSTER_LOG__LEVEL", "info")
+        .env("IMCLUSTER_LOG__FORMAT", "json")
+        .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let pid = child.id();
+    // The node logs "serving on …" once it listens: wait for that line, not for time to pass.
+    let stdout = child.stdout.take().unwrap();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if line.contains("serving on") {
+                let _ = ready_tx.send(());
+            }
+        }
+    });
+    ready_rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the node starts serving");
     let code = actix_rt::System::new().block_on(async move {
         let client = awc::Client::default();
         let base = format!("http://127.0.0.1:{port}");
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while client
-            .get(format!("{base}/ready"))
-            .send()
-            .await
-            .map(|r| r.status().as_u16())
-            .ok()
-            != Some(200)
-        {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the node became ready"
-            );
-            actix_rt::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
         let body = json!({"userName": "drained", "password": "password-123"});
         client
             .post(format!("{base}/api/auth/register"))
