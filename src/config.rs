@@ -40,6 +40,9 @@ pub struct NodeConfig {
     /// For tests and drills only: a message whose content is `imcluster:panic` makes the actor
     /// handling it panic, to show that one actor's failure stays its own.
     pub fault_injection: bool,
+    /// For clock-skew drills only (needs `fault_injection`): milliseconds this pod's id clock
+    /// runs behind (negative) or ahead of the wall clock.
+    pub clock_skew_ms: i64,
 }
 
 /// Where the messages live.
@@ -59,11 +62,26 @@ pub struct DatabaseConfig {
 }
 
 /// The cluster bus. Without a URL the node runs alone with an in-process bus.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RedisConfig {
     /// `redis://host:port/db`; empty = single node.
     pub url: String,
+    /// The first part of every channel and key (`im.default.send`, `im:pods`): pods with the
+    /// same namespace form one cluster.
+    pub namespace: String,
+    /// Seconds after its last heartbeat that a silent pod counts as gone (its users offline).
+    pub pod_ttl_seconds: u64,
+}
+
+impl Default for RedisConfig {
+    fn default() -> Self {
+        RedisConfig {
+            url: String::new(),
+            namespace: "im".into(),
+            pod_ttl_seconds: 10,
+        }
+    }
 }
 
 /// Tokens: the ones this node issues (HS256) and the ones an external issuer signs (RS256).
@@ -135,6 +153,7 @@ impl Default for NodeConfig {
             listen: "127.0.0.1:8080".into(),
             shutdown_timeout_seconds: 10,
             fault_injection: false,
+            clock_skew_ms: 0,
         }
     }
 }
@@ -262,6 +281,21 @@ impl Config {
                 "redis.url",
                 format!("`{}` is not a Redis URL", self.redis.url),
             );
+        }
+        let namespace = &self.redis.namespace;
+        if namespace.is_empty()
+            || namespace.len() > 64
+            || !namespace
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+        {
+            return bad("redis.namespace", "must be 1–64 of [A-Za-z0-9_-]");
+        }
+        if !(3..=3600).contains(&self.redis.pod_ttl_seconds) {
+            return bad("redis.pod_ttl_seconds", "must be between 3 and 3600");
+        }
+        if self.node.clock_skew_ms != 0 && !self.node.fault_injection {
+            return bad("node.clock_skew_ms", "needs node.fault_injection = true");
         }
         if !self.jwt.secret.is_empty() && self.jwt.secret.len() < 32 {
             return bad(

@@ -30,6 +30,8 @@ pub enum StartError {
     },
     #[error("cannot open the database: {0}")]
     Database(String),
+    #[error("cannot join the cluster: {0}")]
+    Cluster(String),
 }
 
 impl Node {
@@ -50,7 +52,23 @@ impl Node {
         })?;
         let shutdown_timeout = config.node.shutdown_timeout_seconds;
         let migrate = config.database.migrate_on_start;
-        let state = web::Data::new(AppState::new(config, store));
+        let (bus, tasks): (Box<dyn crate::cluster::Bus>, _) = if config.redis.url.is_empty() {
+            (Box::new(crate::cluster::LocalBus::default()), None)
+        } else {
+            let (bus, tasks) = crate::cluster::RedisBus::new(&config)
+                .map_err(|e| StartError::Cluster(e.to_string()))?;
+            tasks.check_node_id().await.map_err(StartError::Cluster)?;
+            (Box::new(bus), Some(tasks))
+        };
+        let clock_skew = config.node.clock_skew_ms;
+        let state = web::Data::new(AppState::new(config, store, bus));
+        if clock_skew != 0 {
+            tracing::warn!(clock_skew, "fault injection: this pod's id clock is skewed");
+            state.ids.step_clock(clock_skew);
+        }
+        if let Some(tasks) = tasks {
+            tasks.start(state.clone().into_inner(), addr);
+        }
         if !migrate {
             state.set_schema_ready();
         } else if let Err(e) = state.store.migrate_up().await {
@@ -108,6 +126,10 @@ impl Node {
 /// the server, letting open requests finish.
 pub async fn drain(state: &AppState, handle: &actix_web::dev::ServerHandle) {
     tracing::info!("draining: closing sessions with 1012");
+    if let Some(left) = state.bus.leave() {
+        // The other pods forget this one now rather than after its heartbeat times out.
+        let _ = tokio::time::timeout(Duration::from_secs(2), left).await;
+    }
     for session in state.supervisor.connections() {
         session
             .addr

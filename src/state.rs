@@ -8,7 +8,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 
 use crate::actors::Supervisor;
 use crate::auth::Tokens;
-use crate::cluster::{Bus, LocalBus};
+use crate::cluster::Bus;
 use crate::config::Config;
 use crate::ids::IdGenerator;
 use crate::store::{Store, Writer};
@@ -26,15 +26,12 @@ pub struct AppState {
     pub tokens: Tokens,
     pub supervisor: Supervisor,
     pub bus: Box<dyn Bus>,
-    pub redis: Option<redis::Client>,
     schema_ready: AtomicBool,
 }
 
 impl AppState {
-    pub fn new(config: Config, store: Store) -> AppState {
-        let redis = (!config.redis.url.is_empty())
-            .then(|| redis::Client::open(config.redis.url.as_str()).ok())
-            .flatten();
+    /// The state of a node on `store`, reaching other pods (if any) through `bus`.
+    pub fn new(config: Config, store: Store, bus: Box<dyn Bus>) -> AppState {
         AppState {
             node_name: config.node_name(),
             ids: Arc::new(IdGenerator::new(config.node.id)),
@@ -43,8 +40,7 @@ impl AppState {
             writer: Writer::start(store.clone()),
             store,
             supervisor: Supervisor::default(),
-            bus: Box::new(LocalBus::default()),
-            redis,
+            bus,
             schema_ready: AtomicBool::new(false),
         }
     }
@@ -58,21 +54,10 @@ impl AppState {
         self.schema_ready.store(true, Ordering::Release);
     }
 
-    /// `None` on a single node; in a cluster, whether Redis answers a PING.
-    pub async fn redis_ready(&self) -> Option<bool> {
-        let client = self.redis.as_ref()?;
-        let ping = async {
-            let mut conn = client.get_multiplexed_async_connection().await.ok()?;
-            redis::cmd("PING")
-                .query_async::<String>(&mut conn)
-                .await
-                .ok()
-        };
-        let answered = tokio::time::timeout(std::time::Duration::from_secs(2), ping)
-            .await
-            .ok()
-            .flatten();
-        Some(answered.is_some())
+    /// `None` on a single node; in a cluster, whether this pod is connected to Redis and its
+    /// state there is current.
+    pub fn redis_ready(&self) -> Option<bool> {
+        self.bus.healthy()
     }
 }
 

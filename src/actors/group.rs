@@ -68,27 +68,36 @@ impl GroupActor {
         self.facts.as_ref().ok_or(Code::GroupNotFound)
     }
 
-    /// Sends `text` to every online member but `except_user` (who gets `own` instead, if any).
-    fn fan_out(&self, text: &ByteString, except_user: Option<(uuid::Uuid, Option<ByteString>)>) {
+    /// Delivers `frame` to the members with a session on this pod.
+    fn deliver_here(&self, frame: &GroupFrame) {
         let Some(facts) = &self.facts else { return };
-        for member in &facts.members {
-            let Some(addr) = self.state.supervisor.running_user(&(self.key.0, *member)) else {
-                continue;
-            };
-            match &except_user {
-                Some((user, own)) if user == member => {
-                    if let Some(own) = own {
-                        addr.do_send(Deliver {
-                            text: own.clone(),
-                            except: None,
-                        });
-                    }
-                }
-                _ => addr.do_send(Deliver {
-                    text: text.clone(),
-                    except: None,
-                }),
+        let tenant = self.key.0;
+        if let (Some(sender), Some(own)) = (frame.sender, &frame.own) {
+            if let Some(addr) = self.state.supervisor.running_user(&(tenant, sender)) {
+                addr.do_send(Deliver {
+                    text: own.clone(),
+                    except: frame.except.clone(),
+                });
             }
+        }
+        for member in &facts.members {
+            if Some(*member) == frame.sender {
+                continue;
+            }
+            if let Some(addr) = self.state.supervisor.running_user(&(tenant, *member)) {
+                addr.do_send(Deliver {
+                    text: frame.text.clone(),
+                    except: None,
+                });
+            }
+        }
+    }
+
+    /// Delivers `frame` here and to the other pods holding members (one publish each).
+    fn publish(&self, frame: GroupFrame) {
+        self.deliver_here(&frame);
+        if let Some(facts) = &self.facts {
+            self.state.bus.to_group(self.key, &facts.members, &frame);
         }
     }
 }
@@ -168,18 +177,35 @@ impl Handler<SendGroup> for GroupActor {
                 own.clone()
             };
             // The sender's own devices get the full message; the sending device already has it.
-            if let Some(sender) = act
-                .state
-                .supervisor
-                .running_user(&(act.key.0, origin.user_id))
-            {
-                sender.do_send(Deliver {
-                    text: own,
-                    except: origin.connection_id(),
-                });
-            }
-            act.fan_out(&text, Some((origin.user_id, None)));
+            act.publish(GroupFrame {
+                sender: Some(origin.user_id),
+                except: origin.connection_id(),
+                own: Some(own),
+                text,
+            });
         }));
+    }
+}
+
+/// A frame for the group's members on this pod: the sender's devices get `own` (when given;
+/// but connection `except`), every other member `text`. Another pod sends it here when this
+/// pod holds members of the group.
+#[derive(Message, Clone)]
+#[rtype(result = "()")]
+pub struct GroupFrame {
+    pub sender: Option<uuid::Uuid>,
+    pub except: Option<Arc<str>>,
+    pub own: Option<ByteString>,
+    pub text: ByteString,
+}
+
+impl Handler<GroupFrame> for GroupActor {
+    type Result = ();
+
+    fn handle(&mut self, frame: GroupFrame, ctx: &mut Context<Self>) {
+        if self.facts(ctx).is_ok() {
+            self.deliver_here(&frame);
+        }
     }
 }
 
@@ -198,7 +224,12 @@ impl Handler<TypingInGroup> for GroupActor {
                 group_id: Some(Id(self.key.1)),
             }
             .to_text();
-            self.fan_out(&text, Some((user, None)));
+            self.publish(GroupFrame {
+                sender: Some(user),
+                except: None,
+                own: None,
+                text,
+            });
         }
     }
 }
@@ -254,7 +285,12 @@ impl Handler<RecallInGroup> for GroupActor {
                             by_user_id: origin.user_id,
                         }
                         .to_text();
-                        act.fan_out(&text, None);
+                        act.publish(GroupFrame {
+                            sender: None,
+                            except: None,
+                            own: None,
+                            text,
+                        });
                     }
                     Err(_) => origin.fail(Code::Unavailable),
                 }),

@@ -16,6 +16,8 @@ pub struct SessionHandle {
     pub connection_id: Arc<str>,
     pub tenant_id: Option<uuid::Uuid>,
     pub user_id: uuid::Uuid,
+    /// The key of the token the session was opened with (logout closes it).
+    pub token_key: Arc<str>,
     pub addr: Addr<Session>,
     pub overflowed: Arc<AtomicBool>,
 }

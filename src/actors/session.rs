@@ -12,7 +12,7 @@ use bytestring::ByteString;
 use chrono::Utc;
 
 use super::group::{RecallInGroup, TypingInGroup};
-use super::user::{Attach, Deliver, Detach, Draft, MyGroups, Origin, ReplyTo, UserActor};
+use super::user::{Attach, Detach, Draft, MyGroups, Origin, ReplyTo, UserActor};
 use super::SessionHandle;
 use crate::auth::Identity;
 use crate::chat::wire::served;
@@ -38,6 +38,7 @@ pub struct Session {
     state: Arc<AppState>,
     identity: Identity,
     connection_id: Arc<str>,
+    token_key: Arc<str>,
     overflowed: Arc<AtomicBool>,
     user: Option<Addr<UserActor>>,
     last_heard: Instant,
@@ -51,6 +52,7 @@ impl Session {
         let burst = f64::from(state.config.limits.rate_burst);
         Session {
             connection_id: Arc::from(uuid::Uuid::new_v4().simple().to_string()),
+            token_key: Arc::from(identity.token_key.as_str()),
             state,
             identity,
             overflowed: Arc::new(AtomicBool::new(false)),
@@ -67,6 +69,7 @@ impl Session {
             connection_id: self.connection_id.clone(),
             tenant_id: self.identity.tenant_id,
             user_id: self.identity.user_id,
+            token_key: self.token_key.clone(),
             addr: ctx.address(),
             overflowed: self.overflowed.clone(),
         }
@@ -355,12 +358,7 @@ impl Session {
                     group_id: None,
                     peer_user_id: Some(me),
                 };
-                if let Some(addr) = state.supervisor.running_user(&(origin.tenant_id, sender)) {
-                    addr.do_send(Deliver {
-                        text: frame.to_text(),
-                        except: None,
-                    });
-                }
+                state.deliver(&[(origin.tenant_id, sender)], &frame.to_text(), None);
             }
         });
     }
@@ -374,14 +372,12 @@ impl Session {
         let tenant = self.identity.tenant_id;
         match (target.to_user_id, target.group_id) {
             (Some(to), None) => {
-                if let Some(addr) = self.state.supervisor.running_user(&(tenant, to)) {
-                    let text = ServerFrame::Typing {
-                        user_id: self.identity.user_id,
-                        group_id: None,
-                    }
-                    .to_text();
-                    addr.do_send(Deliver { text, except: None });
+                let text = ServerFrame::Typing {
+                    user_id: self.identity.user_id,
+                    group_id: None,
                 }
+                .to_text();
+                self.state.deliver(&[(tenant, to)], &text, None);
             }
             (None, Some(Id(group))) => self
                 .state
@@ -482,18 +478,13 @@ async fn recall_private(
         send_time: None,
     });
     for (user, peer) in [(to, me), (me, to)] {
-        if let Some(addr) = state.supervisor.running_user(&(origin.tenant_id, user)) {
-            let frame = ServerFrame::Recalled {
-                message_id: Id(message.message_id),
-                group_id: None,
-                peer_user_id: Some(peer),
-                by_user_id: me,
-            };
-            addr.do_send(Deliver {
-                text: frame.to_text(),
-                except: None,
-            });
-        }
+        let frame = ServerFrame::Recalled {
+            message_id: Id(message.message_id),
+            group_id: None,
+            peer_user_id: Some(peer),
+            by_user_id: me,
+        };
+        state.deliver(&[(origin.tenant_id, user)], &frame.to_text(), None);
     }
 }
 

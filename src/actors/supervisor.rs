@@ -156,16 +156,23 @@ impl Supervisor {
         self.online.get(key).is_some()
     }
 
-    /// Sends `notice` (kind and data) to every session of a user on this pod.
-    pub fn notify(&self, key: &UserKey, kind: &str, data: serde_json::Value) {
-        if let Some(addr) = self.running_user(key) {
-            let text = crate::protocol::ServerFrame::Notice {
-                kind: kind.to_string(),
-                data,
-            }
-            .to_text();
-            addr.do_send(super::user::Deliver { text, except: None });
-        }
+    /// The users with a session on this pod.
+    pub fn online_users(&self) -> Vec<UserKey> {
+        self.online
+            .shards
+            .iter()
+            .flat_map(|s| s.lock().keys().copied().collect::<Vec<_>>())
+            .collect()
+    }
+
+    /// How many users have a session on this pod.
+    pub fn online_count(&self) -> usize {
+        self.online.len()
+    }
+
+    /// Every running user actor of this pod.
+    pub fn running_users(&self) -> Vec<Addr<UserActor>> {
+        self.users.values()
     }
 
     /// Tells a running user actor that its facts changed (friends, settings, groups).

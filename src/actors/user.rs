@@ -171,18 +171,26 @@ impl UserActor {
         }
     }
 
-    /// Tells the user's running friends that the user came online or went away.
+    /// Records that the user's first session on this pod opened or its last one closed. When
+    /// no other pod holds a session of the user, it is a change for the whole cluster: the
+    /// friends (on every pod) are told and the card's state is stored.
     fn announce_presence(&self, online: bool) {
         self.state.supervisor.set_online(self.key, online);
         let now = Utc::now();
-        let frame = ServerFrame::Presence {
-            user_id: self.key.1,
-            online,
-            last_online_time: now,
-        }
-        .to_text();
-        if let Some(facts) = &self.facts {
-            for friend in facts.friends.keys() {
+        let announce = !self.state.bus.online_elsewhere(&self.key);
+        let friends: Vec<Uuid> = self
+            .facts
+            .as_ref()
+            .map(|f| f.friends.keys().copied().collect())
+            .unwrap_or_default();
+        if announce {
+            let frame = ServerFrame::Presence {
+                user_id: self.key.1,
+                online,
+                last_online_time: now,
+            }
+            .to_text();
+            for friend in &friends {
                 if let Some(addr) = self.state.supervisor.running_user(&(self.key.0, *friend)) {
                     addr.do_send(Deliver {
                         text: frame.clone(),
@@ -190,12 +198,19 @@ impl UserActor {
                     });
                 }
             }
+            let (store, (tenant, user)) = (self.state.store.clone(), self.key);
+            actix::spawn(async move {
+                if let Err(e) = store.set_presence(tenant, user, online, now).await {
+                    tracing::debug!(error = %e, "could not record presence");
+                }
+            });
         }
-        let (store, (tenant, user)) = (self.state.store.clone(), self.key);
-        actix::spawn(async move {
-            if let Err(e) = store.set_presence(tenant, user, online, now).await {
-                tracing::debug!(error = %e, "could not record presence");
-            }
+        self.state.bus.presence(crate::cluster::PresenceChange {
+            user: self.key,
+            online,
+            announce,
+            friends,
+            at: now,
         });
     }
 
@@ -366,18 +381,74 @@ impl Handler<SendPrivate> for UserActor {
             }
             .to_text();
             act.deliver(&text, None);
-            if origin.user_id != act.key.1 {
-                if let Some(sender) = act
-                    .state
-                    .supervisor
-                    .running_user(&(act.key.0, origin.user_id))
-                {
-                    sender.do_send(Deliver {
-                        text,
-                        except: origin.connection_id(),
-                    });
-                }
+            let except = origin.connection_id();
+            if origin.user_id == act.key.1 {
+                act.state.bus.to_users(&[act.key], None, &text);
+                return;
             }
+            let sender = (act.key.0, origin.user_id);
+            if let Some(addr) = act.state.supervisor.running_user(&sender) {
+                addr.do_send(Deliver {
+                    text: text.clone(),
+                    except: except.clone(),
+                });
+            }
+            // One publish per other pod holding the receiver or the sender.
+            act.state
+                .bus
+                .to_users(&[act.key, sender], except.as_deref(), &text);
         }));
+    }
+}
+
+/// Some friends' pod went away and they have no session left anywhere: tell this user.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct FriendsGone(pub Arc<std::collections::HashSet<UserKey>>);
+
+impl Handler<FriendsGone> for UserActor {
+    type Result = ();
+
+    fn handle(&mut self, FriendsGone(gone): FriendsGone, _: &mut Context<Self>) {
+        let Some(facts) = &self.facts else { return };
+        let now = Utc::now();
+        for (tenant, user) in gone.iter() {
+            if *tenant == self.key.0 && facts.friends.contains_key(user) {
+                let text = ServerFrame::Presence {
+                    user_id: *user,
+                    online: false,
+                    last_online_time: now,
+                }
+                .to_text();
+                self.deliver(&text, None);
+            }
+        }
+    }
+}
+
+/// Close this user's sessions on this pod (all, or those opened with one token).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct CloseSessions {
+    pub token_key: Option<String>,
+    pub code: u16,
+    pub reason: String,
+}
+
+impl Handler<CloseSessions> for UserActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: CloseSessions, _: &mut Context<Self>) {
+        for session in self.sessions.values() {
+            if msg
+                .token_key
+                .as_deref()
+                .is_none_or(|k| *k == *session.token_key)
+            {
+                session
+                    .addr
+                    .do_send(super::session::CloseWith(msg.code, msg.reason.clone()));
+            }
+        }
     }
 }

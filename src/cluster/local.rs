@@ -1,9 +1,14 @@
 //! The in-process bus of a single node: there are no other pods to reach, and client
 //! publishes go to in-process subscribers.
 
+use bytestring::ByteString;
+use std::collections::HashSet;
 use tokio::sync::broadcast;
+use uuid::Uuid;
 
-use super::{Bus, ClientPublish, Push};
+use super::{Bus, ClientPublish, PresenceChange, Push, Relay};
+use crate::actors::group::GroupFrame;
+use crate::actors::{GroupKey, UserKey};
 
 /// The single-node bus.
 pub struct LocalBus {
@@ -19,6 +24,18 @@ impl Default for LocalBus {
 }
 
 impl Bus for LocalBus {
+    fn to_users(&self, _: &[UserKey], _: Option<&str>, _: &ByteString) {}
+
+    fn to_group(&self, _: GroupKey, _: &HashSet<Uuid>, _: &GroupFrame) {}
+
+    fn to_all(&self, _: Relay) {}
+
+    fn presence(&self, _: PresenceChange) {}
+
+    fn online_elsewhere(&self, _: &UserKey) -> bool {
+        false
+    }
+
     fn push(&self, _: &Push) {}
 
     fn client_published(&self, message: ClientPublish) {
@@ -27,5 +44,17 @@ impl Bus for LocalBus {
 
     fn subscribe_client_publishes(&self) -> broadcast::Receiver<ClientPublish> {
         self.published.subscribe()
+    }
+
+    fn healthy(&self) -> Option<bool> {
+        None
+    }
+
+    fn leave(&self) -> Option<tokio::sync::oneshot::Receiver<()>> {
+        None
+    }
+
+    fn pods(&self) -> Vec<(String, usize)> {
+        Vec::new()
     }
 }

@@ -1,15 +1,33 @@
 //! The bus between pods and to backend services. A single node uses the in-process bus; a
-//! cluster (next) uses Redis pub/sub behind the same trait. Local delivery never goes through
-//! the bus: each pod delivers to its own sessions and publishes once for the others.
+//! cluster uses Redis pub/sub behind the same trait. Local delivery never goes through the
+//! bus: each pod delivers to its own sessions and publishes once per other pod that holds a
+//! recipient (found in its copy of the presence directory), never once per recipient.
 
+mod directory;
+mod inbound;
 mod local;
+mod names;
+mod publisher;
 mod push;
+mod reach;
+mod redis_bus;
+mod relay;
+mod subscriber;
 
+use bytestring::ByteString;
 use serde::Serialize;
+use std::collections::HashSet;
 use uuid::Uuid;
 
+use crate::actors::group::GroupFrame;
+use crate::actors::{GroupKey, UserKey};
+
+pub use directory::{Applied, Directory};
 pub use local::LocalBus;
+pub use names::Names;
 pub use push::{deliver_locally, Push, PushTarget};
+pub use redis_bus::{RedisBus, RedisStats};
+pub use relay::{Packet, Relay};
 
 /// A client's `publish` frame, as backend services receive it on `im.client.<topic>`.
 #[derive(Clone, Debug, Serialize)]
@@ -23,8 +41,33 @@ pub struct ClientPublish {
     pub node: String,
 }
 
+/// A presence change of a user on this pod, for the other pods.
+pub struct PresenceChange {
+    pub user: UserKey,
+    pub online: bool,
+    /// The user came online or went offline for the whole cluster: friends are told.
+    pub announce: bool,
+    pub friends: Vec<Uuid>,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
 /// What crosses from this pod to the others and to backend services.
 pub trait Bus: Send + Sync {
+    /// A frame for every device of `users` on the other pods, but connection `except`.
+    fn to_users(&self, users: &[UserKey], except: Option<&str>, text: &ByteString);
+
+    /// A group frame for the group's members on the other pods.
+    fn to_group(&self, group: GroupKey, members: &HashSet<Uuid>, frame: &GroupFrame);
+
+    /// Something every other pod must do (reload an actor, close sessions).
+    fn to_all(&self, relay: Relay);
+
+    /// A user's first session on this pod opened, or its last one closed.
+    fn presence(&self, change: PresenceChange);
+
+    /// Whether another pod holds a session of `user`.
+    fn online_elsewhere(&self, user: &UserKey) -> bool;
+
     /// A backend push this pod delivered locally; other pods deliver it to theirs.
     fn push(&self, push: &Push);
 
@@ -33,4 +76,13 @@ pub trait Bus: Send + Sync {
 
     /// Listens to client publishes (in-process consumers; tests).
     fn subscribe_client_publishes(&self) -> tokio::sync::broadcast::Receiver<ClientPublish>;
+
+    /// `None` on a single node; in a cluster, whether this pod is connected to the bus.
+    fn healthy(&self) -> Option<bool>;
+
+    /// Leaves the cluster cleanly (drain); resolves once the others were told.
+    fn leave(&self) -> Option<tokio::sync::oneshot::Receiver<()>>;
+
+    /// The other pods this one knows, with how many users each holds.
+    fn pods(&self) -> Vec<(String, usize)>;
 }

@@ -154,6 +154,13 @@ async fn logout(state: web::Data<AppState>, identity: Identity) -> Result<HttpRe
         .store
         .revoke_token(&identity.token_key, expires_at)
         .await?;
+    // Sockets opened with this token close too, on every pod.
+    state.close_sessions(
+        &(identity.tenant_id, identity.user_id),
+        Some(&identity.token_key),
+        4001,
+        "logged out",
+    );
     Ok(HttpResponse::NoContent().finish())
 }
 

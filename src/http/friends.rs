@@ -60,8 +60,8 @@ fn abp(status: StatusCode, code: Code) -> ApiError {
 
 /// Both users' actors reload what they know of each other.
 fn reload_pair(state: &AppState, tenant: Option<Uuid>, a: Uuid, b: Uuid) {
-    state.supervisor.reload_user(&(tenant, a));
-    state.supervisor.reload_user(&(tenant, b));
+    state.reload_user(&(tenant, a));
+    state.reload_user(&(tenant, b));
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -159,18 +159,18 @@ async fn befriend_or_ask(
     if direct {
         state.store.befriend(tenant, me.user_id, friend).await?;
         reload_pair(&state, tenant, me.user_id, friend);
-        state.supervisor.notify(
+        state.notify(
             &(tenant, friend),
             "friend.accepted",
             json!({"userId": me.user_id, "userName": me.user_name, "code": 205}),
         );
-        state.supervisor.notify(
+        state.notify(
             &(tenant, me.user_id),
             "friend.accepted",
             json!({"userId": friend, "code": 205}),
         );
     } else {
-        state.supervisor.notify(
+        state.notify(
             &(tenant, friend),
             "friend.request",
             json!({"code": 203, "from": who}),
@@ -229,7 +229,7 @@ async fn decide(
         "accept" => {
             state.store.befriend(tenant, requester, me.user_id).await?;
             reload_pair(&state, tenant, requester, me.user_id);
-            state.supervisor.notify(
+            state.notify(
                 &(tenant, requester),
                 "friend.accepted",
                 json!({"code": 205, "by": who}),
@@ -240,7 +240,7 @@ async fn decide(
                 .store
                 .reject_friend(tenant, requester, me.user_id)
                 .await?;
-            state.supervisor.notify(
+            state.notify(
                 &(tenant, requester),
                 "friend.rejected",
                 json!({"code": 207, "by": who}),
@@ -353,7 +353,7 @@ async fn update(
     {
         return Err(ApiError::not_found("not a friend"));
     }
-    state.supervisor.reload_user(&(me.tenant_id, me.user_id));
+    state.reload_user(&(me.tenant_id, me.user_id));
     Ok(HttpResponse::Ok().json(one(&state, &me, friend).await?))
 }
 

@@ -91,17 +91,15 @@ fn notify_members(
     data: serde_json::Value,
 ) {
     for user in &f.members {
-        state
-            .supervisor
-            .notify(&(me.tenant_id, *user), kind, data.clone());
+        state.notify(&(me.tenant_id, *user), kind, data.clone());
     }
 }
 
 /// The group's actor and `user`'s actor reload what changed.
 fn changed(state: &AppState, me: &Identity, group: i64, user: Option<Uuid>) {
-    state.supervisor.reload_group(&(me.tenant_id, group));
+    state.reload_group(&(me.tenant_id, group));
     if let Some(user) = user {
-        state.supervisor.reload_user(&(me.tenant_id, user));
+        state.reload_user(&(me.tenant_id, user));
     }
 }
 
@@ -198,7 +196,7 @@ async fn create(
         .store
         .update_group(me.tenant_id, group_id, me.user_id, rest)
         .await?;
-    state.supervisor.reload_user(&(me.tenant_id, me.user_id));
+    state.reload_user(&(me.tenant_id, me.user_id));
     Ok(HttpResponse::Created().json(dto(&state, &me, group_id).await?))
 }
 
@@ -285,7 +283,7 @@ async fn dismiss(
     state.store.dismiss_group(me.tenant_id, group).await?;
     changed(&state, &me, group, None);
     for user in &f.members {
-        state.supervisor.reload_user(&(me.tenant_id, *user));
+        state.reload_user(&(me.tenant_id, *user));
     }
     notify_members(
         &state,
@@ -360,9 +358,7 @@ async fn join(
         .chain(std::iter::once(&f.owner))
         .collect::<std::collections::HashSet<_>>()
     {
-        state
-            .supervisor
-            .notify(&(me.tenant_id, *admin), "group.joinRequest", data.clone());
+        state.notify(&(me.tenant_id, *admin), "group.joinRequest", data.clone());
     }
     Ok(HttpResponse::Created().json(json!({"groupId": Id(group), "status": 0})))
 }
@@ -468,7 +464,7 @@ async fn accept(
             Err(e) => return Err(e.into()),
         }
         changed(&state, &me, group, Some(b.user_id));
-        state.supervisor.notify(
+        state.notify(
             &key,
             "group.joinAccepted",
             json!({"code": 206, "groupId": Id(group), "name": f.name}),
@@ -481,7 +477,7 @@ async fn accept(
             json!({"groupId": Id(group), "userId": b.user_id}),
         );
     } else {
-        state.supervisor.notify(
+        state.notify(
             &key,
             "group.joinRejected",
             json!({"code": 207, "groupId": Id(group), "reason": b.reject_reason}),
@@ -759,7 +755,7 @@ async fn members(
             is_admin: is_admin(&f, m.user_id),
             is_super_admin: f.owner == m.user_id,
             silence_end: m.card.and_then(|c| c.silence_end),
-            online: state.supervisor.is_online(&(me.tenant_id, m.user_id)),
+            online: state.is_online(&(me.tenant_id, m.user_id)),
             join_time: m.joined,
         })
         .collect();

@@ -17,7 +17,7 @@ async fn health(state: web::Data<AppState>) -> HttpResponse {
 async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let schema = state.schema_ready();
     let database = schema && state.store.ping().await;
-    let redis = state.redis_ready().await;
+    let redis = state.redis_ready();
     let body = json!({
         "ready": database && redis.unwrap_or(true),
         "database": database,

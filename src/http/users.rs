@@ -32,7 +32,7 @@ pub struct UserCard {
 
 impl UserCard {
     pub fn of(card: user_chat_card::Model, state: &AppState) -> UserCard {
-        let online = state.supervisor.is_online(&(card.tenant_id, card.user_id));
+        let online = state.is_online(&(card.tenant_id, card.user_id));
         UserCard {
             user_id: card.user_id,
             user_name: card.user_name,
@@ -181,7 +181,7 @@ async fn update_my_settings(
         .store
         .update_settings(me.tenant_id, me.user_id, settings)
         .await?;
-    state.supervisor.reload_user(&(me.tenant_id, me.user_id));
+    state.reload_user(&(me.tenant_id, me.user_id));
     Ok(HttpResponse::Ok().json(b))
 }
 

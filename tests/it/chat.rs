@@ -325,7 +325,7 @@ async fn every_refusal_has_its_code_and_stores_nothing() {
         .update_settings(None, bob_id, settings)
         .await
         .unwrap();
-    state.supervisor.reload_user(&(None, bob_id));
+    state.reload_user(&(None, bob_id));
     assert_eq!(code(a.request(to_user(&bob, "x")).await), "03400");
     state
         .store
@@ -344,7 +344,7 @@ async fn every_refusal_has_its_code_and_stores_nothing() {
         .set_black(None, bob_id, alice.parse().unwrap(), true)
         .await
         .unwrap();
-    state.supervisor.reload_user(&(None, bob_id));
+    state.reload_user(&(None, bob_id));
     assert_eq!(code(a.request(to_user(&bob, "x")).await), "03401");
 
     assert_eq!(code(a.request(to_group(987_654_321, "x")).await), "02404");
@@ -357,14 +357,14 @@ async fn every_refusal_has_its_code_and_stores_nothing() {
         .set_group_flags(None, gid, true, false)
         .await
         .unwrap();
-    state.supervisor.reload_group(&(None, gid));
+    state.reload_group(&(None, gid));
     assert_eq!(code(a.request(json!({"type": "send", "groupId": gid.to_string(), "content": "x", "isAnonymous": true})).await), "02401");
     state
         .store
         .set_group_flags(None, gid, false, false)
         .await
         .unwrap();
-    state.supervisor.reload_group(&(None, gid));
+    state.reload_group(&(None, gid));
     assert_eq!(code(a.request(to_group(gid, "x")).await), "02400");
     state
         .store
@@ -377,14 +377,14 @@ async fn every_refusal_has_its_code_and_stores_nothing() {
         .silence_member(None, gid, alice.parse().unwrap(), Some(until))
         .await
         .unwrap();
-    state.supervisor.reload_group(&(None, gid));
+    state.reload_group(&(None, gid));
     assert_eq!(code(a.request(to_group(gid, "x")).await), "02403");
     state
         .store
         .blacklist_member(None, gid, alice.parse().unwrap(), owner.parse().unwrap())
         .await
         .unwrap();
-    state.supervisor.reload_group(&(None, gid));
+    state.reload_group(&(None, gid));
     assert_eq!(code(a.request(to_group(gid, "x")).await), "02403");
 
     let (stored, _) = sync_all(&mut a, None, 1000).await;

@@ -121,9 +121,10 @@ impl Drop for TestDb {
 pub struct TestApp {
     pub base: String,
     pub client: Client,
-    /// The node's shared state, for tests that reach inside (clock steps, actor counts).
-    pub node_state: actix_web::web::Data<imcluster::state::AppState>,
-    handle: actix_web::dev::ServerHandle,
+    /// The node's shared state, for tests that reach inside (clock steps, actor counts);
+    /// `None` for a node in another process.
+    pub node_state: Option<actix_web::web::Data<imcluster::state::AppState>>,
+    handle: Option<actix_web::dev::ServerHandle>,
 }
 
 impl TestApp {
@@ -135,6 +136,15 @@ impl TestApp {
         let handle = node.handle();
         let node_state = node.state.clone();
         actix_rt::spawn(node.run());
+        TestApp {
+            node_state: Some(node_state),
+            handle: Some(handle),
+            ..TestApp::remote(base)
+        }
+    }
+
+    /// A client for a node running elsewhere (another process) at `base`.
+    pub fn remote(base: String) -> TestApp {
         let connector = awc::Connector::new().limit(0);
         let client = Client::builder()
             .connector(connector)
@@ -143,8 +153,8 @@ impl TestApp {
         TestApp {
             base,
             client,
-            node_state,
-            handle,
+            node_state: None,
+            handle: None,
         }
     }
 
@@ -193,7 +203,10 @@ impl TestApp {
 
     /// The node's shared state.
     pub fn state(&self) -> std::sync::Arc<imcluster::state::AppState> {
-        self.node_state.clone().into_inner()
+        self.node_state
+            .clone()
+            .expect("an in-process node")
+            .into_inner()
     }
 
     /// Makes two users friends (as the friends API will), and tells their actors.
@@ -201,8 +214,8 @@ impl TestApp {
         let (a, b) = (a.parse().unwrap(), b.parse().unwrap());
         let state = self.state();
         state.store.befriend(None, a, b).await.expect("befriend");
-        state.supervisor.reload_user(&(None, a));
-        state.supervisor.reload_user(&(None, b));
+        state.reload_user(&(None, a));
+        state.reload_user(&(None, b));
     }
 
     /// Creates a group owned by `owner` with `members`, and returns its id.
@@ -225,7 +238,7 @@ impl TestApp {
                 .add_member(None, group_id, m.parse().unwrap(), false, None)
                 .await
                 .expect("member");
-            state.supervisor.reload_user(&(None, m.parse().unwrap()));
+            state.reload_user(&(None, m.parse().unwrap()));
         }
         state
             .supervisor
@@ -235,7 +248,9 @@ impl TestApp {
 
     /// Stops the node.
     pub async fn stop(&self) {
-        imcluster::startup::drain(&self.node_state, &self.handle).await;
+        if let (Some(state), Some(handle)) = (&self.node_state, &self.handle) {
+            imcluster::startup::drain(state, handle).await;
+        }
     }
 }
 

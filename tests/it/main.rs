@@ -3,10 +3,12 @@
 
 mod helpers;
 mod history;
+mod pods;
 mod ws;
 
 mod accounts;
 mod chat;
+mod cluster;
 mod config;
 mod friends;
 mod groups;

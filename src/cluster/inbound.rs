@@ -1,0 +1,189 @@
+//! What this pod does with what it hears on Redis: relays from other pods applied to its own
+//! actors and sessions, and backend pushes delivered to its sessions.
+
+use std::sync::Arc;
+
+use bytestring::ByteString;
+use redis::aio::MultiplexedConnection;
+use redis::RedisResult;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::redis_bus::Shared;
+use super::subscriber::{pod_gone, resync_pod};
+use super::{deliver_locally, Applied, Packet, Push, PushTarget, Relay};
+use crate::actors::group::GroupFrame;
+use crate::actors::user::{CloseSessions, Deliver};
+use crate::protocol::ServerFrame;
+use crate::state::AppState;
+
+/// A push as backend services publish it on `im.default.send*` (`API.md`, "Push").
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BackendPush {
+    method: String,
+    #[serde(default)]
+    data: serde_json::Value,
+    #[serde(default)]
+    tenant_id: Option<Uuid>,
+    #[serde(default)]
+    user_id: Option<Uuid>,
+    #[serde(default)]
+    connection_id: Option<String>,
+    /// Set when a pod relays a push it took over HTTP (and already delivered itself).
+    #[serde(default)]
+    origin: Option<String>,
+}
+
+/// Handles one message from a channel. An error means the Redis link failed.
+pub async fn handle(
+    state: &Arc<AppState>,
+    shared: &Shared,
+    conn: &mut MultiplexedConnection,
+    msg: redis::Msg,
+) -> RedisResult<()> {
+    let n = &shared.names;
+    let channel = msg.get_channel_name();
+    let payload = msg.get_payload_bytes();
+    if channel == n.cluster() || channel == n.pod(&n.node) {
+        match serde_json::from_slice::<Packet>(payload) {
+            Ok(packet) if packet.from != n.node => apply(state, shared, conn, packet).await?,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, channel, "an unreadable packet on the bus"),
+        }
+        return Ok(());
+    }
+    let push = match serde_json::from_slice::<BackendPush>(payload) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!(error = %e, channel, "a push that is not {{method, data, …}}");
+            return Ok(());
+        }
+    };
+    if push.origin.as_deref() == Some(n.node.as_str()) || push.method.is_empty() {
+        return Ok(());
+    }
+    let target = if channel == n.send_broadcast() {
+        PushTarget::Broadcast {
+            tenant_id: push.tenant_id,
+        }
+    } else if channel == n.send_user() {
+        let Some(user_id) = push.user_id else {
+            tracing::warn!(channel, "a push to a user without `userId`");
+            return Ok(());
+        };
+        PushTarget::User {
+            tenant_id: push.tenant_id,
+            user_id,
+        }
+    } else {
+        let Some(connection_id) = push.connection_id else {
+            tracing::warn!(channel, "a push to a connection without `connectionId`");
+            return Ok(());
+        };
+        PushTarget::Connection { connection_id }
+    };
+    let push = Push {
+        target,
+        method: push.method,
+        data: push.data,
+    };
+    let state = state.clone();
+    actix_rt::spawn(async move {
+        deliver_locally(&state, &push).await;
+    });
+    Ok(())
+}
+
+/// Applies a relay from pod `packet.from` to this pod's actors.
+async fn apply(
+    state: &Arc<AppState>,
+    shared: &Shared,
+    conn: &mut MultiplexedConnection,
+    packet: Packet,
+) -> RedisResult<()> {
+    let from = packet.from;
+    match packet.relay {
+        Relay::Users {
+            users,
+            except,
+            text,
+        } => {
+            let text = ByteString::from(text);
+            let except: Option<Arc<str>> = except.map(Arc::from);
+            for user in users {
+                if let Some(addr) = state.supervisor.running_user(&user) {
+                    addr.do_send(Deliver {
+                        text: text.clone(),
+                        except: except.clone(),
+                    });
+                }
+            }
+        }
+        Relay::Group {
+            group,
+            sender,
+            except,
+            own,
+            text,
+        } => state.supervisor.group(state, group).do_send(GroupFrame {
+            sender,
+            except: except.map(Arc::from),
+            own: own.map(ByteString::from),
+            text: ByteString::from(text),
+        }),
+        Relay::ReloadUser { user } => state.supervisor.reload_user(&user),
+        Relay::ReloadGroup { group } => state.supervisor.reload_group(&group),
+        Relay::Presence {
+            seq,
+            user,
+            online,
+            announce,
+            friends,
+            at,
+        } => {
+            if shared.directory.apply(&from, seq, user, online) == Applied::Gap {
+                resync_pod(state, shared, conn, &from).await?;
+            }
+            // Friends here already know when the user has a session on this pod.
+            if announce && !state.supervisor.is_online(&user) {
+                let text = ServerFrame::Presence {
+                    user_id: user.1,
+                    online,
+                    last_online_time: at,
+                }
+                .to_text();
+                for friend in friends {
+                    if let Some(addr) = state.supervisor.running_user(&(user.0, friend)) {
+                        addr.do_send(Deliver {
+                            text: text.clone(),
+                            except: None,
+                        });
+                    }
+                }
+            }
+        }
+        Relay::Heartbeat { seq } => {
+            if shared.directory.heartbeat(&from, seq) {
+                resync_pod(state, shared, conn, &from).await?;
+            }
+        }
+        Relay::Leaving => pod_gone(state, shared, &from),
+        Relay::Close {
+            user,
+            token_key,
+            code,
+            reason,
+        } => {
+            if let Some(addr) = state.supervisor.running_user(&user) {
+                addr.do_send(CloseSessions {
+                    token_key,
+                    code,
+                    reason,
+                });
+            }
+        }
+        Relay::Missed => state.tell_sessions_to_sync("bus"),
+    }
+    Ok(())
+}

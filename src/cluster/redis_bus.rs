@@ -1,0 +1,304 @@
+//! The cluster bus on Redis pub/sub. Each pod listens on the cluster channel (heartbeats,
+//! presence, reloads), on its own channel (deliveries to its users and groups) and on the
+//! backend push channels; it publishes through one queue that batches into pipelines. Its
+//! copy of the presence directory says which pods need a delivery: one publish per pod that
+//! holds a recipient, whatever the number of recipients.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytestring::ByteString;
+use parking_lot::Mutex;
+use tokio::sync::{broadcast, mpsc, oneshot};
+use uuid::Uuid;
+
+use super::names::{member, Names};
+use super::publisher::Op;
+use super::{Bus, ClientPublish, Directory, Packet, PresenceChange, Push, PushTarget, Relay};
+use crate::actors::group::GroupFrame;
+use crate::actors::{GroupKey, UserKey};
+use crate::config::Config;
+use crate::state::AppState;
+
+/// Operations that may wait for the publisher before new ones are dropped.
+const QUEUE: usize = 65_536;
+
+/// Counters of the bus, for metrics and the admin console.
+#[derive(Default)]
+pub struct RedisStats {
+    /// Commands written to Redis.
+    pub published: AtomicU64,
+    /// Pipelines written.
+    pub batches: AtomicU64,
+    /// Commands lost to a Redis failure.
+    pub failed: AtomicU64,
+    /// Commands dropped because the queue was full.
+    pub dropped: AtomicU64,
+    /// Messages received from the channels.
+    pub received: AtomicU64,
+}
+
+/// What the bus, its publisher, subscriber and heartbeat share.
+pub struct Shared {
+    pub names: Names,
+    pub node_id: u16,
+    pub ttl: Duration,
+    pub queue: mpsc::Sender<Op>,
+    pub directory: Directory,
+    /// The number of this pod's last presence change; held while one is queued, so that the
+    /// numbers reach Redis in order.
+    pub seq: Mutex<u64>,
+    /// The subscriber is connected.
+    pub connected: AtomicBool,
+    /// This pod's state in Redis may be wrong (a write failed): write it again whole.
+    pub dirty: AtomicBool,
+    /// Something this pod published was lost: the other pods' clients should `sync`.
+    pub missed: AtomicBool,
+    pub stats: RedisStats,
+    local_publishes: broadcast::Sender<ClientPublish>,
+}
+
+impl Shared {
+    /// Queues `op` without waiting; a full queue drops it (live delivery is best effort, and
+    /// a lost presence change is repaired by writing the state again).
+    pub fn enqueue(&self, op: Op) {
+        if self.queue.try_send(op).is_err() {
+            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+            self.dirty.store(true, Ordering::Release);
+            self.missed.store(true, Ordering::Release);
+        }
+    }
+
+    /// A packet from this pod, serialized.
+    pub fn packet(&self, relay: Relay) -> String {
+        serde_json::to_string(&Packet {
+            from: self.names.node.clone(),
+            relay,
+        })
+        .expect("a relay serializes")
+    }
+
+    fn publish_to_pods(&self, pods: Vec<Arc<str>>, payload: String) {
+        for pod in pods {
+            self.enqueue(Op::Publish {
+                channel: self.names.pod(&pod),
+                payload: payload.clone(),
+            });
+        }
+    }
+}
+
+/// The Redis bus of one pod.
+pub struct RedisBus {
+    shared: Arc<Shared>,
+}
+
+/// The tasks of a Redis bus, started once the node's state exists.
+pub struct RedisTasks {
+    client: redis::Client,
+    shared: Arc<Shared>,
+    queue: mpsc::Receiver<Op>,
+}
+
+impl RedisBus {
+    /// The bus for `config` (which names a Redis URL), and its tasks to start.
+    pub fn new(config: &Config) -> Result<(RedisBus, RedisTasks), redis::RedisError> {
+        let client = redis::Client::open(config.redis.url.as_str())?;
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let shared = Arc::new(Shared {
+            names: Names::new(&config.redis.namespace, &config.node_name()),
+            node_id: config.node.id,
+            ttl: Duration::from_secs(config.redis.pod_ttl_seconds),
+            queue: tx,
+            directory: Directory::default(),
+            seq: Mutex::new(0),
+            connected: AtomicBool::new(false),
+            dirty: AtomicBool::new(true),
+            missed: AtomicBool::new(false),
+            stats: RedisStats::default(),
+            local_publishes: broadcast::channel(1024).0,
+        });
+        Ok((
+            RedisBus {
+                shared: shared.clone(),
+            },
+            RedisTasks {
+                client,
+                shared,
+                queue: rx,
+            },
+        ))
+    }
+}
+
+impl RedisTasks {
+    /// Starts the publisher, the subscriber and the heartbeat on the current runtime.
+    pub fn start(self, state: Arc<AppState>, addr: SocketAddr) {
+        actix_rt::spawn(super::publisher::run(
+            self.client.clone(),
+            self.shared.clone(),
+            self.queue,
+        ));
+        actix_rt::spawn(super::subscriber::run(
+            state.clone(),
+            self.shared.clone(),
+            self.client,
+        ));
+        actix_rt::spawn(super::subscriber::heartbeat(state, self.shared, addr));
+    }
+
+    /// Refuses to start a second pod with a Snowflake node id another live pod holds: both
+    /// would mint the same message ids. Redis down is not a reason to refuse (checked later).
+    pub async fn check_node_id(&self) -> Result<(), String> {
+        let names = &self.shared.names;
+        let read = async {
+            let mut conn = self.client.get_multiplexed_async_connection().await?;
+            redis::cmd("GET")
+                .arg(names.node_id_key(self.shared.node_id))
+                .query_async::<Option<String>>(&mut conn)
+                .await
+        };
+        match tokio::time::timeout(Duration::from_secs(2), read).await {
+            Ok(Ok(Some(holder))) if holder != names.node => Err(format!(
+                "node.id {} is used by the live pod `{holder}`; give every pod its own",
+                self.shared.node_id
+            )),
+            Ok(Ok(_)) => Ok(()),
+            _ => {
+                tracing::warn!("Redis is not reachable: cannot check that node.id is unique");
+                Ok(())
+            }
+        }
+    }
+}
+
+impl RedisBus {
+    /// The bus's counters.
+    pub fn stats(&self) -> &RedisStats {
+        &self.shared.stats
+    }
+}
+
+impl Bus for RedisBus {
+    fn to_users(&self, users: &[UserKey], except: Option<&str>, text: &ByteString) {
+        let pods = self.shared.directory.pods_of_any(users.iter().copied());
+        if pods.is_empty() {
+            return;
+        }
+        let payload = self.shared.packet(Relay::Users {
+            users: users.to_vec(),
+            except: except.map(str::to_string),
+            text: text.to_string(),
+        });
+        self.shared.publish_to_pods(pods, payload);
+    }
+
+    fn to_group(&self, group: GroupKey, members: &HashSet<Uuid>, frame: &GroupFrame) {
+        let pods = self
+            .shared
+            .directory
+            .pods_of_any(members.iter().map(|m| (group.0, *m)));
+        if pods.is_empty() {
+            return;
+        }
+        let payload = self.shared.packet(Relay::Group {
+            group,
+            sender: frame.sender,
+            except: frame.except.as_deref().map(str::to_string),
+            own: frame.own.as_ref().map(|t| t.to_string()),
+            text: frame.text.to_string(),
+        });
+        self.shared.publish_to_pods(pods, payload);
+    }
+
+    fn to_all(&self, relay: Relay) {
+        let payload = self.shared.packet(relay);
+        self.shared.enqueue(Op::Publish {
+            channel: self.shared.names.cluster(),
+            payload,
+        });
+    }
+
+    fn presence(&self, change: PresenceChange) {
+        let mut seq = self.shared.seq.lock();
+        *seq += 1;
+        let payload = self.shared.packet(Relay::Presence {
+            seq: *seq,
+            user: change.user,
+            online: change.online,
+            announce: change.announce,
+            friends: change.friends,
+            at: change.at,
+        });
+        self.shared.enqueue(Op::Presence {
+            member: member(&change.user),
+            online: change.online,
+            seq: *seq,
+            payload,
+        });
+    }
+
+    fn online_elsewhere(&self, user: &UserKey) -> bool {
+        self.shared.directory.online(user)
+    }
+
+    fn push(&self, push: &Push) {
+        let names = &self.shared.names;
+        let mut body = serde_json::json!({
+            "method": push.method,
+            "data": push.data,
+            "origin": names.node,
+        });
+        let channel = match &push.target {
+            PushTarget::Broadcast { tenant_id } => {
+                body["tenantId"] = serde_json::json!(tenant_id);
+                names.send_broadcast()
+            }
+            PushTarget::User { tenant_id, user_id } => {
+                body["tenantId"] = serde_json::json!(tenant_id);
+                body["userId"] = serde_json::json!(user_id);
+                names.send_user()
+            }
+            PushTarget::Connection { connection_id } => {
+                body["connectionId"] = serde_json::json!(connection_id);
+                names.send_client()
+            }
+        };
+        self.shared.enqueue(Op::Publish {
+            channel,
+            payload: body.to_string(),
+        });
+    }
+
+    fn client_published(&self, message: ClientPublish) {
+        let channel = self.shared.names.client_topic(&message.topic);
+        let payload = serde_json::to_string(&message).expect("a publish serializes");
+        self.shared.enqueue(Op::Publish { channel, payload });
+        let _ = self.shared.local_publishes.send(message);
+    }
+
+    fn subscribe_client_publishes(&self) -> broadcast::Receiver<ClientPublish> {
+        self.shared.local_publishes.subscribe()
+    }
+
+    fn healthy(&self) -> Option<bool> {
+        Some(
+            self.shared.connected.load(Ordering::Acquire)
+                && !self.shared.dirty.load(Ordering::Acquire),
+        )
+    }
+
+    fn leave(&self) -> Option<oneshot::Receiver<()>> {
+        let (done, rx) = oneshot::channel();
+        let payload = self.shared.packet(Relay::Leaving);
+        self.shared.enqueue(Op::Leave { payload, done });
+        Some(rx)
+    }
+
+    fn pods(&self) -> Vec<(String, usize)> {
+        self.shared.directory.pods()
+    }
+}
