@@ -9,6 +9,7 @@ mod m20261125_000002_imcluster_tables;
 mod m20261125_000003_sync_cursor;
 mod m20261125_000004_message_search;
 mod m20261125_000005_history_indexes;
+mod m20261125_000006_conversation_counters;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_sync_cursor::Migration),
             Box::new(m20261125_000004_message_search::Migration),
             Box::new(m20261125_000005_history_indexes::Migration),
+            Box::new(m20261125_000006_conversation_counters::Migration),
         ]
     }
 }

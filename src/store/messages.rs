@@ -465,7 +465,7 @@ impl Store {
             .filter(this.clone())
             .one(&self.db)
             .await?;
-        if existing.is_some() {
+        if let Some(existing) = existing {
             read_position::Entity::update_many()
                 .col_expr(R::MessageId, Expr::value(message_id))
                 .col_expr(R::LastModificationTime, Expr::value(Utc::now()))
@@ -473,6 +473,10 @@ impl Store {
                 .filter(R::MessageId.lt(message_id))
                 .exec(&self.db)
                 .await?;
+            if let Some(peer) = peer.filter(|_| existing.message_id < message_id) {
+                self.recount_unread(tenant_id, user, peer, message_id)
+                    .await?;
+            }
             return Ok(());
         }
         let insert = read_position::Entity::insert(read_position::ActiveModel {
@@ -487,7 +491,13 @@ impl Store {
         .exec(&self.db)
         .await;
         match insert.map_err(StoreError::from) {
-            Ok(_) => Ok(()),
+            Ok(_) => match peer {
+                Some(peer) => {
+                    self.recount_unread(tenant_id, user, peer, message_id)
+                        .await
+                }
+                None => Ok(()),
+            },
             // Another device of the same user got there first: move it forward instead.
             Err(StoreError::Conflict) => {
                 Box::pin(self.mark_read(tenant_id, user, with, message_id)).await

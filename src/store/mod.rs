@@ -3,6 +3,7 @@
 
 mod accounts;
 mod cards;
+mod conversations;
 mod error;
 mod filters;
 mod friends;
@@ -24,7 +25,8 @@ pub use cards::CardUpdate;
 pub use error::StoreError;
 pub use friends::{FriendEntry, FriendUpdate, FRIEND_PENDING};
 pub use groups::{GroupFacts, NewGroup};
-pub use history::{ConversationSummary, HistoryFilter};
+pub use conversations::{ConversationSummary, GROUP_UNREAD_CAP};
+pub use history::HistoryFilter;
 pub use memberships::{GroupUpdate, Member, JOIN_ACCEPTED, JOIN_PENDING, JOIN_REJECTED};
 pub use messages::{
     Conversation, NewMessage, Stored, StoredMessage, SyncCursor, SyncPage, EXTRA_ANONYMOUS,

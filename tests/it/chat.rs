@@ -692,8 +692,11 @@ on_both_databases!(
             "ids on one pod still increase"
         );
 
-        // Another writer (a second pod, ABP) commits a message with an older id while our cursor
-        // moves past younger rows: on PostgreSQL its open transaction holds the walk back.
+        // Another writer (a second pod, ABP) commits a message of another conversation of
+        // bob's with an older id while our cursor moves past younger rows: on PostgreSQL its
+        // open transaction holds the walk back. (Within one conversation the writers take turns
+        // on its counter row.)
+        let (carol, _) = app.user(&unique("carol")).await;
         let late_id = first["messageId"].as_str().unwrap().parse::<i64>().unwrap() - 1000;
         let mut late_txn = None;
         if db.schema.is_empty() {
@@ -715,7 +718,7 @@ on_both_databases!(
             txn.execute_unprepared(&format!(
             "INSERT INTO \"AppUserMessages\" (\"ReceiveUserId\", \"ExtraProperties\", \"ConcurrencyStamp\", \"CreationTime\", \"CreatorId\", \
              \"MessageId\", \"SendUserName\", \"Content\", \"Type\", \"Source\", \"State\") \
-             VALUES ('{bob}', '{{}}', 'x', now(), '{alice}', {late_id}, 'alice', 'late', 0, 0, 0)"
+             VALUES ('{bob}', '{{}}', 'x', now(), '{carol}', {late_id}, 'carol', 'late', 0, 0, 0)"
         ))
         .await
         .unwrap();
