@@ -2,9 +2,7 @@
 //! text or type filter narrows it; `before` is a cursor and leaves the total alone.
 
 use entity::{group_message, user_chat_group, user_message};
-use sea_orm::{
-    ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::accounts::tenant_filter;

@@ -492,10 +492,7 @@ impl Store {
         .await;
         match insert.map_err(StoreError::from) {
             Ok(_) => match peer {
-                Some(peer) => {
-                    self.recount_unread(tenant_id, user, peer, message_id)
-                        .await
-                }
+                Some(peer) => self.recount_unread(tenant_id, user, peer, message_id).await,
                 None => Ok(()),
             },
             // Another device of the same user got there first: move it forward instead.

@@ -22,10 +22,10 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 
 pub use accounts::{NewAccount, StoredCredential};
 pub use cards::CardUpdate;
+pub use conversations::{ConversationSummary, GROUP_UNREAD_CAP};
 pub use error::StoreError;
 pub use friends::{FriendEntry, FriendUpdate, FRIEND_PENDING};
 pub use groups::{GroupFacts, NewGroup};
-pub use conversations::{ConversationSummary, GROUP_UNREAD_CAP};
 pub use history::HistoryFilter;
 pub use memberships::{GroupUpdate, Member, JOIN_ACCEPTED, JOIN_PENDING, JOIN_REJECTED};
 pub use messages::{

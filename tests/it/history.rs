@@ -424,3 +424,79 @@ on_both_databases!(unread_counts_within_a_tenant, |db: TestDb| async move {
     assert_eq!(unread, vec![1, 2], "{list}");
     app.stop().await;
 });
+
+on_both_databases!(rows_written_by_abp_itself_count, |db: TestDb| async move {
+    // ABP's own MessageAppService, on a shared database, stores rows without this server:
+    // the conversation list, unread counts and totals must see them all the same.
+    let app = TestApp::start(db.config()).await;
+    let (alice, at) = app.user(&unique("alice")).await;
+    let (bob, bt) = app.user(&unique("bob")).await;
+    app.befriend(&alice, &bob).await;
+    use sea_orm::ConnectionTrait;
+    let mut options = sea_orm::ConnectOptions::new(db.url.clone());
+    if !db.schema.is_empty() {
+        options.set_schema_search_path(db.schema.clone());
+    }
+    let raw = sea_orm::Database::connect(options).await.unwrap();
+    let backend = raw.get_database_backend();
+    let ph = |n: usize| match backend {
+        sea_orm::DbBackend::Postgres => format!("${n}"),
+        _ => "?".to_string(),
+    };
+    let abp_id = app.state().ids.next_id();
+    let sql = format!(
+        "INSERT INTO \"AppUserMessages\" (\"ReceiveUserId\", \"ExtraProperties\", \"ConcurrencyStamp\", \"CreationTime\", \
+         \"CreatorId\", \"MessageId\", \"SendUserName\", \"Content\", \"Type\", \"Source\", \"State\") \
+         VALUES ({}, '{{}}', 'abp', {}, {}, {}, 'alice', 'written by ABP', 0, 0, 0)",
+        ph(1),
+        ph(2),
+        ph(3),
+        ph(4)
+    );
+    let values: Vec<sea_orm::Value> = vec![
+        bob.parse::<uuid::Uuid>().unwrap().into(),
+        chrono::Utc::now().into(),
+        alice.parse::<uuid::Uuid>().unwrap().into(),
+        abp_id.into(),
+    ];
+    raw.execute_raw(sea_orm::Statement::from_sql_and_values(
+        backend, sql, values,
+    ))
+    .await
+    .unwrap();
+    let (_, list) = app
+        .call("GET", "/api/im/chat/my-last-messages", Some(&bt), None)
+        .await;
+    assert_eq!(
+        (
+            &list["items"][0]["content"],
+            &list["items"][0]["unreadCount"]
+        ),
+        (&json!("written by ABP"), &json!(1)),
+        "{list}"
+    );
+    let mut a = WsClient::connect(&app, &at).await;
+    a.request(to_user(&bob, "written by imcluster")).await;
+    let (_, page) = app
+        .call(
+            "GET",
+            &format!("/api/im/chat/my-messages?receiveUserId={alice}"),
+            Some(&bt),
+            None,
+        )
+        .await;
+    assert_eq!(page["totalCount"], 2, "{page}");
+    let mut b = WsClient::connect(&app, &bt).await;
+    let read = b
+        .request(json!({"type": "read", "messageId": abp_id.to_string()}))
+        .await;
+    assert_eq!(read["type"], "ack", "{read}");
+    let (_, list) = app
+        .call("GET", "/api/im/chat/my-last-messages", Some(&bt), None)
+        .await;
+    assert_eq!(
+        list["items"][0]["unreadCount"], 1,
+        "the newer one is still unread: {list}"
+    );
+    app.stop().await;
+});
