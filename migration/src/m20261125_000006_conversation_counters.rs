@@ -90,23 +90,46 @@ impl MigrationTrait for Migration {
         let mut statements = vec![TABLES.to_string(), GROUPS.to_string(), RECENT.to_string()];
         match db.get_database_backend() {
             DbBackend::Postgres => {
-                let (nil, max) = ("'00000000-0000-0000-0000-000000000000'::uuid", "GREATEST");
+                // Statement-level triggers: a batch of messages becomes one upsert per
+                // conversation, not one per message (repeated updates of one row in one
+                // transaction would each leave a row version behind to walk past).
+                let nil = "'00000000-0000-0000-0000-000000000000'::uuid";
+                let side = |user: &str, peer: &str, unread: &str, filter: &str| {
+                    format!(
+                        "INSERT INTO \"AppChatConversations\" AS c (\"TenantKey\", \"UserId\", \"PeerUserId\", \"LastMessageId\", \"MessageCount\", \"UnreadCount\") \
+                         SELECT COALESCE(\"TenantId\", {nil}), \"{user}\", \"{peer}\", MAX(\"MessageId\"), COUNT(*), {unread} \
+                         FROM new_rows WHERE \"CreatorId\" IS NOT NULL {filter} GROUP BY 1, 2, 3 ORDER BY 2, 3 \
+                         ON CONFLICT (\"TenantKey\", \"UserId\", \"PeerUserId\") DO UPDATE SET \
+                         \"LastMessageId\" = GREATEST(c.\"LastMessageId\", excluded.\"LastMessageId\"), \
+                         \"MessageCount\" = c.\"MessageCount\" + excluded.\"MessageCount\", \
+                         \"UnreadCount\" = c.\"UnreadCount\" + excluded.\"UnreadCount\""
+                    )
+                };
                 statements.push(format!(
-                    "CREATE OR REPLACE FUNCTION \"AppChatCountPrivate\"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
-                     IF NEW.\"CreatorId\" IS NULL THEN RETURN NULL; END IF; \
-                     IF NEW.\"CreatorId\" = NEW.\"ReceiveUserId\" THEN {self_only}; RETURN NULL; END IF; \
-                     IF NEW.\"CreatorId\" < NEW.\"ReceiveUserId\" THEN {sender}; {receiver}; \
-                     ELSE {receiver}; {sender}; END IF; RETURN NULL; END $$",
-                    self_only = upsert_side("ReceiveUserId", "CreatorId", "0", nil, max),
-                    sender = upsert_side("CreatorId", "ReceiveUserId", "0", nil, max),
-                    receiver = upsert_side("ReceiveUserId", "CreatorId", "1", nil, max),
+                    "CREATE OR REPLACE FUNCTION \"AppChatCountPrivate\"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {}; {}; RETURN NULL; END $$",
+                    side(
+                        "ReceiveUserId",
+                        "CreatorId",
+                        "COUNT(*) FILTER (WHERE \"CreatorId\" <> \"ReceiveUserId\")",
+                        ""
+                    ),
+                    side(
+                        "CreatorId",
+                        "ReceiveUserId",
+                        "0",
+                        "AND \"CreatorId\" <> \"ReceiveUserId\""
+                    ),
                 ));
                 statements.push(format!(
-                    "CREATE OR REPLACE FUNCTION \"AppChatCountGroup\"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {}; RETURN NULL; END $$",
-                    upsert_group(nil, max)
+                    "CREATE OR REPLACE FUNCTION \"AppChatCountGroup\"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+                     INSERT INTO \"AppChatGroupCounters\" AS g (\"GroupId\", \"TenantKey\", \"LastMessageId\", \"MessageCount\") \
+                     SELECT \"GroupId\", COALESCE(\"TenantId\", {nil}), MAX(\"MessageId\"), COUNT(*) FROM new_rows GROUP BY 1, 2 ORDER BY 1 \
+                     ON CONFLICT (\"GroupId\") DO UPDATE SET \
+                     \"LastMessageId\" = GREATEST(g.\"LastMessageId\", excluded.\"LastMessageId\"), \
+                     \"MessageCount\" = g.\"MessageCount\" + excluded.\"MessageCount\"; RETURN NULL; END $$"
                 ));
-                statements.push("CREATE TRIGGER \"AppUserMessages_Count\" AFTER INSERT ON \"AppUserMessages\" FOR EACH ROW EXECUTE FUNCTION \"AppChatCountPrivate\"()".into());
-                statements.push("CREATE TRIGGER \"AppGroupMessages_Count\" AFTER INSERT ON \"AppGroupMessages\" FOR EACH ROW EXECUTE FUNCTION \"AppChatCountGroup\"()".into());
+                statements.push("CREATE TRIGGER \"AppUserMessages_Count\" AFTER INSERT ON \"AppUserMessages\" REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION \"AppChatCountPrivate\"()".into());
+                statements.push("CREATE TRIGGER \"AppGroupMessages_Count\" AFTER INSERT ON \"AppGroupMessages\" REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION \"AppChatCountGroup\"()".into());
                 statements.extend(backfill(nil));
             }
             _ => {
