@@ -22,6 +22,7 @@ pub struct Config {
     pub jwt: JwtConfig,
     pub limits: Limits,
     pub push: PushConfig,
+    pub admin: AdminConfig,
     pub log: LogConfig,
 }
 
@@ -135,6 +136,15 @@ pub struct PushConfig {
     pub api_key: String,
 }
 
+/// Operators: the admin API and console.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdminConfig {
+    /// `X-API-Key` accepted by `/api/admin/*` (for scripts); empty = only tokens with role
+    /// `admin`. Admin accounts are made with `imcluster admin create`.
+    pub api_key: String,
+}
+
 /// Logging.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
@@ -230,7 +240,9 @@ impl Config {
         if path.exists() {
             figment = figment.merge(Toml::file(path));
         }
-        let sections = ["node", "database", "redis", "jwt", "limits", "push", "log"];
+        let sections = [
+            "node", "database", "redis", "jwt", "limits", "push", "admin", "log",
+        ];
         let env = Env::prefixed(ENV_PREFIX).split("__").filter(move |key| {
             sections.iter().any(|s| {
                 key.as_str()
@@ -389,6 +401,7 @@ impl Config {
         };
         hide(&mut c.jwt.secret);
         hide(&mut c.push.api_key);
+        hide(&mut c.admin.api_key);
         c.database.url = redact_url(&c.database.url);
         c.redis.url = redact_url(&c.redis.url);
         c

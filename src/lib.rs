@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod config;
 pub mod http;
 pub mod ids;
+pub mod metrics;
 pub mod protocol;
 pub mod startup;
 pub mod state;

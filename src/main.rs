@@ -28,6 +28,12 @@ enum Command {
         #[command(subcommand)]
         action: MigrateAction,
     },
+    /// Administrators: `admin create NAME` makes an account with role `admin`; the password
+    /// is read from standard input (never a default).
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
     /// Print a token for a user id, signed with this node's secret (for scripts and load tests).
     Token {
         /// The user's GUID.
@@ -41,6 +47,18 @@ enum Command {
         /// Roles, comma separated (e.g. `admin`, `service`).
         #[arg(long, value_delimiter = ',')]
         role: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminAction {
+    /// Create an administrator account.
+    Create {
+        /// The user name.
+        name: String,
+        /// The tenant's GUID (the host tenant when absent).
+        #[arg(long)]
+        tenant: Option<uuid::Uuid>,
     },
 }
 
@@ -119,6 +137,36 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
                 }
             }
             .map_err(|e| e.to_string())
+        }
+        Command::Admin {
+            action: AdminAction::Create { name, tenant },
+        } => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .map_err(|e| e.to_string())?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            if password.chars().count() < 8 {
+                return Err(
+                    "the password (one line on standard input) needs 8 characters or more".into(),
+                );
+            }
+            let store = Store::open(&config.database)
+                .await
+                .map_err(|e| e.to_string())?;
+            store.migrate_up().await.map_err(|e| e.to_string())?;
+            let account = imcluster::store::NewAccount {
+                tenant_id: tenant,
+                user_name: name.clone(),
+                password_hash: imcluster::auth::hash_password(password),
+                roles: vec!["admin".into()],
+            };
+            let user_id = store
+                .create_account(account)
+                .await
+                .map_err(|e| format!("cannot create `{name}`: {e}"))?;
+            println!("{user_id}");
+            Ok(())
         }
         Command::Token {
             user_id,

@@ -80,6 +80,7 @@ impl GroupActor {
                 });
             }
         }
+        let mut reached = 0;
         for member in &facts.members {
             if Some(*member) == frame.sender {
                 continue;
@@ -89,8 +90,13 @@ impl GroupActor {
                     text: frame.text.clone(),
                     except: None,
                 });
+                reached += 1;
             }
         }
+        crate::metrics::metrics()
+            .messages_delivered
+            .with_label_values(&["group"])
+            .inc_by(reached);
     }
 
     /// Delivers `frame` here and to the other pods holding members (one publish each).
@@ -205,6 +211,21 @@ impl Handler<GroupFrame> for GroupActor {
     fn handle(&mut self, frame: GroupFrame, ctx: &mut Context<Self>) {
         if self.facts(ctx).is_ok() {
             self.deliver_here(&frame);
+        }
+    }
+}
+
+/// A frame for the group's members on every pod (an administrator's recall, …).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Announce(pub GroupFrame);
+
+impl Handler<Announce> for GroupActor {
+    type Result = ();
+
+    fn handle(&mut self, Announce(frame): Announce, ctx: &mut Context<Self>) {
+        if self.facts(ctx).is_ok() {
+            self.publish(frame);
         }
     }
 }

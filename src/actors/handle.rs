@@ -10,6 +10,15 @@ use bytestring::ByteString;
 
 use super::session::{Push, Session};
 
+/// Where a connection comes from, kept for operators.
+#[derive(Clone, Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionInfo {
+    pub since: chrono::DateTime<chrono::Utc>,
+    pub remote_addr: String,
+    pub user_agent: String,
+}
+
 /// A session as other actors see it.
 #[derive(Clone)]
 pub struct SessionHandle {
@@ -18,6 +27,8 @@ pub struct SessionHandle {
     pub user_id: uuid::Uuid,
     /// The key of the token the session was opened with (logout closes it).
     pub token_key: Arc<str>,
+    /// When and from where the session was opened (the admin console shows it).
+    pub info: Arc<ConnectionInfo>,
     pub addr: Addr<Session>,
     pub overflowed: Arc<AtomicBool>,
 }

@@ -8,7 +8,7 @@ pub mod session;
 pub mod supervisor;
 pub mod user;
 
-pub use handle::SessionHandle;
+pub use handle::{ConnectionInfo, SessionHandle};
 pub use supervisor::Supervisor;
 
 /// A user within a tenant: the key of a user actor.

@@ -39,6 +39,7 @@ pub struct Session {
     identity: Identity,
     connection_id: Arc<str>,
     token_key: Arc<str>,
+    info: Arc<super::ConnectionInfo>,
     overflowed: Arc<AtomicBool>,
     user: Option<Addr<UserActor>>,
     last_heard: Instant,
@@ -48,11 +49,12 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(state: Arc<AppState>, identity: Identity) -> Self {
+    pub fn new(state: Arc<AppState>, identity: Identity, info: super::ConnectionInfo) -> Self {
         let burst = f64::from(state.config.limits.rate_burst);
         Session {
             connection_id: Arc::from(uuid::Uuid::new_v4().simple().to_string()),
             token_key: Arc::from(identity.token_key.as_str()),
+            info: Arc::new(info),
             state,
             identity,
             overflowed: Arc::new(AtomicBool::new(false)),
@@ -70,6 +72,7 @@ impl Session {
             tenant_id: self.identity.tenant_id,
             user_id: self.identity.user_id,
             token_key: self.token_key.clone(),
+            info: self.info.clone(),
             addr: ctx.address(),
             overflowed: self.overflowed.clone(),
         }
@@ -175,6 +178,10 @@ impl Session {
             }
         };
         let id = envelope.id;
+        crate::metrics::metrics()
+            .frames_received
+            .with_label_values(&[frame_kind(&envelope.frame)])
+            .inc();
         match envelope.frame {
             ClientFrame::Ping => self.send_frame(ctx, ServerFrame::Pong { id }),
             ClientFrame::Send(send) => self.on_send(ctx, id, send),
@@ -427,6 +434,19 @@ impl Session {
     }
 }
 
+/// The metric label of a client frame.
+fn frame_kind(frame: &ClientFrame) -> &'static str {
+    match frame {
+        ClientFrame::Send(_) => "send",
+        ClientFrame::Recall { .. } => "recall",
+        ClientFrame::Read { .. } => "read",
+        ClientFrame::Sync { .. } => "sync",
+        ClientFrame::Typing(_) => "typing",
+        ClientFrame::Publish { .. } => "publish",
+        ClientFrame::Ping => "ping",
+    }
+}
+
 /// The message a request names, or the request answered with why there is none.
 async fn fetch_message(state: &AppState, origin: &Origin, message_id: Id) -> Option<StoredMessage> {
     match state
@@ -493,7 +513,9 @@ impl Actor for Session {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         ctx.set_mailbox_capacity(self.state.config.limits.outbound_queue);
-        self.state.supervisor.add_connection(self.handle_of(ctx));
+        let handle = self.handle_of(ctx);
+        self.state.bus.connection(true, &handle);
+        self.state.supervisor.add_connection(handle);
         // Online from the first frame on; the user actor keeps the flag from here.
         self.state.supervisor.set_online(self.user_key(), true);
         self.attach(ctx);
@@ -514,8 +536,9 @@ impl Actor for Session {
         });
     }
 
-    fn stopped(&mut self, _: &mut Self::Context) {
+    fn stopped(&mut self, ctx: &mut Self::Context) {
         self.state.supervisor.remove_connection(&self.connection_id);
+        self.state.bus.connection(false, &self.handle_of(ctx));
         // The user's actor now: the one this session joined may have died and been replaced.
         if let Some(user) = self.state.supervisor.running_user(&self.user_key()) {
             user.do_send(Detach(self.connection_id.clone()));

@@ -76,6 +76,10 @@ impl Origin {
 
     /// Answers the request with an error.
     pub fn fail(&self, code: Code) {
+        crate::metrics::metrics()
+            .errors
+            .with_label_values(&[code.as_str()])
+            .inc();
         self.reply(ServerFrame::error(self.request_id.clone(), code));
     }
 }
@@ -381,6 +385,10 @@ impl Handler<SendPrivate> for UserActor {
             }
             .to_text();
             act.deliver(&text, None);
+            crate::metrics::metrics()
+                .messages_delivered
+                .with_label_values(&["private"])
+                .inc_by(act.sessions.len() as u64);
             let except = origin.connection_id();
             if origin.user_id == act.key.1 {
                 act.state.bus.to_users(&[act.key], None, &text);

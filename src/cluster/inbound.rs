@@ -184,6 +184,9 @@ async fn apply(
             }
         }
         Relay::Missed => state.tell_sessions_to_sync("bus"),
+        Relay::Everyone { tenant, text } => {
+            state.push_to_everyone_here(tenant, &ByteString::from(text));
+        }
     }
     Ok(())
 }

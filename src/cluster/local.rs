@@ -2,13 +2,14 @@
 //! publishes go to in-process subscribers.
 
 use bytestring::ByteString;
+use futures_util::future::BoxFuture;
 use std::collections::HashSet;
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use super::{Bus, ClientPublish, PresenceChange, Push, Relay};
 use crate::actors::group::GroupFrame;
-use crate::actors::{GroupKey, UserKey};
+use crate::actors::{GroupKey, SessionHandle, UserKey};
 
 /// The single-node bus.
 pub struct LocalBus {
@@ -56,5 +57,15 @@ impl Bus for LocalBus {
 
     fn pods(&self) -> Vec<(String, usize)> {
         Vec::new()
+    }
+
+    fn connection(&self, _: bool, _: &SessionHandle) {}
+
+    fn remote_connections(&self, _: UserKey) -> BoxFuture<'static, Vec<serde_json::Value>> {
+        Box::pin(async { Vec::new() })
+    }
+
+    fn pod_infos(&self) -> BoxFuture<'static, Vec<serde_json::Value>> {
+        Box::pin(async { Vec::new() })
     }
 }

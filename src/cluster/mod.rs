@@ -15,18 +15,19 @@ mod relay;
 mod subscriber;
 
 use bytestring::ByteString;
+use futures_util::future::BoxFuture;
 use serde::Serialize;
 use std::collections::HashSet;
 use uuid::Uuid;
 
 use crate::actors::group::GroupFrame;
-use crate::actors::{GroupKey, UserKey};
+use crate::actors::{GroupKey, SessionHandle, UserKey};
 
 pub use directory::{Applied, Directory};
 pub use local::LocalBus;
 pub use names::Names;
 pub use push::{deliver_locally, Push, PushTarget};
-pub use redis_bus::{RedisBus, RedisStats};
+pub use redis_bus::RedisBus;
 pub use relay::{Packet, Relay};
 
 /// A client's `publish` frame, as backend services receive it on `im.client.<topic>`.
@@ -85,4 +86,26 @@ pub trait Bus: Send + Sync {
 
     /// The other pods this one knows, with how many users each holds.
     fn pods(&self) -> Vec<(String, usize)>;
+
+    /// A session of this pod opened or closed: recorded for the admin console.
+    fn connection(&self, opened: bool, session: &SessionHandle);
+
+    /// The sessions of `user` on the other living pods, as they recorded them.
+    fn remote_connections(&self, user: UserKey) -> BoxFuture<'static, Vec<serde_json::Value>>;
+
+    /// The other living pods' descriptions, as their last heartbeat wrote them.
+    fn pod_infos(&self) -> BoxFuture<'static, Vec<serde_json::Value>>;
+}
+
+/// A session's record for the admin console: where and since when it is connected.
+pub fn connection_record(node: &str, session: &SessionHandle) -> serde_json::Value {
+    serde_json::json!({
+        "node": node,
+        "connectionId": &*session.connection_id,
+        "userId": session.user_id,
+        "tenantId": session.tenant_id,
+        "since": session.info.since,
+        "remoteAddr": session.info.remote_addr,
+        "userAgent": session.info.user_agent,
+    })
 }

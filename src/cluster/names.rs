@@ -68,6 +68,11 @@ impl Names {
         format!("{}:pod:{node}:seq", self.namespace)
     }
 
+    /// A user's sessions on every pod (connection id → JSON record).
+    pub fn connections_key(&self, user: &UserKey) -> String {
+        format!("{}:user:{}:conns", self.namespace, member(user))
+    }
+
     /// Which pod holds a Snowflake node id (two pods with one id would mint the same ids).
     pub fn node_id_key(&self, id: u16) -> String {
         format!("{}:nodeid:{id}", self.namespace)

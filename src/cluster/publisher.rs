@@ -37,6 +37,12 @@ pub enum Op {
         seq: u64,
         payload: String,
     },
+    /// A session opened (`record` given) or closed, in its user's connection hash.
+    Connection {
+        key: String,
+        connection_id: String,
+        record: Option<String>,
+    },
     /// A pod found gone is removed from the list of pods.
     Forget { node: String },
     /// The pod leaves cleanly: its keys removed, the others told; `done` when written.
@@ -96,6 +102,19 @@ impl Op {
                 pipe.sadd(n.pods_key(), node).ignore();
                 pipe.publish(n.cluster(), payload).ignore();
             }
+            Op::Connection {
+                key,
+                connection_id,
+                record,
+            } => match record {
+                Some(record) => {
+                    pipe.hset(&key, connection_id, record).ignore();
+                    pipe.expire(key, 86_400).ignore();
+                }
+                None => {
+                    pipe.hdel(key, connection_id).ignore();
+                }
+            },
             Op::Forget { node } => {
                 pipe.srem(n.pods_key(), node).ignore();
             }
@@ -145,19 +164,16 @@ pub async fn run(client: redis::Client, shared: Arc<Shared>, mut queue: mpsc::Re
         for op in ops.drain(..) {
             op.append(&shared, &mut pipe, &mut done);
         }
+        let m = crate::metrics::metrics();
+        let started = std::time::Instant::now();
         match pipe.query_async::<()>(&mut conn).await {
             Ok(()) => {
-                shared
-                    .stats
-                    .published
-                    .fetch_add(count as u64, Ordering::Relaxed);
-                shared.stats.batches.fetch_add(1, Ordering::Relaxed);
+                m.bus_published.inc_by(count as u64);
+                m.bus_publish_seconds
+                    .observe(started.elapsed().as_secs_f64());
             }
             Err(e) => {
-                shared
-                    .stats
-                    .failed
-                    .fetch_add(count as u64, Ordering::Relaxed);
+                m.bus_failed.inc_by(count as u64);
                 if !shared.dirty.swap(true, Ordering::AcqRel) {
                     tracing::warn!(error = %e, "could not write to Redis; will write the pod's state again");
                 }

@@ -82,6 +82,26 @@ impl AppState {
         });
     }
 
+    /// A frame for every session (of `tenant`) on every pod; returns how many of this pod's
+    /// sessions it reached.
+    pub fn push_to_everyone(&self, tenant: Option<uuid::Uuid>, text: &ByteString) -> usize {
+        self.bus.to_all(Relay::Everyone {
+            tenant,
+            text: text.to_string(),
+        });
+        self.push_to_everyone_here(tenant, text)
+    }
+
+    /// A frame for every session (of `tenant`) on this pod.
+    pub fn push_to_everyone_here(&self, tenant: Option<uuid::Uuid>, text: &ByteString) -> usize {
+        self.supervisor
+            .connections()
+            .into_iter()
+            .filter(|s| s.tenant_id == tenant)
+            .filter(|s| s.push(text.clone()))
+            .count()
+    }
+
     /// Tells every client of this pod that live delivery may have missed messages (the bus
     /// was interrupted): a `notice` of kind `sync`, after which the client syncs.
     pub fn tell_sessions_to_sync(&self, reason: &str) {

@@ -6,43 +6,33 @@
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytestring::ByteString;
+use futures_util::future::BoxFuture;
 use parking_lot::Mutex;
 use tokio::sync::{broadcast, mpsc, oneshot};
 use uuid::Uuid;
 
 use super::names::{member, Names};
 use super::publisher::Op;
-use super::{Bus, ClientPublish, Directory, Packet, PresenceChange, Push, PushTarget, Relay};
+use super::{
+    connection_record, Bus, ClientPublish, Directory, Packet, PresenceChange, Push, PushTarget,
+    Relay,
+};
 use crate::actors::group::GroupFrame;
-use crate::actors::{GroupKey, UserKey};
+use crate::actors::{GroupKey, SessionHandle, UserKey};
 use crate::config::Config;
 use crate::state::AppState;
 
 /// Operations that may wait for the publisher before new ones are dropped.
 const QUEUE: usize = 65_536;
 
-/// Counters of the bus, for metrics and the admin console.
-#[derive(Default)]
-pub struct RedisStats {
-    /// Commands written to Redis.
-    pub published: AtomicU64,
-    /// Pipelines written.
-    pub batches: AtomicU64,
-    /// Commands lost to a Redis failure.
-    pub failed: AtomicU64,
-    /// Commands dropped because the queue was full.
-    pub dropped: AtomicU64,
-    /// Messages received from the channels.
-    pub received: AtomicU64,
-}
-
 /// What the bus, its publisher, subscriber and heartbeat share.
 pub struct Shared {
+    pub client: redis::Client,
     pub names: Names,
     pub node_id: u16,
     pub ttl: Duration,
@@ -57,7 +47,6 @@ pub struct Shared {
     pub dirty: AtomicBool,
     /// Something this pod published was lost: the other pods' clients should `sync`.
     pub missed: AtomicBool,
-    pub stats: RedisStats,
     local_publishes: broadcast::Sender<ClientPublish>,
 }
 
@@ -66,7 +55,7 @@ impl Shared {
     /// a lost presence change is repaired by writing the state again).
     pub fn enqueue(&self, op: Op) {
         if self.queue.try_send(op).is_err() {
-            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+            crate::metrics::metrics().bus_dropped.inc();
             self.dirty.store(true, Ordering::Release);
             self.missed.store(true, Ordering::Release);
         }
@@ -109,6 +98,7 @@ impl RedisBus {
         let client = redis::Client::open(config.redis.url.as_str())?;
         let (tx, rx) = mpsc::channel(QUEUE);
         let shared = Arc::new(Shared {
+            client: client.clone(),
             names: Names::new(&config.redis.namespace, &config.node_name()),
             node_id: config.node.id,
             ttl: Duration::from_secs(config.redis.pod_ttl_seconds),
@@ -118,7 +108,6 @@ impl RedisBus {
             connected: AtomicBool::new(false),
             dirty: AtomicBool::new(true),
             missed: AtomicBool::new(false),
-            stats: RedisStats::default(),
             local_publishes: broadcast::channel(1024).0,
         });
         Ok((
@@ -172,13 +161,6 @@ impl RedisTasks {
                 Ok(())
             }
         }
-    }
-}
-
-impl RedisBus {
-    /// The bus's counters.
-    pub fn stats(&self) -> &RedisStats {
-        &self.shared.stats
     }
 }
 
@@ -300,5 +282,64 @@ impl Bus for RedisBus {
 
     fn pods(&self) -> Vec<(String, usize)> {
         self.shared.directory.pods()
+    }
+
+    fn connection(&self, opened: bool, session: &SessionHandle) {
+        let user = (session.tenant_id, session.user_id);
+        self.shared.enqueue(Op::Connection {
+            key: self.shared.names.connections_key(&user),
+            connection_id: session.connection_id.to_string(),
+            record: opened.then(|| connection_record(&self.shared.names.node, session).to_string()),
+        });
+    }
+
+    fn remote_connections(&self, user: UserKey) -> BoxFuture<'static, Vec<serde_json::Value>> {
+        let shared = self.shared.clone();
+        Box::pin(async move {
+            let living: HashSet<String> =
+                shared.directory.pods().into_iter().map(|p| p.0).collect();
+            let read = async {
+                let mut conn = shared.client.get_multiplexed_async_connection().await?;
+                redis::cmd("HVALS")
+                    .arg(shared.names.connections_key(&user))
+                    .query_async::<Vec<String>>(&mut conn)
+                    .await
+            };
+            let records = match tokio::time::timeout(Duration::from_secs(2), read).await {
+                Ok(Ok(records)) => records,
+                _ => return Vec::new(),
+            };
+            records
+                .iter()
+                .filter_map(|r| serde_json::from_str::<serde_json::Value>(r).ok())
+                .filter(|r| r["node"].as_str().is_some_and(|n| living.contains(n)))
+                .collect()
+        })
+    }
+
+    fn pod_infos(&self) -> BoxFuture<'static, Vec<serde_json::Value>> {
+        let shared = self.shared.clone();
+        Box::pin(async move {
+            let pods: Vec<String> = shared.directory.pods().into_iter().map(|p| p.0).collect();
+            if pods.is_empty() {
+                return Vec::new();
+            }
+            let keys: Vec<String> = pods.iter().map(|p| shared.names.pod_key(p)).collect();
+            let read = async {
+                let mut conn = shared.client.get_multiplexed_async_connection().await?;
+                redis::cmd("MGET")
+                    .arg(keys)
+                    .query_async::<Vec<Option<String>>>(&mut conn)
+                    .await
+            };
+            match tokio::time::timeout(Duration::from_secs(2), read).await {
+                Ok(Ok(infos)) => infos
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|i| serde_json::from_str(&i).ok())
+                    .collect(),
+                _ => Vec::new(),
+            }
+        })
     }
 }

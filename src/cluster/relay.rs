@@ -59,6 +59,8 @@ pub enum Relay {
         code: u16,
         reason: String,
     },
+    /// A frame for every session (of a tenant): an administrator's broadcast.
+    Everyone { tenant: Option<Uuid>, text: String },
     /// The pod lost the bus for a while: what it published may not have arrived, so clients
     /// should `sync`.
     Missed,

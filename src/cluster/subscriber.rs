@@ -102,7 +102,7 @@ async fn listen(
             }
             Err(_) => return Err(timed_out()),
         };
-        shared.stats.received.fetch_add(1, Ordering::Relaxed);
+        crate::metrics::metrics().bus_received.inc();
         inbound::handle(state, shared, &mut conn, msg).await?;
     }
 }

@@ -1,5 +1,5 @@
-//! `/health` (the process is up) and `/ready` (it can serve: schema migrated, database and,
-//! in a cluster, Redis reachable).
+//! `/health` (the process is up), `/ready` (it can serve: schema migrated, database and, in a
+//! cluster, Redis reachable) and `/metrics` (Prometheus).
 
 use actix_web::{get, web, HttpResponse};
 use serde_json::json;
@@ -32,7 +32,22 @@ async fn ready(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
+#[utoipa::path(tag = "operations", operation_id = "operations_metrics", responses((status = 200, description = "Prometheus text format")))]
+#[get("/metrics")]
+async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let m = crate::metrics::metrics();
+    let (connections, users, groups, restarts) = state.supervisor.counts();
+    m.connections.set(connections as i64);
+    m.online_users.set(state.supervisor.online_count() as i64);
+    m.user_actors.set(users as i64);
+    m.group_actors.set(groups as i64);
+    m.actor_restarts.set(restarts as i64);
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(m.render())
+}
+
 /// Registers the routes of this file.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(health).service(ready);
+    cfg.service(health).service(ready).service(metrics);
 }

@@ -2,6 +2,7 @@
 //! routes, the caller's identity).
 
 mod accounts;
+mod admin;
 mod chat;
 pub mod error;
 mod friends;
@@ -33,6 +34,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(friends::routes)
         .configure(chat::routes)
         .configure(groups::routes)
+        .configure(admin::routes)
         .service(openapi::swagger());
 }
 

@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{accounts, chat, friends, groups, health, push, users, ws};
+use super::{accounts, admin, chat, friends, groups, health, push, users, ws};
 
 /// The document.
 #[derive(OpenApi)]
@@ -12,7 +12,7 @@ use super::{accounts, chat, friends, groups, health, push, users, ws};
     info(title = "imcluster", description = "An actor-based instant-messaging cluster, ABP realtime-message compatible."),
     paths(
         accounts::register, accounts::login, accounts::logout, accounts::me,
-        health::health, health::ready,
+        health::health, health::ready, health::metrics,
         ws::connect,
         push::broadcast, push::to_user, push::to_connection,
         users::my_card, users::update_my_card, users::my_settings, users::update_my_settings, users::search, users::user_card,
@@ -22,6 +22,8 @@ use super::{accounts, chat, friends, groups, health, push, users, ws};
         groups::accept, groups::remove, groups::leave, groups::update_member, groups::transfer, groups::ban, groups::unban,
         groups::members, groups::my_groups,
         chat::send_message, chat::my_messages, chat::group_messages, chat::my_last_messages, chat::search,
+        admin::stats, admin::nodes, admin::connections, admin::kick, admin::ban, admin::unban, admin::users,
+        admin::groups, admin::dismiss_group, admin::messages, admin::recall, admin::broadcast, admin::config,
     ),
     modifiers(&Security),
     security(("bearer" = [])),

@@ -31,7 +31,23 @@ async fn connect(
         .into());
     }
     let max_frame = state.config.limits.max_frame_bytes;
-    let session = Session::new(state.into_inner(), identity);
+    let info = crate::actors::ConnectionInfo {
+        since: chrono::Utc::now(),
+        remote_addr: req
+            .connection_info()
+            .realip_remote_addr()
+            .unwrap_or_default()
+            .to_string(),
+        user_agent: req
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .chars()
+            .take(256)
+            .collect(),
+    };
+    let session = Session::new(state.into_inner(), identity, info);
     ws::WsResponseBuilder::new(session, &req, stream)
         .frame_size(max_frame)
         .start()

@@ -28,6 +28,16 @@ pub enum Conversation {
     Group(i64),
 }
 
+impl Conversation {
+    /// `private` or `group`: a label for metrics and logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Conversation::User(_) => "private",
+            Conversation::Group(_) => "group",
+        }
+    }
+}
+
 /// A message about to be stored, its id already assigned.
 #[derive(Clone, Debug)]
 pub struct NewMessage {

@@ -2,6 +2,7 @@
 //! what it needs and never sees a query.
 
 mod accounts;
+mod admin;
 mod cards;
 mod conversations;
 mod error;
@@ -21,6 +22,7 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 
 pub use accounts::{NewAccount, StoredCredential};
+pub use admin::Standing;
 pub use cards::CardUpdate;
 pub use conversations::{ConversationSummary, GROUP_UNREAD_CAP};
 pub use error::StoreError;

@@ -74,7 +74,8 @@ impl Store {
     }
 
     /// SQLite: the FTS5 matches newest row first, joined to their messages and filtered by
-    /// `scope_sql`, stopping at `limit`. `values` hold the scope's parameters (`?2` on).
+    /// `scope_sql`, stopping at `limit`. `CROSS JOIN` keeps the index the outer loop (the
+    /// planner would otherwise walk the user's messages and probe the index for each). `values` hold the scope's parameters (`?2` on).
     async fn sqlite_matches<E>(
         &self,
         table: &str,
@@ -89,7 +90,7 @@ impl Store {
         let phrase = format!("\"{}\"", query.replace('"', "\"\""));
         values.insert(0, phrase.into());
         let sql = format!(
-            "SELECT m.* FROM \"{table}Search\" s JOIN \"{table}\" m ON m.\"Id\" = s.rowid \
+            "SELECT m.* FROM \"{table}Search\" s CROSS JOIN \"{table}\" m ON m.\"Id\" = s.rowid \
              WHERE \"{table}Search\" MATCH ?1 AND m.\"State\" <> {STATE_RECALLED} AND {scope_sql} \
              ORDER BY s.rowid DESC LIMIT {limit}"
         );

@@ -94,8 +94,19 @@ async fn run(
         let (messages, waiting): (Vec<NewMessage>, Vec<_>) =
             batch.drain(..).map(|j| (j.message, j.done)).unzip();
         let size = messages.len();
+        let m = crate::metrics::metrics();
+        m.batch_size.observe(size as f64);
+        let started = std::time::Instant::now();
         match store.insert_messages(&messages).await {
             Ok(outcomes) => {
+                m.commit_seconds.observe(started.elapsed().as_secs_f64());
+                for (message, outcome) in messages.iter().zip(&outcomes) {
+                    if *outcome == Stored::New {
+                        m.messages_stored
+                            .with_label_values(&[message.to.kind()])
+                            .inc();
+                    }
+                }
                 for (done, outcome) in waiting.into_iter().zip(outcomes) {
                     let _ = done.send(Ok(outcome));
                 }
