@@ -534,3 +534,78 @@ async fn a_redis_outage_loses_no_acknowledged_message() {
         }
     }
 }
+
+#[actix_rt::test]
+async fn admins_see_and_act_across_pods() {
+    let Some(cluster) = Cluster::new("admins_see_and_act_across_pods").await else {
+        return;
+    };
+    let (p0, p1, p2) = (
+        cluster.pod(1).await,
+        cluster.pod(2).await,
+        cluster.pod(3).await,
+    );
+    let root = crate::admin::create_admin(&cluster.db, &p0).await;
+    let (u, ut) = p1.user(&unique("u")).await;
+    let mut c1 = WsClient::connect(&p1, &ut).await;
+    let mut c2 = WsClient::connect(&p2, &ut).await;
+    await_online(&[&p0], &u, &ut).await;
+
+    // Stats from pod 1 cover all three pods once their heartbeats carry the new sessions.
+    let deadline = tokio::time::Instant::now() + crate::ws::WAIT;
+    loop {
+        let (status, stats) = p0.call("GET", "/api/admin/stats", Some(&root), None).await;
+        assert_eq!(status, 200, "{stats}");
+        if stats["pods"] == 3 && stats["connections"].as_f64() == Some(2.0) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "stats never showed 3 pods: {stats}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let (_, conns) = p0
+        .call(
+            "GET",
+            &format!("/api/admin/connections?userId={u}"),
+            Some(&root),
+            None,
+        )
+        .await;
+    let mut nodes: Vec<&str> = conns["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["node"].as_str().unwrap())
+        .collect();
+    nodes.sort();
+    assert_eq!(nodes, vec!["pod-2", "pod-3"], "{conns}");
+
+    let (status, _) = p0
+        .call(
+            "POST",
+            "/api/admin/broadcast",
+            Some(&root),
+            Some(json!({"content": "hello pods"})),
+        )
+        .await;
+    assert_eq!(status, 202);
+    for c in [&mut c1, &mut c2] {
+        assert_eq!(
+            c.next_notice("system").await["data"]["content"],
+            "hello pods"
+        );
+    }
+    let (status, _) = p0
+        .call(
+            "POST",
+            &format!("/api/admin/users/{u}/kick"),
+            Some(&root),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(c1.closed().await, Some(4003));
+    assert_eq!(c2.closed().await, Some(4003));
+}

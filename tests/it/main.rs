@@ -7,6 +7,7 @@ mod pods;
 mod ws;
 
 mod accounts;
+mod admin;
 mod chat;
 mod cluster;
 mod config;

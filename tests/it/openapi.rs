@@ -49,6 +49,20 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/im/chat/group/messages"),
     ("get", "/api/im/chat/my-last-messages"),
     ("get", "/api/im/chat/search"),
+    ("get", "/metrics"),
+    ("get", "/api/admin/stats"),
+    ("get", "/api/admin/nodes"),
+    ("get", "/api/admin/connections"),
+    ("post", "/api/admin/users/{user_id}/kick"),
+    ("post", "/api/admin/users/{user_id}/ban"),
+    ("post", "/api/admin/users/{user_id}/unban"),
+    ("get", "/api/admin/users"),
+    ("get", "/api/admin/groups"),
+    ("delete", "/api/admin/groups/{group_id}"),
+    ("get", "/api/admin/messages"),
+    ("delete", "/api/admin/messages/{message_id}"),
+    ("post", "/api/admin/broadcast"),
+    ("get", "/api/admin/config"),
 ];
 
 #[actix_rt::test]
