@@ -10,6 +10,7 @@ mod groups;
 mod health;
 pub mod identity;
 mod openapi;
+mod pages;
 mod paging;
 mod push;
 mod users;
@@ -35,6 +36,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(chat::routes)
         .configure(groups::routes)
         .configure(admin::routes)
+        .configure(pages::routes)
         .service(openapi::swagger());
 }
 

@@ -8,6 +8,7 @@ mod ws;
 
 mod accounts;
 mod admin;
+mod browser;
 mod chat;
 mod cluster;
 mod config;

@@ -1,0 +1,192 @@
+// The admin console: signs in, refreshes the cluster's figures every two seconds, finds users
+// and their connections, kicks and bans, broadcasts, browses and recalls messages. Every
+// failure of the API is shown in the banner, with its code.
+"use strict";
+const $ = (id) => document.getElementById(id);
+let token = sessionStorage.getItem("im.admin.token");
+let timer = null;
+
+function esc(text) {
+  const d = document.createElement("div");
+  d.textContent = text == null ? "" : String(text);
+  return d.innerHTML;
+}
+
+function showError(message) {
+  const b = $("error");
+  b.textContent = message;
+  b.classList.toggle("show", !!message);
+}
+
+async function api(method, path, body) {
+  const headers = { "Authorization": "Bearer " + token };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let res;
+  try {
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (e) {
+    showError("The server cannot be reached: " + e.message);
+    throw e;
+  }
+  const text = await res.text();
+  const json = text ? JSON.parse(text) : null;
+  if (!res.ok) {
+    const err = (json && json.error) || {};
+    if (res.status === 401) signOut("Your session ended; sign in again.");
+    const message = `${method} ${path}: ${res.status} ${err.code || ""} ${err.message || ""}`.trim();
+    showError(message);
+    throw new Error(message);
+  }
+  showError("");
+  return json;
+}
+
+function signOut(why) {
+  token = null;
+  sessionStorage.removeItem("im.admin.token");
+  clearInterval(timer);
+  $("console").classList.add("hidden");
+  $("logout").classList.add("hidden");
+  $("login-view").classList.remove("hidden");
+  $("who").textContent = "";
+  $("login-error").textContent = why || "";
+}
+
+async function signIn(event) {
+  event.preventDefault();
+  const userName = $("login-user").value.trim();
+  const password = $("login-password").value;
+  if (!userName || !password) {
+    $("login-error").textContent = "Enter a user name and a password.";
+    return;
+  }
+  const res = await fetch("/api/auth/login", {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ userName, password }),
+  });
+  const json = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    $("login-error").textContent = (json.error && json.error.message) || `Sign-in failed (${res.status}).`;
+    return;
+  }
+  token = json.accessToken;
+  const me = await fetch("/api/auth/me", { headers: { "Authorization": "Bearer " + token } }).then((r) => r.json());
+  if (!(me.roles || []).some((r) => r.toLowerCase() === "admin")) {
+    signOut("This account is not an administrator.");
+    return;
+  }
+  sessionStorage.setItem("im.admin.token", token);
+  start(me);
+}
+
+function start(me) {
+  $("login-view").classList.add("hidden");
+  $("console").classList.remove("hidden");
+  $("logout").classList.remove("hidden");
+  if (me) $("who").textContent = me.userName;
+  refresh();
+  clearInterval(timer);
+  timer = setInterval(refresh, 2000);
+}
+
+async function refresh() {
+  const s = await api("GET", "/api/admin/stats");
+  $("stat-pods").textContent = s.pods;
+  $("stat-connections").textContent = s.connections;
+  $("stat-online").textContent = s.onlineUsers;
+  $("stat-rate").textContent = Number(s.messagesPerSecond || 0).toFixed(1);
+  $("node").textContent = s.perPod.length ? "via " + s.perPod[0].node : "";
+  $("pods").innerHTML = s.perPod.map((p) => `<tr><td>${esc(p.node)}${p.self ? ' <span class="pill">this pod</span>' : ""}</td>
+    <td class="num">${esc(p.nodeId)}</td><td class="num">${esc(p.connections)}</td><td class="num">${esc(p.onlineUsers)}</td>
+    <td class="num">${esc(p.userActors)}</td><td class="num">${esc(p.groupActors)}</td>
+    <td class="num">${Number(p.messagesPerSecond || 0).toFixed(1)}</td></tr>`).join("");
+  $("refreshed").textContent = "· updated " + new Date().toLocaleTimeString();
+}
+
+async function findUsers(event) {
+  if (event) event.preventDefault();
+  const filter = encodeURIComponent($("user-filter").value.trim());
+  const page = await api("GET", `/api/admin/users?filter=${filter}&maxResultCount=50`);
+  $("users").innerHTML = page.items.map((u) => `<tr>
+      <td><strong>${esc(u.userName)}</strong><br><span class="muted">${esc(u.userId)}</span></td>
+      <td>${u.online ? '<span class="pill on">online</span>' : '<span class="pill">offline</span>'}
+          ${u.banned ? '<span class="pill bad">banned</span>' : ""}</td>
+      <td class="row">
+        <button class="plain" data-connections="${esc(u.userId)}" data-name="${esc(u.userName)}">Connections</button>
+        <button class="plain" data-kick="${esc(u.userId)}">Kick</button>
+        ${u.banned ? `<button class="plain" data-unban="${esc(u.userId)}">Unban</button>`
+                   : `<button class="danger" data-ban="${esc(u.userId)}">Ban</button>`}
+      </td></tr>`).join("") || '<tr><td colspan="3" class="muted">No user matches.</td></tr>';
+}
+
+async function showConnections(userId, name) {
+  const list = await api("GET", `/api/admin/connections?userId=${userId}`);
+  $("connections-box").classList.remove("hidden");
+  $("connections-of").textContent = name;
+  $("connections").innerHTML = list.items.map((c) => `<tr><td>${esc(c.node)}</td><td>${esc(new Date(c.since).toLocaleString())}</td>
+      <td>${esc(c.remoteAddr)}</td><td class="muted">${esc(c.userAgent)}</td></tr>`).join("")
+    || '<tr><td colspan="4" class="muted">Not connected.</td></tr>';
+}
+
+async function onUsersClick(event) {
+  const b = event.target.closest("button");
+  if (!b) return;
+  const d = b.dataset;
+  if (d.connections) return showConnections(d.connections, d.name);
+  if (d.kick) await api("POST", `/api/admin/users/${d.kick}/kick`);
+  if (d.ban && confirm("Ban this user? They are disconnected and cannot sign in.")) await api("POST", `/api/admin/users/${d.ban}/ban`);
+  if (d.unban) await api("POST", `/api/admin/users/${d.unban}/unban`);
+  findUsers();
+}
+
+async function broadcast(event) {
+  event.preventDefault();
+  const content = $("broadcast-text").value.trim();
+  $("broadcast-error").textContent = "";
+  if (!content || content.length > 4096) {
+    $("broadcast-error").textContent = "Write 1 to 4096 characters.";
+    return;
+  }
+  const r = await api("POST", "/api/admin/broadcast", { content });
+  $("broadcast-result").textContent = `sent (${r.sessions} session${r.sessions === 1 ? "" : "s"} on this pod)`;
+  $("broadcast-text").value = "";
+}
+
+async function loadMessages(event) {
+  if (event) event.preventDefault();
+  const kind = $("messages-kind").value;
+  const id = $("messages-id").value.trim();
+  $("messages-error").textContent = "";
+  const valid = kind === "userId" ? /^[0-9a-f-]{36}$/i.test(id) : /^[0-9]{1,19}$/.test(id);
+  if (!valid) {
+    $("messages-error").textContent = kind === "userId" ? "A user id is a GUID." : "A group id is a number.";
+    return;
+  }
+  const filter = encodeURIComponent($("messages-filter").value.trim());
+  const page = await api("GET", `/api/admin/messages?${kind}=${id}&filter=${filter}&maxResultCount=50`);
+  $("messages").innerHTML = page.items.map((m) => `<tr><td>${esc(m.fromUserName || m.fromUserId)}</td>
+      <td>${m.state === 10 ? '<span class="pill">recalled</span>' : esc(m.content)}</td>
+      <td class="muted">${esc(new Date(m.sendTime).toLocaleString())}</td>
+      <td>${m.state === 10 ? "" : `<button class="plain" data-recall="${esc(m.messageId)}">Recall</button>`}</td></tr>`).join("")
+    || '<tr><td colspan="4" class="muted">No messages.</td></tr>';
+}
+
+async function onMessagesClick(event) {
+  const b = event.target.closest("button[data-recall]");
+  if (!b) return;
+  await api("DELETE", `/api/admin/messages/${b.dataset.recall}`);
+  loadMessages();
+}
+
+$("login-form").addEventListener("submit", signIn);
+$("logout").addEventListener("click", () => signOut(""));
+$("user-form").addEventListener("submit", (e) => findUsers(e).catch(() => {}));
+$("users").addEventListener("click", (e) => onUsersClick(e).catch(() => {}));
+$("broadcast-form").addEventListener("submit", (e) => broadcast(e).catch(() => {}));
+$("messages-form").addEventListener("submit", (e) => loadMessages(e).catch(() => {}));
+$("messages").addEventListener("click", (e) => onMessagesClick(e).catch(() => {}));
+if (token) {
+  fetch("/api/auth/me", { headers: { "Authorization": "Bearer " + token } })
+    .then((r) => (r.ok ? r.json() : Promise.reject()))
+    .then(start, () => signOut(""));
+}

@@ -1,0 +1,44 @@
+//! The pages a person opens in a browser: the try-it page at `/` and the admin console at
+//! `/admin`. Their files are built into the binary (`src/http/console/`): no CDN, no network,
+//! no build step.
+
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use actix_web::{get, web, HttpResponse, ResponseError};
+
+const TRY_HTML: &str = include_str!("console/try.html");
+const TRY_JS: &str = include_str!("console/try.js");
+const ADMIN_HTML: &str = include_str!("console/admin.html");
+const ADMIN_JS: &str = include_str!("console/admin.js");
+const CSS: &str = include_str!("console/console.css");
+
+fn file(content_type: &str, body: &'static str) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, content_type))
+        .insert_header((CACHE_CONTROL, "no-cache"))
+        .body(body)
+}
+
+#[get("/")]
+async fn try_page() -> HttpResponse {
+    file("text/html; charset=utf-8", TRY_HTML)
+}
+
+#[get("/admin")]
+async fn admin_page() -> HttpResponse {
+    file("text/html; charset=utf-8", ADMIN_HTML)
+}
+
+#[get("/console/{name}")]
+async fn asset(name: web::Path<String>) -> HttpResponse {
+    match name.as_str() {
+        "console.css" => file("text/css; charset=utf-8", CSS),
+        "try.js" => file("text/javascript; charset=utf-8", TRY_JS),
+        "admin.js" => file("text/javascript; charset=utf-8", ADMIN_JS),
+        _ => super::error::ApiError::not_found("no such file").error_response(),
+    }
+}
+
+/// Registers the routes of this file.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(try_page).service(admin_page).service(asset);
+}

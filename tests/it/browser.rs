@@ -1,0 +1,334 @@
+//! The admin console and the try-it page in a real browser: headless Chromium driven through
+//! chromedriver's WebDriver API (plain HTTP), against a running node. Without Chromium the
+//! test says it is skipped; under `CI=true` it must run.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::helpers::{say, unique, Backend, TestApp, TestDb};
+use crate::ws::WsClient;
+
+/// A chromedriver process on a free port.
+struct Driver {
+    base: String,
+    child: Child,
+    http: awc::Client,
+}
+
+/// One browser window (a WebDriver session).
+struct Browser<'a> {
+    driver: &'a Driver,
+    session: String,
+}
+
+impl Driver {
+    async fn start() -> Option<Driver> {
+        let found = ["/usr/bin/chromedriver", "/usr/bin/chromium"]
+            .iter()
+            .all(|p| std::path::Path::new(p).exists());
+        if !found {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!(
+                    "chromium and chromium-driver are needed under CI=true (.ci/run installs them)"
+                );
+            }
+            say("SKIPPED browser tests: install chromium and chromium-driver to run them");
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("/usr/bin/chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let driver = Driver {
+            base: format!("http://127.0.0.1:{port}"),
+            child,
+            http: awc::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .finish(),
+        };
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while driver
+            .http
+            .get(format!("{}/status", driver.base))
+            .send()
+            .await
+            .is_err()
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "chromedriver answers"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Some(driver)
+    }
+
+    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}{}", self.base, path);
+        let req = self.http.request(method.parse().unwrap(), url);
+        let mut res = match body {
+            Some(b) => req.send_json(&b).await,
+            None => req.send().await,
+        }
+        .expect("chromedriver answers");
+        let body: Value = res.json().limit(64 * 1024 * 1024).await.expect("JSON");
+        assert!(res.status().is_success(), "{method} {path}: {body}");
+        body["value"].clone()
+    }
+
+    async fn window(&self) -> Browser<'_> {
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"]
+            }
+        }}});
+        let value = self.call("POST", "/session", Some(caps)).await;
+        Browser {
+            driver: self,
+            session: value["sessionId"].as_str().unwrap().to_string(),
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Browser<'_> {
+    async fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        self.driver
+            .call(method, &format!("/session/{}{path}", self.session), body)
+            .await
+    }
+
+    async fn open(&self, url: &str) {
+        self.cmd("POST", "/url", Some(json!({"url": url}))).await;
+    }
+
+    async fn element(&self, css: &str) -> String {
+        let v = self
+            .cmd(
+                "POST",
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
+        // The reference is the one value of a W3C element object.
+        let reference = v.as_object().and_then(|o| o.values().next());
+        reference
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("no element {css}: {v}"))
+            .to_string()
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let e = self.element(css).await;
+        self.cmd(
+            "POST",
+            &format!("/element/{e}/value"),
+            Some(json!({"text": text})),
+        )
+        .await;
+    }
+
+    async fn click(&self, css: &str) {
+        let e = self.element(css).await;
+        self.cmd("POST", &format!("/element/{e}/click"), Some(json!({})))
+            .await;
+    }
+
+    async fn script(&self, script: &str) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
+    }
+
+    /// Waits until `script` (an expression) is true in the page.
+    async fn until(&self, what: &str, expression: &str) {
+        let deadline = tokio::time::Instant::now() + crate::ws::WAIT;
+        loop {
+            if self.script(&format!("return !!({expression});")).await == true {
+                return;
+            }
+            let error = self
+                .script(
+                    "const e = document.getElementById('error'); return e ? e.textContent : '';",
+                )
+                .await;
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the page never showed {what} (banner: {error})"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Saves a screenshot when `IM_SCREENSHOTS` names a folder (the README's pictures).
+    async fn screenshot(&self, name: &str) {
+        let Ok(dir) = std::env::var("IM_SCREENSHOTS") else {
+            return;
+        };
+        use base64::Engine;
+        let png = self.cmd("GET", "/screenshot", None).await;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(png.as_str().unwrap())
+            .unwrap();
+        std::fs::write(std::path::Path::new(&dir).join(name), bytes).unwrap();
+    }
+
+    async fn close(self) {
+        self.cmd("DELETE", "", None).await;
+    }
+}
+
+fn text_of(id: &str) -> String {
+    format!("document.getElementById('{id}').textContent")
+}
+
+#[actix_rt::test]
+async fn the_admin_console_and_the_try_it_page_work_in_a_browser() {
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let db = TestDb::new(Backend::Sqlite, "browser").await.unwrap();
+    let app = TestApp::start(db.config()).await;
+    let root_token = crate::admin::create_admin(&db, &app).await;
+    let (_, me) = app
+        .call("GET", "/api/auth/me", Some(&root_token), None)
+        .await;
+    let root_name = me["userName"].as_str().unwrap().to_string();
+
+    // The console: sign in, watch the online count rise when a client connects.
+    let admin = driver.window().await;
+    admin.open(&format!("{}/admin", app.base)).await;
+    admin.click("#login-submit").await;
+    admin
+        .until(
+            "the form's own validation",
+            &format!("{}.length > 0", text_of("login-error")),
+        )
+        .await;
+    admin.type_into("#login-user", &root_name).await;
+    admin.type_into("#login-password", "a-long-password").await;
+    admin.click("#login-submit").await;
+    admin
+        .until("0 online", &format!("{} === '0'", text_of("stat-online")))
+        .await;
+    let name = unique("visitor");
+    let (user, token) = app.user(&name).await;
+    let mut client = WsClient::connect(&app, &token).await;
+    admin
+        .until("1 online", &format!("{} === '1'", text_of("stat-online")))
+        .await;
+
+    // A broadcast from the console reaches the client.
+    admin
+        .type_into("#broadcast-text", "hello from the console")
+        .await;
+    admin.click("#broadcast-send").await;
+    assert_eq!(
+        client.next_notice("system").await["data"]["content"],
+        "hello from the console"
+    );
+    // Find the user, see the connection, kick it: the client is closed with 4003.
+    admin.type_into("#user-filter", &name).await;
+    admin.click("#user-search").await;
+    admin
+        .until(
+            "the user",
+            &format!("document.querySelector('[data-kick=\"{user}\"]')"),
+        )
+        .await;
+    admin.click(&format!("[data-connections=\"{user}\"]")).await;
+    admin
+        .until(
+            "the connection",
+            "document.querySelectorAll('#connections td').length === 4",
+        )
+        .await;
+    admin.screenshot("admin-console.png").await;
+    admin.click(&format!("[data-kick=\"{user}\"]")).await;
+    assert_eq!(client.closed().await, Some(4003));
+    admin
+        .until(
+            "0 online again",
+            &format!("{} === '0'", text_of("stat-online")),
+        )
+        .await;
+    admin.close().await;
+
+    // The try-it page: two windows, two new users, a friend request, a chat both ways.
+    let (a_name, b_name) = (unique("ann"), unique("ben"));
+    let a = driver.window().await;
+    let b = driver.window().await;
+    for (w, n) in [(&a, &a_name), (&b, &b_name)] {
+        w.open(&app.base).await;
+        w.type_into("#name", n).await;
+        w.type_into("#password", "password-123").await;
+        w.click("#register").await;
+        w.until(
+            "the chat",
+            "!document.getElementById('app').classList.contains('hidden')",
+        )
+        .await;
+    }
+    a.type_into("#add-name", &b_name).await;
+    a.click("#add").await;
+    b.until("ann's request", "document.querySelector('[data-accept]')")
+        .await;
+    b.click("[data-accept]").await;
+    a.until(
+        "ben as a friend",
+        "document.querySelector('#friends [data-user]')",
+    )
+    .await;
+    b.until(
+        "ann as a friend",
+        "document.querySelector('#friends [data-user]')",
+    )
+    .await;
+    a.click("#friends [data-user]").await;
+    b.click("#friends [data-user]").await;
+    a.until("ben online", "document.querySelector('#friends .dot.on')")
+        .await;
+    a.type_into("#send-text", "hi ben, it's ann").await;
+    a.click("#send").await;
+    b.until(
+        "ann's message",
+        "[...document.querySelectorAll('.bubble')].some(x => x.textContent.includes(\"hi ben, it's ann\"))",
+    )
+    .await;
+    b.type_into("#send-text", "hello ann").await;
+    b.click("#send").await;
+    a.until(
+        "ben's answer",
+        "[...document.querySelectorAll('.bubble')].some(x => x.textContent.includes('hello ann'))",
+    )
+    .await;
+    a.until(
+        "a read receipt",
+        "document.querySelector('.bubble.mine .receipt').textContent.includes('read')",
+    )
+    .await;
+    a.screenshot("try-it.png").await;
+    a.close().await;
+    b.close().await;
+    app.stop().await;
+}
