@@ -83,6 +83,7 @@ impl Node {
                 .app_data(data.clone())
                 .wrap(crate::http::error_bodies())
                 .wrap(tracing_actix_request())
+                .wrap(actix_web::middleware::from_fn(crate::http::request_id))
                 .configure(crate::http::routes)
                 .default_service(web::to(crate::http::not_found))
         })
@@ -170,9 +171,16 @@ async fn migrate_until_done(state: Arc<AppState>) {
     }
 }
 
-/// Logs every request with its method, path, status and time (never its headers or query,
-/// which may hold tokens).
+/// Logs every request with its method, path, status, time and request id (never its headers
+/// or query, which may hold tokens).
 fn tracing_actix_request() -> actix_web::middleware::Logger {
-    actix_web::middleware::Logger::new("%s %{method}xi %U %Dms")
+    actix_web::middleware::Logger::new("%s %{method}xi %U %Dms request_id=%{rid}xi")
         .custom_request_replace("method", |req| req.method().to_string())
+        .custom_request_replace("rid", |req| {
+            use actix_web::HttpMessage;
+            req.extensions()
+                .get::<crate::http::RequestId>()
+                .map(|r| r.0.clone())
+                .unwrap_or_default()
+        })
 }

@@ -40,6 +40,38 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(openapi::swagger());
 }
 
+/// The id of one request: the caller's `X-Request-Id` when it is a short token, else a new
+/// one. It is logged with the request and echoed in the response, so a client's report can be
+/// found in the logs.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+/// Gives every request its [`RequestId`].
+pub async fn request_id(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    use actix_web::HttpMessage;
+    let given = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            (1..=64).contains(&v.len())
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map(str::to_string);
+    let id = given.unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let mut res = next.call(req).await?;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        res.headers_mut()
+            .insert(header::HeaderName::from_static("x-request-id"), value);
+    }
+    Ok(res)
+}
+
 /// Malformed or oversized JSON bodies answer with the error body, not actix's plain text.
 fn json_config() -> web::JsonConfig {
     web::JsonConfig::default()

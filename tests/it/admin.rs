@@ -242,3 +242,48 @@ async fn an_admin_sees_kicks_bans_broadcasts_and_recalls() {
     assert!(text.contains("im_commit_seconds_bucket"), "{text}");
     app.stop().await;
 }
+
+#[actix_rt::test]
+async fn every_response_carries_a_request_id() {
+    let db = TestDb::new(Backend::Sqlite, "request_id").await.unwrap();
+    let app = TestApp::start(db.config()).await;
+    let res = app
+        .client
+        .get(format!("{}/health", app.base))
+        .send()
+        .await
+        .unwrap();
+    let id = res
+        .headers()
+        .get("x-request-id")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(id.len(), 32, "a fresh id: {id}");
+    let res = app
+        .client
+        .get(format!("{}/nope", app.base))
+        .insert_header(("x-request-id", "trace-me-42"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 404);
+    assert_eq!(
+        res.headers().get("x-request-id").unwrap(),
+        "trace-me-42",
+        "the caller's id is kept"
+    );
+    let res = app
+        .client
+        .get(format!("{}/health", app.base))
+        .insert_header(("x-request-id", "not a token; <script>"))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(
+        res.headers().get("x-request-id").unwrap(),
+        "not a token; <script>"
+    );
+    app.stop().await;
+}
