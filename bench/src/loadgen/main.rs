@@ -1,0 +1,344 @@
+//! `loadgen`: drives imcluster's native WebSocket protocol with many authenticated connections
+//! and reports throughput and latency (HDR histograms) as a table and as JSON.
+//!
+//! Users are made directly in the server's database (`--db`, the same schema), and tokens are
+//! minted with the server's `jwt.secret` (`--secret`), so a run of thousands of users starts in
+//! seconds. Connections are spread over `--sources` loopback addresses (127.0.0.1, .2, …) so
+//! loopback ports do not run out.
+//!
+//! Scenarios: `idle` (ramp to N connections: connect rate, server memory per connection with
+//! `--server-pid`) and `chat` (pairs of friends sending to each other at a total offered rate:
+//! delivered messages/s, send → ack and send → deliver latency).
+
+mod report;
+mod tracker;
+
+use std::cell::RefCell;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use awc::ws::{Frame, Message};
+use clap::{Parser, Subcommand};
+use futures_util::{SinkExt, StreamExt};
+use imcluster::store::{NewAccount, Store};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use tracker::Tracker;
+
+/// Drives an imcluster node with many clients.
+#[derive(Parser)]
+struct Cli {
+    /// The node's base URL.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    url: String,
+    /// The node's `jwt.secret`, to mint tokens.
+    #[arg(long, env = "IMCLUSTER_JWT__SECRET")]
+    secret: String,
+    /// The node's database, to make the users.
+    #[arg(long, env = "IMCLUSTER_DATABASE__URL")]
+    db: String,
+    /// The node's PostgreSQL schema, if any.
+    #[arg(long, env = "IMCLUSTER_DATABASE__SCHEMA", default_value = "")]
+    schema: String,
+    /// How many loopback source addresses to spread connections over.
+    #[arg(long, default_value_t = 8)]
+    sources: u8,
+    /// Also write the results as JSON here.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// The server's process id, to read its memory (RSS) before and after.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    #[command(subcommand)]
+    scenario: Scenario,
+}
+
+#[derive(Subcommand)]
+enum Scenario {
+    /// Ramp to N idle authenticated connections and hold them.
+    Idle {
+        #[arg(long)]
+        connections: usize,
+        /// Seconds to hold them once all are open.
+        #[arg(long, default_value_t = 5)]
+        hold: u64,
+    },
+    /// Pairs of friends chat at a total offered rate of messages per second.
+    Chat {
+        #[arg(long)]
+        pairs: usize,
+        #[arg(long)]
+        rate: u64,
+        /// Seconds of sending.
+        #[arg(long, default_value_t = 10)]
+        duration: u64,
+    },
+}
+
+/// One open connection: where to write frames.
+type Outbox = tokio::sync::mpsc::UnboundedSender<Message>;
+
+/// Resident memory of a process, KiB.
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Makes `n` users (and, for pairs, friendships) in the node's database; returns their ids
+/// and tokens.
+async fn users(cli: &Cli, n: usize, befriend_pairs: bool) -> Vec<(Uuid, String)> {
+    let config = imcluster::config::DatabaseConfig {
+        url: cli.db.clone(),
+        schema: cli.schema.clone(),
+        max_connections: 4,
+        ..Default::default()
+    };
+    let store = Store::open(&config).await.expect("the node's database");
+    let mut node = imcluster::config::Config::default();
+    node.jwt.secret = cli.secret.clone();
+    let tokens = imcluster::auth::Tokens::from_config(&node);
+    let hash = imcluster::auth::hash_password("loadgen-password");
+    let run = &Uuid::new_v4().simple().to_string()[..8];
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let name = format!("lg{run}{i}");
+        let id = store
+            .create_account(NewAccount {
+                tenant_id: None,
+                user_name: name.clone(),
+                password_hash: hash.clone(),
+                roles: vec![],
+            })
+            .await
+            .expect("user made");
+        out.push((id, tokens.issue(id, None, &name, &[]).0));
+    }
+    if befriend_pairs {
+        for pair in out.chunks(2) {
+            store
+                .befriend(None, pair[0].0, pair[1].0)
+                .await
+                .expect("friends");
+        }
+    }
+    out
+}
+
+/// Opens a connection from `source`; frames go to `on_frame`; returns its outbox once the
+/// `welcome` arrived.
+async fn connect(
+    client: &awc::Client,
+    url: &str,
+    token: &str,
+    on_frame: Rc<dyn Fn(&Value)>,
+) -> Result<Outbox, String> {
+    let ws = format!("{}/ws?access_token={token}", url.replacen("http", "ws", 1));
+    let (_, framed) = client
+        .ws(ws)
+        .max_frame_size(1 << 20)
+        .connect()
+        .await
+        .map_err(|e| e.to_string())?;
+    let (mut sink, mut stream) = framed.split();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Message>();
+    actix_rt::spawn(async move {
+        while let Some(m) = rx.recv().await {
+            if sink.send(m).await.is_err() {
+                break;
+            }
+        }
+    });
+    let (welcomed, welcome) = tokio::sync::oneshot::channel();
+    let pong = tx.clone();
+    actix_rt::spawn(async move {
+        let mut welcomed = Some(welcomed);
+        while let Some(Ok(frame)) = stream.next().await {
+            match frame {
+                Frame::Text(bytes) => {
+                    let Ok(v) = serde_json::from_slice::<Value>(&bytes) else {
+                        continue;
+                    };
+                    if v["type"] == "welcome" {
+                        if let Some(w) = welcomed.take() {
+                            let _ = w.send(());
+                        }
+                    }
+                    on_frame(&v);
+                }
+                Frame::Ping(p) => {
+                    let _ = pong.send(Message::Pong(p));
+                }
+                Frame::Close(_) => break,
+                _ => {}
+            }
+        }
+    });
+    tokio::time::timeout(Duration::from_secs(30), welcome)
+        .await
+        .map_err(|_| "no welcome in 30 s".to_string())?
+        .map_err(|_| "closed before the welcome".to_string())?;
+    Ok(tx)
+}
+
+/// One HTTP client per loopback source address.
+fn clients(sources: u8) -> Vec<awc::Client> {
+    (1..=sources.max(1))
+        .map(|i| {
+            let connector = awc::Connector::new()
+                .limit(0)
+                .local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, i)));
+            awc::Client::builder()
+                .connector(connector)
+                .timeout(Duration::from_secs(30))
+                .finish()
+        })
+        .collect()
+}
+
+async fn idle(cli: &Cli, connections: usize, hold: u64) -> Value {
+    let users = users(cli, connections, false).await;
+    let clients = clients(cli.sources);
+    let before = cli.server_pid.and_then(rss_kib);
+    let started = Instant::now();
+    let mut open = Vec::with_capacity(connections);
+    let mut failed = 0u64;
+    let ignore: Rc<dyn Fn(&Value)> = Rc::new(|_| {});
+    for chunk in users.chunks(100) {
+        let batch = chunk.iter().enumerate().map(|(i, (_, token))| {
+            connect(&clients[i % clients.len()], &cli.url, token, ignore.clone())
+        });
+        for result in futures_util::future::join_all(batch).await {
+            match result {
+                Ok(tx) => open.push(tx),
+                Err(e) => {
+                    failed += 1;
+                    if failed <= 3 {
+                        eprintln!("a connection failed: {e}");
+                    }
+                }
+            }
+        }
+    }
+    let ramp = started.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_secs(hold)).await;
+    let after = cli.server_pid.and_then(rss_kib);
+    let mut figures = vec![
+        ("connections open", open.len() as f64),
+        ("connections failed", failed as f64),
+        ("ramp seconds", ramp),
+        ("connects per second", open.len() as f64 / ramp),
+    ];
+    if let (Some(b), Some(a)) = (before, after) {
+        figures.push(("server RSS before, MiB", b as f64 / 1024.0));
+        figures.push(("server RSS after, MiB", a as f64 / 1024.0));
+        figures.push((
+            "server KiB per connection",
+            a.saturating_sub(b) as f64 / open.len().max(1) as f64,
+        ));
+    }
+    report::print("idle connections", &figures, &[])
+}
+
+async fn chat(cli: &Cli, pairs: usize, rate: u64, duration: u64) -> Value {
+    let users = users(cli, pairs * 2, true).await;
+    let clients = clients(cli.sources);
+    let tracker = Rc::new(RefCell::new(Tracker::new(
+        &Uuid::new_v4().simple().to_string()[..8],
+    )));
+    let on_frame: Rc<dyn Fn(&Value)> = {
+        let t = tracker.clone();
+        Rc::new(move |v: &Value| {
+            let seq = v["id"]
+                .as_str()
+                .and_then(|id| id.strip_prefix('s'))
+                .and_then(|n| n.parse().ok());
+            match (v["type"].as_str(), seq) {
+                (Some("ack"), Some(n)) => t.borrow_mut().on_ack(n),
+                (Some("error"), Some(n)) => t.borrow_mut().on_error(n),
+                (Some("message"), _) => {
+                    if let Some(c) = v["message"]["content"].as_str() {
+                        t.borrow_mut().on_message(c);
+                    }
+                }
+                _ => {}
+            }
+        })
+    };
+    let mut outboxes = Vec::with_capacity(users.len());
+    for (i, (_, token)) in users.iter().enumerate() {
+        let tx = connect(
+            &clients[i % clients.len()],
+            &cli.url,
+            token,
+            on_frame.clone(),
+        )
+        .await
+        .expect("a chat connection opens");
+        outboxes.push(tx);
+    }
+    // Every 10 ms, rate/100 messages, round-robin over the senders (each to its partner).
+    let per_tick = (rate as f64 / 100.0).max(0.0);
+    let mut owed = 0.0;
+    let mut next = 0usize;
+    let mut tick = tokio::time::interval(Duration::from_millis(10));
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(duration) {
+        tick.tick().await;
+        owed += per_tick;
+        while owed >= 1.0 {
+            owed -= 1.0;
+            let from = next % outboxes.len();
+            let to = from ^ 1;
+            next += 1;
+            let (n, content) = tracker.borrow_mut().probe();
+            let frame = json!({"type": "send", "id": format!("s{n}"), "toUserId": users[to].0, "content": content});
+            let _ = outboxes[from].send(Message::Text(frame.to_string().into()));
+        }
+    }
+    let sending = started.elapsed().as_secs_f64();
+    // Let what is in flight arrive (at most 5 s), then count.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        let t = tracker.borrow();
+        if t.delivered + t.errors >= t.sent && t.acked + t.errors >= t.sent {
+            break;
+        }
+        drop(t);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let t = tracker.borrow();
+    report::print(
+        "1:1 chat",
+        &[
+            ("pairs", pairs as f64),
+            ("offered messages/s", rate as f64),
+            ("sent", t.sent as f64),
+            ("acknowledged", t.acked as f64),
+            ("delivered", t.delivered as f64),
+            ("refused", t.errors as f64),
+            ("delivered messages/s", t.delivered as f64 / sending),
+        ],
+        &[&t.ack, &t.deliver],
+    )
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = actix_rt::System::new().block_on(async {
+        match cli.scenario {
+            Scenario::Idle { connections, hold } => idle(&cli, connections, hold).await,
+            Scenario::Chat {
+                pairs,
+                rate,
+                duration,
+            } => chat(&cli, pairs, rate, duration).await,
+        }
+    });
+    if let Some(path) = &cli.json {
+        std::fs::write(path, serde_json::to_string_pretty(&result).unwrap()).expect("JSON written");
+    }
+}

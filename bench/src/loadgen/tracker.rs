@@ -1,0 +1,118 @@
+//! Which probe messages this run sent and which came back. A message counts as delivered only
+//! when its content carries this run's tag and a number this run sent and has not yet seen
+//! delivered: strays, other runs' messages and duplicates are never counted.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use super::report::Latency;
+
+/// The probes of one run.
+pub struct Tracker {
+    run: String,
+    start: Instant,
+    next: u64,
+    /// Sent and not yet delivered: number → microseconds since start at send.
+    in_flight: HashMap<u64, u64>,
+    /// Sent and not yet acknowledged.
+    unacked: HashMap<u64, u64>,
+    pub sent: u64,
+    pub acked: u64,
+    pub delivered: u64,
+    pub errors: u64,
+    pub ack: Latency,
+    pub deliver: Latency,
+}
+
+impl Tracker {
+    pub fn new(run: &str) -> Tracker {
+        Tracker {
+            run: run.to_string(),
+            start: Instant::now(),
+            next: 0,
+            in_flight: HashMap::new(),
+            unacked: HashMap::new(),
+            sent: 0,
+            acked: 0,
+            delivered: 0,
+            errors: 0,
+            ack: Latency::new("send → ack"),
+            deliver: Latency::new("send → deliver"),
+        }
+    }
+
+    fn now(&self) -> u64 {
+        self.start.elapsed().as_micros() as u64
+    }
+
+    /// A new probe: its number and the content to send.
+    pub fn probe(&mut self) -> (u64, String) {
+        self.next += 1;
+        let (n, at) = (self.next, self.now());
+        self.in_flight.insert(n, at);
+        self.unacked.insert(n, at);
+        self.sent += 1;
+        (n, format!("lg:{}:{n}", self.run))
+    }
+
+    /// The server acknowledged probe `n` (a request id of ours).
+    pub fn on_ack(&mut self, n: u64) {
+        if let Some(at) = self.unacked.remove(&n) {
+            self.acked += 1;
+            let now = self.now();
+            self.ack.record(now - at);
+        }
+    }
+
+    /// The server refused probe `n`.
+    pub fn on_error(&mut self, n: u64) {
+        if self.unacked.remove(&n).is_some() {
+            self.in_flight.remove(&n);
+            self.errors += 1;
+        }
+    }
+
+    /// A `message` frame arrived with `content`; true when it counted.
+    pub fn on_message(&mut self, content: &str) -> bool {
+        let Some(rest) = content.strip_prefix("lg:") else {
+            return false;
+        };
+        let Some((run, n)) = rest.rsplit_once(':') else {
+            return false;
+        };
+        if run != self.run {
+            return false;
+        }
+        let Some(at) = n.parse().ok().and_then(|n: u64| self.in_flight.remove(&n)) else {
+            return false;
+        };
+        self.delivered += 1;
+        let now = self.now();
+        self.deliver.record(now - at);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_this_runs_own_probes_count_once() {
+        let mut t = Tracker::new("r1");
+        let (n, content) = t.probe();
+        assert!(!t.on_message("hello"), "not a probe");
+        assert!(!t.on_message(&format!("lg:r2:{n}")), "another run's");
+        assert!(!t.on_message("lg:r1:999"), "a number never sent");
+        assert!(t.on_message(&content));
+        assert!(!t.on_message(&content), "a duplicate");
+        t.on_ack(n);
+        t.on_ack(n);
+        assert_eq!((t.sent, t.acked, t.delivered), (1, 1, 1));
+        assert_eq!((t.ack.count(), t.deliver.count()), (1, 1));
+        let (m, other) = t.probe();
+        t.on_error(m);
+        assert!(!t.on_message(&other), "a refused probe is not delivered");
+        assert_eq!(t.errors, 1);
+    }
+}
