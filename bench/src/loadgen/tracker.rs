@@ -20,6 +20,8 @@ pub struct Tracker {
     pub acked: u64,
     pub delivered: u64,
     pub errors: u64,
+    /// Microseconds since start of the last delivery counted.
+    pub last_delivery: u64,
     pub ack: Latency,
     pub deliver: Latency,
 }
@@ -36,6 +38,7 @@ impl Tracker {
             acked: 0,
             delivered: 0,
             errors: 0,
+            last_delivery: 0,
             ack: Latency::new("send → ack"),
             deliver: Latency::new("send → deliver"),
         }
@@ -43,6 +46,11 @@ impl Tracker {
 
     fn now(&self) -> u64 {
         self.start.elapsed().as_micros() as u64
+    }
+
+    /// Microseconds since the tracker started.
+    pub fn now_micros(&self) -> u64 {
+        self.now()
     }
 
     /// A new probe: its number and the content to send.
@@ -89,6 +97,7 @@ impl Tracker {
         self.delivered += 1;
         let now = self.now();
         self.deliver.record(now - at);
+        self.last_delivery = now;
         true
     }
 }
