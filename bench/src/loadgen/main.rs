@@ -8,7 +8,8 @@
 //!
 //! Scenarios: `idle` (ramp to N connections: connect rate, server memory per connection with
 //! `--server-pid`) and `chat` (pairs of friends sending to each other at a total offered rate:
-//! delivered messages/s, send → ack and send → deliver latency).
+//! delivered messages/s, send → ack and send → deliver latency) and `fanout` (a group of N
+//! online members, one sender: deliveries/s and latency to the last member).
 
 mod report;
 mod tracker;
@@ -26,7 +27,7 @@ use imcluster::store::{NewAccount, Store};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use tracker::Tracker;
+use tracker::{Fanout, Tracker};
 
 /// Drives an imcluster node with many clients.
 #[derive(Parser)]
@@ -65,6 +66,16 @@ enum Scenario {
         /// Seconds to hold them once all are open.
         #[arg(long, default_value_t = 5)]
         hold: u64,
+    },
+    /// One member of a group of N online members sends at an offered rate; every other
+    /// member receives each message.
+    Fanout {
+        #[arg(long)]
+        members: usize,
+        #[arg(long)]
+        rate: u64,
+        #[arg(long, default_value_t = 10)]
+        duration: u64,
     },
     /// Pairs of friends chat at a total offered rate of messages per second.
     Chat {
@@ -334,6 +345,120 @@ async fn chat(cli: &Cli, pairs: usize, rate: u64, duration: u64) -> Value {
     )
 }
 
+async fn fanout(cli: &Cli, members: usize, rate: u64, duration: u64) -> Value {
+    let users = users(cli, members, false).await;
+    let config = imcluster::config::DatabaseConfig {
+        url: cli.db.clone(),
+        schema: cli.schema.clone(),
+        max_connections: 4,
+        ..Default::default()
+    };
+    let store = Store::open(&config).await.expect("the node's database");
+    let group = imcluster::ids::IdGenerator::new(1023).next_id();
+    store
+        .create_group(imcluster::store::NewGroup {
+            tenant_id: None,
+            group_id: group,
+            owner: users[0].0,
+            name: "loadgen".into(),
+            max_user_count: members as i32 + 1,
+            allow_anonymous: false,
+            allow_send_message: true,
+        })
+        .await
+        .expect("group made");
+    for (user, _) in &users[1..] {
+        store
+            .add_member(None, group, *user, false, None)
+            .await
+            .expect("member added");
+    }
+    let clients = clients(cli.sources);
+    let tracker = Rc::new(RefCell::new(Fanout::new(
+        &Uuid::new_v4().simple().to_string()[..8],
+        members as u64 - 1,
+    )));
+    let on_frame: Rc<dyn Fn(&Value)> = {
+        let t = tracker.clone();
+        Rc::new(move |v: &Value| {
+            if v["type"] == "message" {
+                if let Some(c) = v["message"]["content"].as_str() {
+                    t.borrow_mut().on_message(c);
+                }
+            }
+        })
+    };
+    let ignore: Rc<dyn Fn(&Value)> = Rc::new(|_| {});
+    let mut sender = None;
+    for (i, chunk) in users.chunks(100).enumerate() {
+        let batch = chunk.iter().enumerate().map(|(j, (_, token))| {
+            let f = if i == 0 && j == 0 {
+                ignore.clone()
+            } else {
+                on_frame.clone()
+            };
+            connect(&clients[j % clients.len()], &cli.url, token, f)
+        });
+        for (j, result) in futures_util::future::join_all(batch)
+            .await
+            .into_iter()
+            .enumerate()
+        {
+            let tx = result.expect("a member connects");
+            if i == 0 && j == 0 {
+                sender = Some(tx);
+            }
+        }
+    }
+    let sender = sender.expect("the sender");
+    let per_tick = rate as f64 / 100.0;
+    let mut owed = 0.0;
+    let mut tick = tokio::time::interval(Duration::from_millis(10));
+    let started = Instant::now();
+    let first_send = tracker.borrow().now_micros();
+    while started.elapsed() < Duration::from_secs(duration) {
+        tick.tick().await;
+        owed += per_tick;
+        while owed >= 1.0 {
+            owed -= 1.0;
+            let (n, content) = tracker.borrow_mut().probe();
+            let frame = json!({"type": "send", "id": format!("s{n}"), "groupId": group.to_string(), "content": content});
+            let _ = sender.send(Message::Text(frame.to_string().into()));
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        let done = {
+            let t = tracker.borrow();
+            t.completed >= t.sent
+        };
+        if done {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let t = tracker.borrow();
+    let span = (t.last_delivery.saturating_sub(first_send)) as f64 / 1e6;
+    report::print(
+        "group fan-out",
+        &[
+            ("members online", members as f64),
+            ("offered messages/s", rate as f64),
+            ("sent", t.sent as f64),
+            ("deliveries", t.deliveries as f64),
+            (
+                "messages complete (every member has it)",
+                t.completed as f64,
+            ),
+            (
+                "deliveries/s",
+                t.deliveries as f64 / span.max(duration as f64),
+            ),
+        ],
+        &[&t.each, &t.last],
+    )
+}
+
 fn main() {
     let cli = Cli::parse();
     let result = actix_rt::System::new().block_on(async {
@@ -344,6 +469,11 @@ fn main() {
                 rate,
                 duration,
             } => chat(&cli, pairs, rate, duration).await,
+            Scenario::Fanout {
+                members,
+                rate,
+                duration,
+            } => fanout(&cli, members, rate, duration).await,
         }
     });
     if let Some(path) = &cli.json {

@@ -125,3 +125,102 @@ mod tests {
         assert_eq!(t.errors, 1);
     }
 }
+
+/// The probes of a group fan-out run: each is expected by every other member. A delivery
+/// counts only for this run's probes and only up to the number of recipients; a probe is
+/// complete when its last recipient has it.
+pub struct Fanout {
+    run: String,
+    start: Instant,
+    next: u64,
+    recipients: u64,
+    /// Number → (sent at, recipients still to receive it).
+    open: HashMap<u64, (u64, u64)>,
+    pub sent: u64,
+    pub deliveries: u64,
+    pub completed: u64,
+    pub last_delivery: u64,
+    pub each: Latency,
+    pub last: Latency,
+}
+
+impl Fanout {
+    pub fn new(run: &str, recipients: u64) -> Fanout {
+        Fanout {
+            run: run.to_string(),
+            start: Instant::now(),
+            next: 0,
+            recipients,
+            open: HashMap::new(),
+            sent: 0,
+            deliveries: 0,
+            completed: 0,
+            last_delivery: 0,
+            each: Latency::new("send → each member"),
+            last: Latency::new("send → last member"),
+        }
+    }
+
+    /// Microseconds since the tracker started.
+    pub fn now_micros(&self) -> u64 {
+        self.start.elapsed().as_micros() as u64
+    }
+
+    /// A new probe: its number and content.
+    pub fn probe(&mut self) -> (u64, String) {
+        self.next += 1;
+        let at = self.now_micros();
+        self.open.insert(self.next, (at, self.recipients));
+        self.sent += 1;
+        (self.next, format!("lg:{}:{}", self.run, self.next))
+    }
+
+    /// A member received `content`; true when it counted.
+    pub fn on_message(&mut self, content: &str) -> bool {
+        let Some((run, n)) = content.strip_prefix("lg:").and_then(|r| r.rsplit_once(':')) else {
+            return false;
+        };
+        if run != self.run {
+            return false;
+        }
+        let Some(n) = n.parse::<u64>().ok() else {
+            return false;
+        };
+        let now = self.now_micros();
+        let Some((at, remaining)) = self.open.get_mut(&n) else {
+            return false;
+        };
+        *remaining -= 1;
+        let (at, done) = (*at, *remaining == 0);
+        self.deliveries += 1;
+        self.last_delivery = now;
+        self.each.record(now - at);
+        if done {
+            self.open.remove(&n);
+            self.completed += 1;
+            self.last.record(now - at);
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod fanout_tests {
+    use super::*;
+
+    #[test]
+    fn a_probe_counts_once_per_recipient_and_completes_at_the_last() {
+        let mut f = Fanout::new("g", 2);
+        let (_, content) = f.probe();
+        assert!(!f.on_message("lg:other:1"));
+        assert!(f.on_message(&content));
+        assert_eq!(f.completed, 0);
+        assert!(f.on_message(&content));
+        assert_eq!((f.deliveries, f.completed), (2, 1));
+        assert!(
+            !f.on_message(&content),
+            "more copies than recipients do not count"
+        );
+        assert_eq!(f.last.count(), 1);
+    }
+}
