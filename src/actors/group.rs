@@ -9,7 +9,7 @@ use actix::prelude::*;
 use bytestring::ByteString;
 use chrono::Utc;
 
-use super::user::{Deliver, Draft, Origin};
+use super::user::{Draft, Origin};
 use super::GroupKey;
 use crate::chat::rules;
 use crate::chat::wire::wire;
@@ -68,35 +68,25 @@ impl GroupActor {
         self.facts.as_ref().ok_or(Code::GroupNotFound)
     }
 
-    /// Delivers `frame` to the members with a session on this pod.
+    /// Delivers `frame` to the members with a session on this pod, straight into their
+    /// sessions' mailboxes.
     fn deliver_here(&self, frame: &GroupFrame) {
         let Some(facts) = &self.facts else { return };
         let tenant = self.key.0;
+        let supervisor = &self.state.supervisor;
         if let (Some(sender), Some(own)) = (frame.sender, &frame.own) {
-            if let Some(addr) = self.state.supervisor.running_user(&(tenant, sender)) {
-                addr.do_send(Deliver {
-                    text: own.clone(),
-                    except: frame.except.clone(),
-                });
-            }
+            supervisor.push_to_user(&(tenant, sender), own, frame.except.as_ref());
         }
         let mut reached = 0;
         for member in &facts.members {
-            if Some(*member) == frame.sender {
-                continue;
-            }
-            if let Some(addr) = self.state.supervisor.running_user(&(tenant, *member)) {
-                addr.do_send(Deliver {
-                    text: frame.text.clone(),
-                    except: None,
-                });
-                reached += 1;
+            if Some(*member) != frame.sender {
+                reached += supervisor.push_to_user(&(tenant, *member), &frame.text, None);
             }
         }
         crate::metrics::metrics()
             .messages_delivered
             .with_label_values(&["group"])
-            .inc_by(reached);
+            .inc_by(reached as u64);
     }
 
     /// Delivers `frame` here and to the other pods holding members (one publish each).

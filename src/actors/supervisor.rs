@@ -57,6 +57,8 @@ pub struct Supervisor {
     users: ShardedMap<UserKey, Addr<UserActor>>,
     groups: ShardedMap<GroupKey, Addr<GroupActor>>,
     connections: ShardedMap<Arc<str>, SessionHandle>,
+    /// Each user's sessions on this pod, so that a fan-out pushes to them in one hop.
+    sessions: ShardedMap<UserKey, Vec<SessionHandle>>,
     online: ShardedMap<UserKey, ()>,
     restarts: AtomicU64,
 }
@@ -67,6 +69,7 @@ impl Default for Supervisor {
             users: ShardedMap::new(),
             groups: ShardedMap::new(),
             connections: ShardedMap::new(),
+            sessions: ShardedMap::new(),
             online: ShardedMap::new(),
             restarts: AtomicU64::new(0),
         }
@@ -210,6 +213,13 @@ impl Supervisor {
 
     /// Registers an open connection (for pushes to one connection and for shutdown).
     pub fn add_connection(&self, handle: SessionHandle) {
+        let user = (handle.tenant_id, handle.user_id);
+        self.sessions
+            .shard(&user)
+            .lock()
+            .entry(user)
+            .or_default()
+            .push(handle.clone());
         self.connections
             .shard(&handle.connection_id)
             .lock()
@@ -218,10 +228,39 @@ impl Supervisor {
 
     /// Forgets a closed connection.
     pub fn remove_connection(&self, connection_id: &Arc<str>) {
-        self.connections
+        let removed = self
+            .connections
             .shard(connection_id)
             .lock()
             .remove(connection_id);
+        if let Some(handle) = removed {
+            let user = (handle.tenant_id, handle.user_id);
+            let mut shard = self.sessions.shard(&user).lock();
+            if let Some(list) = shard.get_mut(&user) {
+                list.retain(|s| s.connection_id != *connection_id);
+                if list.is_empty() {
+                    shard.remove(&user);
+                }
+            }
+        }
+    }
+
+    /// Pushes `text` to every session of `user` on this pod but connection `except`, straight
+    /// into their mailboxes (no hop through the user's actor); returns how many took it.
+    pub fn push_to_user(
+        &self,
+        user: &UserKey,
+        text: &bytestring::ByteString,
+        except: Option<&Arc<str>>,
+    ) -> usize {
+        let shard = self.sessions.shard(user).lock();
+        let Some(list) = shard.get(user) else {
+            return 0;
+        };
+        list.iter()
+            .filter(|s| Some(&s.connection_id) != except)
+            .filter(|s| s.push(text.clone()))
+            .count()
     }
 
     /// An open connection of this pod.
