@@ -229,6 +229,7 @@ pub async fn heartbeat(state: Arc<AppState>, shared: Arc<Shared>, addr: SocketAd
             "userActors": users,
             "groupActors": groups,
             "actorRestarts": restarts,
+            "messagesPerSecond": crate::metrics::metrics().messages_per_second(),
         })
         .to_string();
         {

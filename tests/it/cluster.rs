@@ -609,3 +609,31 @@ async fn admins_see_and_act_across_pods() {
     assert_eq!(c1.closed().await, Some(4003));
     assert_eq!(c2.closed().await, Some(4003));
 }
+
+#[actix_rt::test]
+async fn a_second_pod_with_a_taken_node_id_refuses_to_start() {
+    let Some(cluster) = Cluster::new("a_second_pod_with_a_taken_node_id_refuses_to_start").await
+    else {
+        return;
+    };
+    let _first = cluster.pod(7).await;
+    // Same node id, another name: both would mint the same message ids.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_imcluster"))
+        .env("IMCLUSTER_NODE__ID", "7")
+        .env("IMCLUSTER_NODE__NAME", "impostor")
+        .env("IMCLUSTER_NODE__LISTEN", "127.0.0.1:0")
+        .env("IMCLUSTER_DATABASE__URL", &cluster.db.url)
+        .env("IMCLUSTER_DATABASE__SCHEMA", &cluster.db.schema)
+        .env("IMCLUSTER_REDIS__URL", &cluster.redis_url)
+        .env("IMCLUSTER_REDIS__NAMESPACE", &cluster.namespace)
+        .env("IMCLUSTER_JWT__SECRET", crate::helpers::TEST_SECRET)
+        .env("IMCLUSTER_LOG__LEVEL", "warn")
+        .output()
+        .expect("the binary runs");
+    assert!(!out.status.success(), "the impostor must not serve");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("node.id 7 is used by the live pod `pod-7`"),
+        "{stderr}"
+    );
+}
