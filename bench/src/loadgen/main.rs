@@ -9,7 +9,8 @@
 //! Scenarios: `idle` (ramp to N connections: connect rate, server memory per connection with
 //! `--server-pid`) and `chat` (pairs of friends sending to each other at a total offered rate:
 //! delivered messages/s, send → ack and send → deliver latency) and `fanout` (a group of N
-//! online members, one sender: deliveries/s and latency to the last member).
+//! online members, one sender: deliveries/s and latency to the last member) and `storm` (N
+//! users with K missed messages each reconnect at once: time until all have synced).
 
 mod report;
 mod tracker;
@@ -76,6 +77,13 @@ enum Scenario {
         rate: u64,
         #[arg(long, default_value_t = 10)]
         duration: u64,
+    },
+    /// N users, each with K messages waiting, reconnect at once and `sync` until done.
+    Storm {
+        #[arg(long)]
+        users: usize,
+        #[arg(long)]
+        missed: usize,
     },
     /// Pairs of friends chat at a total offered rate of messages per second.
     Chat {
@@ -459,6 +467,121 @@ async fn fanout(cli: &Cli, members: usize, rate: u64, duration: u64) -> Value {
     )
 }
 
+async fn storm(cli: &Cli, n: usize, missed: usize) -> Value {
+    let users = users(cli, n + 1, false).await;
+    let (sender, receivers) = users.split_first().expect("users");
+    let config = imcluster::config::DatabaseConfig {
+        url: cli.db.clone(),
+        schema: cli.schema.clone(),
+        max_connections: 4,
+        ..Default::default()
+    };
+    let store = Store::open(&config).await.expect("the node's database");
+    let ids = imcluster::ids::IdGenerator::new(1022);
+    let mut batch = Vec::with_capacity(2000);
+    for (user, _) in receivers {
+        for k in 0..missed {
+            batch.push(imcluster::store::NewMessage {
+                tenant_id: None,
+                message_id: ids.next_id(),
+                from: sender.0,
+                from_name: "storm".into(),
+                to: imcluster::store::Conversation::User(*user),
+                content: format!("missed {k}"),
+                message_type: 0,
+                source: 0,
+                is_anonymous: false,
+                extra: Default::default(),
+                client_msg_id: None,
+                send_time: chrono::Utc::now(),
+            });
+            if batch.len() == 2000 {
+                store.insert_messages(&batch).await.expect("stored");
+                batch.clear();
+            }
+        }
+    }
+    if !batch.is_empty() {
+        store.insert_messages(&batch).await.expect("stored");
+    }
+    let clients = clients(cli.sources);
+    let synced = Rc::new(RefCell::new(0usize));
+    let received = Rc::new(RefCell::new(0u64));
+    let retries = Rc::new(RefCell::new(0u64));
+    let mut each = report::Latency::new("reconnect → synced");
+    let started = Instant::now();
+    let runs = receivers.iter().enumerate().map(|(i, (_, token))| {
+        let client = clients[i % clients.len()].clone();
+        let (synced, received, retries) = (synced.clone(), received.clone(), retries.clone());
+        let url = cli.url.clone();
+        let token = token.clone();
+        async move {
+            let (page_tx, mut pages) = tokio::sync::mpsc::unbounded_channel::<Value>();
+            let on_frame: Rc<dyn Fn(&Value)> = Rc::new(move |v: &Value| {
+                if v["type"] == "sync" || v["type"] == "error" {
+                    let _ = page_tx.send(v.clone());
+                }
+            });
+            let out = connect(&client, &url, &token, on_frame).await.ok()?;
+            let mut after: Option<String> = None;
+            let mut got = 0u64;
+            loop {
+                let mut frame = json!({"type": "sync", "limit": 1000});
+                if let Some(a) = &after {
+                    frame["after"] = json!(a);
+                }
+                out.send(Message::Text(frame.to_string().into())).ok()?;
+                let page = tokio::time::timeout(Duration::from_secs(60), pages.recv())
+                    .await
+                    .ok()??;
+                if page["type"] == "error" {
+                    // What a client does with `IM:Unavailable`: wait a little, ask again.
+                    *retries.borrow_mut() += 1;
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                    continue;
+                }
+                got += page["messages"].as_array().map_or(0, |m| m.len() as u64);
+                after = page["next"].as_str().map(str::to_string);
+                if page["more"] != true {
+                    break;
+                }
+            }
+            *received.borrow_mut() += got;
+            *synced.borrow_mut() += 1;
+            Some((started.elapsed().as_micros() as u64, got))
+        }
+    });
+    let results = futures_util::future::join_all(runs).await;
+    let total = started.elapsed().as_secs_f64();
+    let mut complete = 0;
+    for (micros, got) in results.into_iter().flatten() {
+        each.record(micros);
+        if got >= missed as u64 {
+            complete += 1;
+        }
+    }
+    let received = *received.borrow();
+    let synced = *synced.borrow();
+    let retried = *retries.borrow();
+    report::print(
+        "reconnect storm",
+        &[
+            ("users", n as f64),
+            ("missed messages each", missed as f64),
+            ("users synced", synced as f64),
+            ("users with every missed message", complete as f64),
+            ("messages received", received as f64),
+            (
+                "sync requests answered IM:Unavailable (retried)",
+                retried as f64,
+            ),
+            ("seconds until all synced", total),
+            ("messages/s synced", received as f64 / total),
+        ],
+        &[&each],
+    )
+}
+
 fn main() {
     let cli = Cli::parse();
     let result = actix_rt::System::new().block_on(async {
@@ -474,6 +597,7 @@ fn main() {
                 rate,
                 duration,
             } => fanout(&cli, members, rate, duration).await,
+            Scenario::Storm { users, missed } => storm(&cli, users, missed).await,
         }
     });
     if let Some(path) = &cli.json {
