@@ -26,12 +26,18 @@ pub struct AppState {
     pub tokens: Tokens,
     pub supervisor: Supervisor,
     pub bus: Box<dyn Bus>,
+    /// Admits `sync` requests a few at a time (the pool's size less the writer's share), so a
+    /// reconnect storm queues for the database instead of failing on the pool's timeout.
+    pub sync_gate: tokio::sync::Semaphore,
     schema_ready: AtomicBool,
 }
 
 impl AppState {
     /// The state of a node on `store`, reaching other pods (if any) through `bus`.
     pub fn new(config: Config, store: Store, bus: Box<dyn Bus>) -> AppState {
+        let sync_turns = (config.database.max_connections as usize)
+            .saturating_sub(4)
+            .max(1);
         AppState {
             node_name: config.node_name(),
             ids: Arc::new(IdGenerator::new(config.node.id)),
@@ -41,6 +47,7 @@ impl AppState {
             store,
             supervisor: Supervisor::default(),
             bus,
+            sync_gate: tokio::sync::Semaphore::new(sync_turns),
             schema_ready: AtomicBool::new(false),
         }
     }

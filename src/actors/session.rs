@@ -266,6 +266,12 @@ impl Session {
         let (tenant, user) = self.user_key();
         let handle = self.handle_of(ctx);
         actix::spawn(async move {
+            // Wait for a turn (a storm of reconnects queues here), but not forever.
+            let gate = tokio::time::timeout(Duration::from_secs(30), state.sync_gate.acquire());
+            let Ok(Ok(_turn)) = gate.await else {
+                handle.push(ServerFrame::error(id, Code::Unavailable).to_text());
+                return;
+            };
             let frame = match user_addr.send(MyGroups).await {
                 Ok(Some(groups)) => {
                     match state.store.sync(tenant, user, &groups, cursor, limit).await {
