@@ -195,12 +195,9 @@ impl UserActor {
             }
             .to_text();
             for friend in &friends {
-                if let Some(addr) = self.state.supervisor.running_user(&(self.key.0, *friend)) {
-                    addr.do_send(Deliver {
-                        text: frame.clone(),
-                        except: None,
-                    });
-                }
+                self.state
+                    .supervisor
+                    .push_to_user(&(self.key.0, *friend), &frame, None);
             }
             let (store, (tenant, user)) = (self.state.store.clone(), self.key);
             actix::spawn(async move {
@@ -276,22 +273,6 @@ impl Handler<Detach> for UserActor {
         if self.sessions.remove(&connection_id).is_some() && self.sessions.is_empty() {
             self.announce_presence(false);
         }
-    }
-}
-
-/// A frame for every session of this user (but `except`).
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Deliver {
-    pub text: ByteString,
-    pub except: Option<Arc<str>>,
-}
-
-impl Handler<Deliver> for UserActor {
-    type Result = ();
-
-    fn handle(&mut self, msg: Deliver, _: &mut Context<Self>) {
-        self.deliver(&msg.text, msg.except.as_ref());
     }
 }
 
@@ -395,12 +376,9 @@ impl Handler<SendPrivate> for UserActor {
                 return;
             }
             let sender = (act.key.0, origin.user_id);
-            if let Some(addr) = act.state.supervisor.running_user(&sender) {
-                addr.do_send(Deliver {
-                    text: text.clone(),
-                    except: except.clone(),
-                });
-            }
+            act.state
+                .supervisor
+                .push_to_user(&sender, &text, except.as_ref());
             // One publish per other pod holding the receiver or the sender.
             act.state
                 .bus

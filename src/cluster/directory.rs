@@ -60,16 +60,6 @@ impl Inner {
 }
 
 impl Directory {
-    /// The other pods holding a session of `user`.
-    pub fn pods_of(&self, user: &UserKey) -> Vec<Arc<str>> {
-        self.inner
-            .read()
-            .by_user
-            .get(user)
-            .cloned()
-            .unwrap_or_default()
-    }
-
     /// The other pods holding a session of any of `users`.
     pub fn pods_of_any(&self, users: impl Iterator<Item = UserKey>) -> Vec<Arc<str>> {
         let inner = self.inner.read();
@@ -232,13 +222,13 @@ mod tests {
         let d = Directory::default();
         d.replace("a", 0, HashSet::from([user(1), user(2)]));
         d.replace("b", 0, HashSet::from([user(1)]));
-        assert_eq!(d.pods_of(&user(1)).len(), 2);
+        assert_eq!(d.pods_of_any([user(1)].into_iter()).len(), 2);
         assert_eq!(d.pods_of_any([user(1), user(2)].into_iter()).len(), 2);
         assert_eq!(d.remove("a"), vec![user(2)]);
         assert!(d.online(&user(1)));
         assert_eq!(d.apply("b", 1, user(1), false), Applied::Applied);
         assert!(!d.online(&user(1)));
         d.replace("b", 5, HashSet::new());
-        assert!(d.pods_of(&user(1)).is_empty());
+        assert!(d.pods_of_any([user(1)].into_iter()).is_empty());
     }
 }

@@ -13,7 +13,7 @@ use super::redis_bus::Shared;
 use super::subscriber::{pod_gone, resync_pod};
 use super::{deliver_locally, Applied, Packet, Push, PushTarget, Relay};
 use crate::actors::group::GroupFrame;
-use crate::actors::user::{CloseSessions, Deliver};
+use crate::actors::user::CloseSessions;
 use crate::protocol::ServerFrame;
 use crate::state::AppState;
 
@@ -112,12 +112,7 @@ async fn apply(
             let text = ByteString::from(text);
             let except: Option<Arc<str>> = except.map(Arc::from);
             for user in users {
-                if let Some(addr) = state.supervisor.running_user(&user) {
-                    addr.do_send(Deliver {
-                        text: text.clone(),
-                        except: except.clone(),
-                    });
-                }
+                state.supervisor.push_to_user(&user, &text, except.as_ref());
             }
         }
         Relay::Group {
@@ -154,12 +149,9 @@ async fn apply(
                 }
                 .to_text();
                 for friend in friends {
-                    if let Some(addr) = state.supervisor.running_user(&(user.0, friend)) {
-                        addr.do_send(Deliver {
-                            text: text.clone(),
-                            except: None,
-                        });
-                    }
+                    state
+                        .supervisor
+                        .push_to_user(&(user.0, friend), &text, None);
                 }
             }
         }

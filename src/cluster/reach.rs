@@ -7,7 +7,7 @@ use std::sync::Arc;
 use bytestring::ByteString;
 
 use super::Relay;
-use crate::actors::user::{CloseSessions, Deliver};
+use crate::actors::user::CloseSessions;
 use crate::actors::{GroupKey, UserKey};
 use crate::protocol::ServerFrame;
 use crate::state::AppState;
@@ -16,12 +16,7 @@ impl AppState {
     /// A frame for every device of `users`, on every pod, but connection `except`.
     pub fn deliver(&self, users: &[UserKey], text: &ByteString, except: Option<&Arc<str>>) {
         for user in users {
-            if let Some(addr) = self.supervisor.running_user(user) {
-                addr.do_send(Deliver {
-                    text: text.clone(),
-                    except: except.cloned(),
-                });
-            }
+            self.supervisor.push_to_user(user, text, except);
         }
         self.bus.to_users(users, except.map(|e| &**e), text);
     }
@@ -35,12 +30,7 @@ impl AppState {
             data,
         }
         .to_text();
-        if let Some(addr) = self.supervisor.running_user(user) {
-            addr.do_send(Deliver {
-                text: text.clone(),
-                except: None,
-            });
-        }
+        self.supervisor.push_to_user(user, &text, None);
         self.bus.to_all(Relay::Users {
             users: vec![*user],
             except: None,
