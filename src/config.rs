@@ -23,6 +23,7 @@ pub struct Config {
     pub limits: Limits,
     pub push: PushConfig,
     pub admin: AdminConfig,
+    pub http: HttpConfig,
     pub log: LogConfig,
 }
 
@@ -145,6 +146,24 @@ pub struct AdminConfig {
     pub api_key: String,
 }
 
+/// Browsers on other origins (the ABP Vue app, a web client served elsewhere).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Origins allowed to call the API and the hub from a browser, with credentials:
+    /// `["*"]` allows any (tokens are bearer tokens, not cookies), `[]` none but same-origin,
+    /// or a list like `["https://app.example.com"]`.
+    pub cors_origins: Vec<String>,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            cors_origins: vec!["*".into()],
+        }
+    }
+}
+
 /// Logging.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
@@ -241,7 +260,7 @@ impl Config {
             figment = figment.merge(Toml::file(path));
         }
         let sections = [
-            "node", "database", "redis", "jwt", "limits", "push", "admin", "log",
+            "node", "database", "redis", "jwt", "limits", "push", "admin", "http", "log",
         ];
         let env = Env::prefixed(ENV_PREFIX).split("__").filter(move |key| {
             sections.iter().any(|s| {
@@ -284,6 +303,15 @@ impl Config {
             || url.starts_with("postgresql://"))
         {
             return bad("database.url", "must start with sqlite: or postgres://");
+        }
+        if let Some(origin) = self.http.cors_origins.iter().find(|o| {
+            *o != "*" && !(o.starts_with("http://") || o.starts_with("https://"))
+                || o.ends_with('/')
+        }) {
+            return bad(
+                "http.cors_origins",
+                format!("`{origin}` is not \"*\" or an origin like https://app.example.com"),
+            );
         }
         if self.database.max_connections == 0 {
             return bad("database.max_connections", "must be at least 1");

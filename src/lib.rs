@@ -9,6 +9,7 @@ pub mod http;
 pub mod ids;
 pub mod metrics;
 pub mod protocol;
+pub mod signalr;
 pub mod startup;
 pub mod state;
 pub mod store;

@@ -8,7 +8,6 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 
-use crate::actors::session::CloseWith;
 use crate::config::Config;
 use crate::state::AppState;
 use crate::store::Store;
@@ -78,10 +77,13 @@ impl Node {
             state.set_schema_ready();
         }
         let data = state.clone();
+        let origins = data.config.http.cors_origins.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
                 .wrap(crate::http::error_bodies())
+                .wrap(actix_web::middleware::from_fn(crate::http::abp_wrap::wrap))
+                .wrap(crate::http::cors(&origins))
                 .wrap(tracing_actix_request())
                 .wrap(actix_web::middleware::from_fn(crate::http::request_id))
                 .configure(crate::http::routes)
@@ -132,9 +134,7 @@ pub async fn drain(state: &AppState, handle: &actix_web::dev::ServerHandle) {
         let _ = tokio::time::timeout(Duration::from_secs(2), left).await;
     }
     for session in state.supervisor.connections() {
-        session
-            .addr
-            .do_send(CloseWith(1012, "the pod is restarting".into()));
+        session.close(1012, "the pod is restarting".into());
     }
     handle.stop(true).await;
 }

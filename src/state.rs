@@ -29,6 +29,8 @@ pub struct AppState {
     /// Admits `sync` requests a few at a time (the pool's size less the writer's share), so a
     /// reconnect storm queues for the database instead of failing on the pool's timeout.
     pub sync_gate: tokio::sync::Semaphore,
+    /// SignalR connections negotiated on this pod.
+    pub hubs: crate::signalr::HubConnections,
     schema_ready: AtomicBool,
 }
 
@@ -48,6 +50,7 @@ impl AppState {
             supervisor: Supervisor::default(),
             bus,
             sync_gate: tokio::sync::Semaphore::new(sync_turns),
+            hubs: Default::default(),
             schema_ready: AtomicBool::new(false),
         }
     }

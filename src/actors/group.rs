@@ -294,6 +294,7 @@ impl Handler<RecallInGroup> for GroupActor {
                             group_id: Some(Id(act.key.1)),
                             peer_user_id: None,
                             by_user_id: origin.user_id,
+                            by_user_name: Some(origin.user_name.clone()),
                         }
                         .to_text();
                         act.publish(GroupFrame {

@@ -1,6 +1,8 @@
 //! How actors reach a session without waiting on it: a bounded mailbox and an overflow flag.
 //! A session whose client does not read fills its mailbox; the next push marks it overflowed
 //! and the session closes itself with 4008 (its messages wait in the database for `sync`).
+//! Any actor that takes [`Push`] and [`CloseWith`] can be a session: the native WebSocket
+//! session and the SignalR hub session both are.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -8,7 +10,18 @@ use std::sync::Arc;
 use actix::prelude::*;
 use bytestring::ByteString;
 
-use super::session::{Push, Session};
+use super::user::{Attach, Detach, UserActor};
+use crate::state::AppState;
+
+/// A frame (already serialized in the native protocol) for a session's client.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Push(pub ByteString);
+
+/// Close a session with a code (1012 draining, 4003 kicked, …).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct CloseWith(pub u16, pub String);
 
 /// Where a connection comes from, kept for operators.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -29,7 +42,8 @@ pub struct SessionHandle {
     pub token_key: Arc<str>,
     /// When and from where the session was opened (the admin console shows it).
     pub info: Arc<ConnectionInfo>,
-    pub addr: Addr<Session>,
+    pub push_to: Recipient<Push>,
+    pub close_to: Recipient<CloseWith>,
     pub overflowed: Arc<AtomicBool>,
 }
 
@@ -37,12 +51,12 @@ impl SessionHandle {
     /// Queues a frame (already serialized: the same bytes go to every recipient). Returns false
     /// when the session is gone or too slow; a slow one is marked to close.
     pub fn push(&self, text: ByteString) -> bool {
-        match self.addr.try_send(Push(text)) {
+        match self.push_to.try_send(Push(text)) {
             Ok(()) => true,
             Err(SendError::Full(_)) => {
                 // Wake it once, past the full mailbox, so it can close; later pushes only fail.
                 if !self.overflowed.swap(true, Ordering::AcqRel) {
-                    self.addr.do_send(Push(ByteString::new()));
+                    self.push_to.do_send(Push(ByteString::new()));
                 }
                 false
             }
@@ -50,8 +64,40 @@ impl SessionHandle {
         }
     }
 
+    /// Asks the session to close with `code`.
+    pub fn close(&self, code: u16, reason: String) {
+        self.close_to.do_send(CloseWith(code, reason));
+    }
+
     /// Whether a push found this session's queue full.
     pub fn is_overflowed(&self) -> bool {
         self.overflowed.load(Ordering::Acquire)
+    }
+
+    /// Makes the new session known (to the pod's index, the cluster and its user's actor) and
+    /// returns the user's actor. A session calls it when it starts, and again to re-join an
+    /// actor that died.
+    pub fn join(&self, state: &Arc<AppState>, first: bool) -> Addr<UserActor> {
+        let key = (self.tenant_id, self.user_id);
+        if first {
+            state.bus.connection(true, self);
+            state.supervisor.add_connection(self.clone());
+            // Online from the first frame on; the user actor keeps the flag from here.
+            state.supervisor.set_online(key, true);
+        }
+        let addr = state.supervisor.user(state, key);
+        addr.do_send(Attach(self.clone()));
+        addr
+    }
+
+    /// Forgets a closed session everywhere `join` made it known.
+    pub fn leave(&self, state: &AppState) {
+        state.supervisor.remove_connection(&self.connection_id);
+        state.bus.connection(false, self);
+        // The user's actor now: the one this session joined may have died and been replaced.
+        let key = (self.tenant_id, self.user_id);
+        if let Some(user) = state.supervisor.running_user(&key) {
+            user.do_send(Detach(self.connection_id.clone()));
+        }
     }
 }

@@ -4,6 +4,8 @@
 
 pub mod group;
 pub mod handle;
+pub mod rate_limit;
+pub mod requests;
 pub mod session;
 pub mod supervisor;
 pub mod user;

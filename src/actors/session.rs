@@ -8,30 +8,21 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use actix_web_actors::ws;
-use bytestring::ByteString;
 use chrono::Utc;
 
-use super::group::{RecallInGroup, TypingInGroup};
-use super::user::{Attach, Detach, Draft, MyGroups, Origin, ReplyTo, UserActor};
+use super::group::TypingInGroup;
+use super::handle::{CloseWith, Push};
+use super::requests;
+use super::user::{Draft, MyGroups, Origin, ReplyTo, UserActor};
 use super::SessionHandle;
 use crate::auth::Identity;
 use crate::chat::wire::served;
 use crate::protocol::{ClientFrame, Code, Envelope, Id, SendFrame, ServerFrame, Target};
 use crate::state::AppState;
-use crate::store::{Conversation, StoredMessage, SyncCursor};
+use crate::store::{Conversation, SyncCursor};
 
 /// Bad frames a connection may send before it is closed with 1008.
 const MAX_BAD_FRAMES: u32 = 20;
-
-/// A frame (already serialized) for this session's client.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Push(pub ByteString);
-
-/// Close this session with a code (1012 draining, 4003 kicked, …).
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct CloseWith(pub u16, pub String);
 
 /// The session actor.
 pub struct Session {
@@ -43,14 +34,13 @@ pub struct Session {
     overflowed: Arc<AtomicBool>,
     user: Option<Addr<UserActor>>,
     last_heard: Instant,
-    tokens: f64,
-    refilled: Instant,
+    rate: super::rate_limit::RateLimit,
     bad_frames: u32,
 }
 
 impl Session {
     pub fn new(state: Arc<AppState>, identity: Identity, info: super::ConnectionInfo) -> Self {
-        let burst = f64::from(state.config.limits.rate_burst);
+        let rate = super::rate_limit::RateLimit::new(&state.config.limits);
         Session {
             connection_id: Arc::from(uuid::Uuid::new_v4().simple().to_string()),
             token_key: Arc::from(identity.token_key.as_str()),
@@ -60,8 +50,7 @@ impl Session {
             overflowed: Arc::new(AtomicBool::new(false)),
             user: None,
             last_heard: Instant::now(),
-            tokens: burst,
-            refilled: Instant::now(),
+            rate,
             bad_frames: 0,
         }
     }
@@ -73,7 +62,8 @@ impl Session {
             user_id: self.identity.user_id,
             token_key: self.token_key.clone(),
             info: self.info.clone(),
-            addr: ctx.address(),
+            push_to: ctx.address().recipient(),
+            close_to: ctx.address().recipient(),
             overflowed: self.overflowed.clone(),
         }
     }
@@ -83,10 +73,8 @@ impl Session {
     }
 
     /// Joins (or re-joins, after it died) this user's actor.
-    fn attach(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
-        let addr = self.state.supervisor.user(&self.state, self.user_key());
-        addr.do_send(Attach(self.handle_of(ctx)));
-        self.user = Some(addr);
+    fn attach(&mut self, ctx: &mut ws::WebsocketContext<Self>, first: bool) {
+        self.user = Some(self.handle_of(ctx).join(&self.state, first));
     }
 
     fn close(&self, ctx: &mut ws::WebsocketContext<Self>, code: u16, reason: &str) {
@@ -101,22 +89,6 @@ impl Session {
         ctx.text(frame.to_text());
     }
 
-    /// Takes one token from the bucket; false when the client is over its rate.
-    fn admit(&mut self) -> bool {
-        let limits = &self.state.config.limits;
-        let now = Instant::now();
-        let refill =
-            now.duration_since(self.refilled).as_secs_f64() * f64::from(limits.rate_per_second);
-        self.tokens = (self.tokens + refill).min(f64::from(limits.rate_burst));
-        self.refilled = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
-
     fn heartbeat(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
         let period = Duration::from_secs(self.state.config.limits.heartbeat_seconds);
         if self.last_heard.elapsed() > period * 2 {
@@ -126,7 +98,7 @@ impl Session {
             return self.close(ctx, 4001, "token expired");
         }
         if self.user.as_ref().is_none_or(|u| !u.connected()) {
-            self.attach(ctx);
+            self.attach(ctx, false);
         }
         ctx.ping(b"");
     }
@@ -162,7 +134,7 @@ impl Session {
     }
 
     fn on_text(&mut self, ctx: &mut ws::WebsocketContext<Self>, text: &str) {
-        if !self.admit() {
+        if !self.rate.admit() {
             let id = serde_json::from_str::<serde_json::Value>(text)
                 .ok()
                 .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_string));
@@ -296,20 +268,11 @@ impl Session {
         id: Option<String>,
         message_id: Id,
     ) {
-        let origin = self.origin(ctx, id);
-        let state = self.state.clone();
-        actix::spawn(async move {
-            let Some(message) = fetch_message(&state, &origin, message_id).await else {
-                return;
-            };
-            match message.to {
-                Conversation::Group(group) => state
-                    .supervisor
-                    .group(&state, (origin.tenant_id, group))
-                    .do_send(RecallInGroup { origin, message }),
-                Conversation::User(to) => recall_private(&state, origin, message, to).await,
-            }
-        });
+        actix::spawn(requests::recall(
+            self.state.clone(),
+            self.origin(ctx, id),
+            message_id,
+        ));
     }
 
     fn on_read(
@@ -318,62 +281,12 @@ impl Session {
         id: Option<String>,
         message_id: Id,
     ) {
-        let origin = self.origin(ctx, id);
-        let state = self.state.clone();
-        let user_addr = self.user.clone();
-        actix::spawn(async move {
-            let Some(message) = fetch_message(&state, &origin, message_id).await else {
-                return;
-            };
-            let me = origin.user_id;
-            let (conversation, notify) = match message.to {
-                Conversation::User(to) if to == me => (
-                    Conversation::User(message.from.unwrap_or_default()),
-                    message.from,
-                ),
-                Conversation::User(to) if message.from == Some(me) => {
-                    (Conversation::User(to), None)
-                }
-                Conversation::User(_) => return origin.fail(Code::NotFound),
-                Conversation::Group(group) => {
-                    let member = match &user_addr {
-                        Some(addr) => addr
-                            .send(MyGroups)
-                            .await
-                            .ok()
-                            .flatten()
-                            .is_some_and(|g| g.iter().any(|(id, _)| *id == group)),
-                        None => false,
-                    };
-                    if !member {
-                        return origin.fail(Code::NotGroupMember);
-                    }
-                    (Conversation::Group(group), None)
-                }
-            };
-            if state
-                .store
-                .mark_read(origin.tenant_id, me, conversation, message.message_id)
-                .await
-                .is_err()
-            {
-                return origin.fail(Code::Unavailable);
-            }
-            origin.reply(ServerFrame::Ack {
-                id: origin.request_id.clone(),
-                message_id: None,
-                send_time: None,
-            });
-            if let Some(sender) = notify.filter(|s| *s != me) {
-                let frame = ServerFrame::Read {
-                    message_id: Id(message.message_id),
-                    reader_user_id: me,
-                    group_id: None,
-                    peer_user_id: Some(me),
-                };
-                state.deliver(&[(origin.tenant_id, sender)], &frame.to_text(), None);
-            }
-        });
+        actix::spawn(requests::read(
+            self.state.clone(),
+            self.origin(ctx, id),
+            self.user.clone(),
+            message_id,
+        ));
     }
 
     fn on_typing(
@@ -453,78 +366,12 @@ fn frame_kind(frame: &ClientFrame) -> &'static str {
     }
 }
 
-/// The message a request names, or the request answered with why there is none.
-async fn fetch_message(state: &AppState, origin: &Origin, message_id: Id) -> Option<StoredMessage> {
-    match state
-        .store
-        .find_message(origin.tenant_id, message_id.0)
-        .await
-    {
-        Ok(Some(m)) => Some(m),
-        Ok(None) => {
-            origin.fail(Code::NotFound);
-            None
-        }
-        Err(_) => {
-            origin.fail(Code::Unavailable);
-            None
-        }
-    }
-}
-
-async fn recall_private(
-    state: &Arc<AppState>,
-    origin: Origin,
-    message: StoredMessage,
-    to: uuid::Uuid,
-) {
-    let me = origin.user_id;
-    if message.from != Some(me) {
-        return origin.fail(if to == me {
-            Code::Forbidden
-        } else {
-            Code::NotFound
-        });
-    }
-    let window = chrono::Duration::seconds(state.config.limits.recall_window_seconds as i64);
-    if Utc::now() - message.send_time > window {
-        return origin.fail(Code::RecallWindowPassed);
-    }
-    if state
-        .store
-        .recall_message(message.message_id, message.to)
-        .await
-        .is_err()
-    {
-        return origin.fail(Code::Unavailable);
-    }
-    origin.reply(ServerFrame::Ack {
-        id: origin.request_id.clone(),
-        message_id: None,
-        send_time: None,
-    });
-    for (user, peer) in [(to, me), (me, to)] {
-        let frame = ServerFrame::Recalled {
-            message_id: Id(message.message_id),
-            group_id: None,
-            peer_user_id: Some(peer),
-            by_user_id: me,
-        };
-        state.deliver(&[(origin.tenant_id, user)], &frame.to_text(), None);
-    }
-}
-
 impl Actor for Session {
     type Context = ws::WebsocketContext<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
         ctx.set_mailbox_capacity(self.state.config.limits.outbound_queue);
-        let handle = self.handle_of(ctx);
-        self.state.bus.connection(true, &handle);
-        self.state.supervisor.add_connection(handle);
-        // Online from the first frame on; the user actor keeps the flag from here.
-        self.state.supervisor.set_online(self.user_key(), true);
-        self.attach(ctx);
+        self.attach(ctx, true);
         let limits = &self.state.config.limits;
         self.send_frame(
             ctx,
@@ -543,12 +390,7 @@ impl Actor for Session {
     }
 
     fn stopped(&mut self, ctx: &mut Self::Context) {
-        self.state.supervisor.remove_connection(&self.connection_id);
-        self.state.bus.connection(false, &self.handle_of(ctx));
-        // The user's actor now: the one this session joined may have died and been replaced.
-        if let Some(user) = self.state.supervisor.running_user(&self.user_key()) {
-            user.do_send(Detach(self.connection_id.clone()));
-        }
+        self.handle_of(ctx).leave(&self.state);
     }
 }
 

@@ -74,6 +74,15 @@ impl Origin {
         }
     }
 
+    /// Answers a request that has nothing to return but its success.
+    pub fn done(&self) {
+        self.reply(ServerFrame::Ack {
+            id: self.request_id.clone(),
+            message_id: None,
+            send_time: None,
+        });
+    }
+
     /// Answers the request with an error.
     pub fn fail(&self, code: Code) {
         crate::metrics::metrics()
@@ -431,9 +440,7 @@ impl Handler<CloseSessions> for UserActor {
                 .as_deref()
                 .is_none_or(|k| *k == *session.token_key)
             {
-                session
-                    .addr
-                    .do_send(super::session::CloseWith(msg.code, msg.reason.clone()));
+                session.close(msg.code, msg.reason.clone());
             }
         }
     }

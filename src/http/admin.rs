@@ -359,6 +359,7 @@ async fn recall(
                     group_id: None,
                     peer_user_id: Some(peer),
                     by_user_id: by,
+                    by_user_name: None,
                 };
                 state.deliver(&[(a.tenant_id, user)], &frame.to_text(), None);
             }
@@ -369,6 +370,7 @@ async fn recall(
                 group_id: Some(Id(group)),
                 peer_user_id: None,
                 by_user_id: by,
+                by_user_name: None,
             }
             .to_text();
             state

@@ -1,6 +1,7 @@
 //! The HTTP side: routes, the error body, and the request-level plumbing (JSON errors, unknown
 //! routes, the caller's identity).
 
+pub mod abp_wrap;
 mod accounts;
 mod admin;
 mod chat;
@@ -14,7 +15,7 @@ mod pages;
 mod paging;
 mod push;
 mod users;
-mod ws;
+pub mod ws;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::ServiceResponse;
@@ -30,6 +31,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(health::routes)
         .configure(accounts::routes)
         .configure(ws::routes)
+        .configure(crate::signalr::endpoint::routes)
         .configure(push::routes)
         .configure(users::routes)
         .configure(friends::routes)
@@ -38,6 +40,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(admin::routes)
         .configure(pages::routes)
         .service(openapi::swagger());
+}
+
+/// Cross-origin access for browsers (`http.cors_origins`): the origin is echoed with
+/// credentials allowed, as SignalR's browser client needs (it sends `withCredentials`).
+pub fn cors(origins: &[String]) -> actix_cors::Cors {
+    let any = origins.iter().any(|o| o == "*");
+    let listed: Vec<String> = origins.to_vec();
+    actix_cors::Cors::default()
+        .allowed_origin_fn(move |origin, _| {
+            any || origin
+                .to_str()
+                .is_ok_and(|o| listed.iter().any(|l| l.eq_ignore_ascii_case(o)))
+        })
+        .allow_any_method()
+        .allow_any_header()
+        .expose_headers(["x-request-id"])
+        .supports_credentials()
+        .max_age(3600)
 }
 
 /// The id of one request: the caller's `X-Request-Id` when it is a short token, else a new

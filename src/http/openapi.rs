@@ -14,6 +14,7 @@ use super::{accounts, admin, chat, friends, groups, health, push, users, ws};
         accounts::register, accounts::login, accounts::logout, accounts::me,
         health::health, health::ready, health::metrics,
         ws::connect,
+        crate::signalr::endpoint::negotiate, crate::signalr::endpoint::connect,
         push::broadcast, push::to_user, push::to_connection,
         users::my_card, users::update_my_card, users::my_settings, users::update_my_settings, users::search, users::user_card,
         friends::add_request, friends::create, friends::requests, friends::decide, friends::list, friends::all, friends::get_one,

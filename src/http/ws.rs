@@ -31,7 +31,16 @@ async fn connect(
         .into());
     }
     let max_frame = state.config.limits.max_frame_bytes;
-    let info = crate::actors::ConnectionInfo {
+    let info = connection_info(&req);
+    let session = Session::new(state.into_inner(), identity, info);
+    ws::WsResponseBuilder::new(session, &req, stream)
+        .frame_size(max_frame)
+        .start()
+}
+
+/// Where a connection comes from, for operators: the client's address and user agent.
+pub fn connection_info(req: &HttpRequest) -> crate::actors::ConnectionInfo {
+    crate::actors::ConnectionInfo {
         since: chrono::Utc::now(),
         remote_addr: req
             .connection_info()
@@ -46,11 +55,7 @@ async fn connect(
             .chars()
             .take(256)
             .collect(),
-    };
-    let session = Session::new(state.into_inner(), identity, info);
-    ws::WsResponseBuilder::new(session, &req, stream)
-        .frame_size(max_frame)
-        .start()
+    }
 }
 
 /// Registers the routes of this file.

@@ -1,13 +1,14 @@
 //! The Message shape every frame and history page carries.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 use uuid::Uuid;
 
 use super::Id;
 
-/// A stored message as clients see it (`spec/PROTOCOL.md`, "Message").
-#[derive(Clone, Debug, Serialize)]
+/// A stored message as clients see it (`spec/PROTOCOL.md`, "Message"). It is read back by
+/// adapters that re-encode native frames (the SignalR hub).
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Message {
     pub message_id: Id,

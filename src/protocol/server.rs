@@ -49,6 +49,9 @@ pub enum ServerFrame {
         #[serde(skip_serializing_if = "Option::is_none")]
         peer_user_id: Option<Uuid>,
         by_user_id: Uuid,
+        /// The recaller's name, for "alice recalled a message" (absent for an administrator).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        by_user_name: Option<String>,
     },
     Read {
         message_id: Id,

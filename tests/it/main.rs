@@ -3,9 +3,11 @@
 
 mod helpers;
 mod history;
+mod hub_client;
 mod pods;
 mod ws;
 
+mod abp;
 mod accounts;
 mod admin;
 mod browser;
@@ -17,4 +19,5 @@ mod groups;
 mod ids;
 mod openapi;
 mod schema;
+mod signalr;
 mod tokens;

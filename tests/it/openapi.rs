@@ -10,6 +10,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/health"),
     ("get", "/ready"),
     ("get", "/ws"),
+    ("post", "/signalr-hubs/messages/negotiate"),
+    ("get", "/signalr-hubs/messages"),
     ("post", "/api/push/broadcast"),
     ("post", "/api/push/users/{user_id}"),
     ("post", "/api/push/connections/{connection_id}"),

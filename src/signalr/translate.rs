@@ -1,0 +1,205 @@
+//! Native frames as a hub client hears them. Deliveries reach every session as the native
+//! protocol's bytes (serialized once for all recipients); a hub session re-encodes the few
+//! kinds ABP has callbacks for and drops the rest (typing, read receipts, notices).
+
+use chrono::SecondsFormat;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use uuid::Uuid;
+
+use super::chat_message::{ChatMessage, NOTIFIER, SYSTEM_SOURCE};
+use super::records::{self, kind, Invocation};
+use crate::protocol::{Id, Message};
+
+/// ABP's callback names (`AbpIMSignalROptions`).
+pub const GET_CHAT_MESSAGE: &str = "get-chat-message";
+pub const RECALL_CHAT_MESSAGE: &str = "recall-chat-message";
+pub const USER_ONLINED: &str = "on-user-onlined";
+pub const USER_OFFLINED: &str = "on-user-offlined";
+
+/// The native frames a hub client has a callback for.
+#[derive(Debug, Deserialize)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+enum Native {
+    Message {
+        message: Message,
+    },
+    Recalled {
+        message_id: Id,
+        group_id: Option<Id>,
+        peer_user_id: Option<Uuid>,
+        by_user_id: Uuid,
+        by_user_name: Option<String>,
+    },
+    Presence {
+        user_id: Uuid,
+        online: bool,
+    },
+    Event {
+        method: String,
+        data: Value,
+    },
+    #[serde(other)]
+    Other,
+}
+
+/// Who is listening: the hub session's user.
+#[derive(Clone, Copy, Debug)]
+pub struct Listener {
+    pub tenant_id: Option<Uuid>,
+    pub user_id: Uuid,
+}
+
+/// The record a hub client gets for a native frame, if any. `notice_id` numbers a recall
+/// notice (upstream stores the notice as a new message with its own id).
+pub fn to_hub(listener: Listener, native: &str, notice_id: impl FnOnce() -> i64) -> Option<String> {
+    match serde_json::from_str::<Native>(native).ok()? {
+        Native::Message { message } => {
+            // ABP sends a private message to its receiver only; the sender appends its own.
+            if message.to_user_id.is_some() && message.from_user_id == Some(listener.user_id) {
+                return None;
+            }
+            Some(call(GET_CHAT_MESSAGE, [chat_message(message)]))
+        }
+        Native::Recalled {
+            message_id,
+            group_id,
+            peer_user_id,
+            by_user_id,
+            by_user_name,
+        } => {
+            // Upstream's notice: from the original receiver (or the group) to the sender.
+            let (form, to) = match (group_id, peer_user_id) {
+                (Some(_), _) => (by_user_id, None),
+                (None, Some(peer)) if by_user_id == listener.user_id => (peer, Some(by_user_id)),
+                (None, _) => (listener.user_id, Some(by_user_id)),
+            };
+            let mut extra = Map::new();
+            extra.insert("L".into(), Value::Bool(true));
+            extra.insert(
+                "Content".into(),
+                json!({"resourceName": "AbpIM", "name": "Messages:RecallMessage",
+                       "values": {"User": by_user_name.unwrap_or_default()}}),
+            );
+            extra.insert("MessageId".into(), Value::String(message_id.0.to_string()));
+            let notice = system(
+                listener.tenant_id,
+                form,
+                to,
+                group_id.map(|g| g.0.to_string()),
+                String::new(),
+                0,
+                extra,
+                notice_id(),
+            );
+            Some(call(RECALL_CHAT_MESSAGE, [notice]))
+        }
+        Native::Presence { user_id, online } => Some(call(
+            if online { USER_ONLINED } else { USER_OFFLINED },
+            (listener.tenant_id, user_id),
+        )),
+        Native::Event { method, data } => Some(call(&method, [data])),
+        Native::Other => None,
+    }
+}
+
+/// The Notifier message upstream sends when a send fails for a business reason: from the
+/// intended receiver (or the group) to the sender, the error's text as content.
+pub fn notifier(
+    listener: Listener,
+    to_user: Option<Uuid>,
+    group_id: Option<i64>,
+    text: &str,
+    original: Option<i64>,
+) -> ChatMessage {
+    let mut extra = Map::new();
+    extra.insert("L".into(), Value::Bool(false));
+    if let Some(id) = original {
+        extra.insert("MessageId".into(), Value::String(id.to_string()));
+    }
+    match group_id {
+        Some(group) => system(
+            listener.tenant_id,
+            listener.user_id,
+            None,
+            Some(group.to_string()),
+            text.into(),
+            NOTIFIER,
+            extra,
+            0,
+        ),
+        None => system(
+            listener.tenant_id,
+            to_user.unwrap_or_default(),
+            Some(listener.user_id),
+            None,
+            text.into(),
+            NOTIFIER,
+            extra,
+            0,
+        ),
+    }
+}
+
+/// A server→client invocation record.
+pub fn call<A: serde::Serialize>(target: &str, arguments: A) -> String {
+    records::record(&Invocation {
+        kind: kind::INVOCATION,
+        target,
+        arguments,
+    })
+}
+
+fn chat_message(m: Message) -> ChatMessage {
+    let mut extra = m.extra;
+    extra.insert("IsAnonymous".into(), Value::Bool(m.is_anonymous));
+    ChatMessage {
+        tenant_id: m.tenant_id,
+        group_id: m.group_id.map(|g| g.0.to_string()),
+        message_id: m.message_id.0.to_string(),
+        form_user_id: m.from_user_id.unwrap_or_default(),
+        form_user_name: m.from_user_name.unwrap_or_default(),
+        to_user_id: m.to_user_id,
+        content: m.content,
+        send_time: m.send_time.to_rfc3339_opts(SecondsFormat::Millis, true),
+        is_anonymous: m.is_anonymous,
+        message_type: m.message_type,
+        source: m.source,
+        extra_properties: extra,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn system(
+    tenant_id: Option<Uuid>,
+    form: Uuid,
+    to: Option<Uuid>,
+    group_id: Option<String>,
+    content: String,
+    message_type: i32,
+    extra: Map<String, Value>,
+    id: i64,
+) -> ChatMessage {
+    ChatMessage {
+        tenant_id,
+        group_id,
+        message_id: if id == 0 {
+            String::new()
+        } else {
+            id.to_string()
+        },
+        form_user_id: form,
+        form_user_name: "system".into(),
+        to_user_id: to,
+        content,
+        send_time: crate::state::now_millis().to_rfc3339_opts(SecondsFormat::Millis, true),
+        is_anonymous: false,
+        message_type,
+        source: SYSTEM_SOURCE,
+        extra_properties: extra,
+    }
+}
