@@ -13,6 +13,7 @@
 //! users with K missed messages each reconnect at once: time until all have synced).
 
 mod report;
+mod target;
 mod tracker;
 
 use std::cell::RefCell;
@@ -28,19 +29,24 @@ use imcluster::store::{NewAccount, Store};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use target::{Decoded, Dest, Target};
 use tracker::{Fanout, Tracker};
 
 /// Drives an imcluster node with many clients.
 #[derive(Parser)]
 struct Cli {
-    /// The node's base URL.
+    /// The server's base URL; several, comma-separated, spread the clients over pods (client
+    /// i on pod i mod n, so the two users of a pair are on different pods).
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     url: String,
-    /// The node's `jwt.secret`, to mint tokens.
-    #[arg(long, env = "IMCLUSTER_JWT__SECRET")]
+    /// What is under load: imcluster, or a peer relay measured beside it.
+    #[arg(long, value_enum, default_value_t = Target::Imcluster)]
+    target: Target,
+    /// The node's `jwt.secret`, to mint tokens (imcluster only).
+    #[arg(long, env = "IMCLUSTER_JWT__SECRET", default_value = "")]
     secret: String,
-    /// The node's database, to make the users.
-    #[arg(long, env = "IMCLUSTER_DATABASE__URL")]
+    /// The node's database, to make the users (imcluster only).
+    #[arg(long, env = "IMCLUSTER_DATABASE__URL", default_value = "")]
     db: String,
     /// The node's PostgreSQL schema, if any.
     #[arg(long, env = "IMCLUSTER_DATABASE__SCHEMA", default_value = "")]
@@ -107,9 +113,25 @@ fn rss_kib(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+impl Cli {
+    /// The base URLs to spread clients over.
+    fn urls(&self) -> Vec<String> {
+        self.url.split(',').map(|u| u.trim().to_string()).collect()
+    }
+
+    /// The base URL of client `i`.
+    fn url_of(&self, i: usize) -> String {
+        let urls = self.urls();
+        urls[i % urls.len()].clone()
+    }
+}
+
 /// Makes `n` users (and, for pairs, friendships) in the node's database; returns their ids
-/// and tokens.
+/// and tokens. The relays know no users: their ids are made up and their tokens empty.
 async fn users(cli: &Cli, n: usize, befriend_pairs: bool) -> Vec<(Uuid, String)> {
+    if cli.target != Target::Imcluster {
+        return (0..n).map(|_| (Uuid::new_v4(), String::new())).collect();
+    }
     let config = imcluster::config::DatabaseConfig {
         url: cli.db.clone(),
         schema: cli.schema.clone(),
@@ -147,15 +169,25 @@ async fn users(cli: &Cli, n: usize, befriend_pairs: bool) -> Vec<(Uuid, String)>
     out
 }
 
+/// Where and as whom a client connects.
+struct Login<'a> {
+    target: Target,
+    url: String,
+    user: Uuid,
+    token: &'a str,
+    /// The group a relay client joins on connecting (imcluster knows its members).
+    group: Option<i64>,
+}
+
 /// Opens a connection from `source`; frames go to `on_frame`; returns its outbox once the
-/// `welcome` arrived.
+/// server said it is ready (`welcome`, or Socket.IO's connect).
 async fn connect(
     client: &awc::Client,
-    url: &str,
-    token: &str,
+    login: Login<'_>,
     on_frame: Rc<dyn Fn(&Value)>,
 ) -> Result<Outbox, String> {
-    let ws = format!("{}/ws?access_token={token}", url.replacen("http", "ws", 1));
+    let target = login.target;
+    let ws = target.ws_url(&login.url, login.user, login.token, login.group);
     let (_, framed) = client
         .ws(ws)
         .max_frame_size(1 << 20)
@@ -177,17 +209,18 @@ async fn connect(
         let mut welcomed = Some(welcomed);
         while let Some(Ok(frame)) = stream.next().await {
             match frame {
-                Frame::Text(bytes) => {
-                    let Ok(v) = serde_json::from_slice::<Value>(&bytes) else {
-                        continue;
-                    };
-                    if v["type"] == "welcome" {
+                Frame::Text(bytes) => match target.decode(&bytes) {
+                    Decoded::Welcome => {
                         if let Some(w) = welcomed.take() {
                             let _ = w.send(());
                         }
                     }
-                    on_frame(&v);
-                }
+                    Decoded::Reply(text) => {
+                        let _ = pong.send(Message::Text(text.into()));
+                    }
+                    Decoded::Frame(v) => on_frame(&v),
+                    Decoded::Ignore => {}
+                },
                 Frame::Ping(p) => {
                     let _ = pong.send(Message::Pong(p));
                 }
@@ -227,8 +260,15 @@ async fn idle(cli: &Cli, connections: usize, hold: u64) -> Value {
     let mut failed = 0u64;
     let ignore: Rc<dyn Fn(&Value)> = Rc::new(|_| {});
     for chunk in users.chunks(100) {
-        let batch = chunk.iter().enumerate().map(|(i, (_, token))| {
-            connect(&clients[i % clients.len()], &cli.url, token, ignore.clone())
+        let batch = chunk.iter().enumerate().map(|(i, (user, token))| {
+            let login = Login {
+                target: cli.target,
+                url: cli.url_of(open.len() + i),
+                user: *user,
+                token,
+                group: None,
+            };
+            connect(&clients[i % clients.len()], login, ignore.clone())
         });
         for result in futures_util::future::join_all(batch).await {
             match result {
@@ -288,15 +328,17 @@ async fn chat(cli: &Cli, pairs: usize, rate: u64, duration: u64) -> Value {
         })
     };
     let mut outboxes = Vec::with_capacity(users.len());
-    for (i, (_, token)) in users.iter().enumerate() {
-        let tx = connect(
-            &clients[i % clients.len()],
-            &cli.url,
+    for (i, (user, token)) in users.iter().enumerate() {
+        let login = Login {
+            target: cli.target,
+            url: cli.url_of(i),
+            user: *user,
             token,
-            on_frame.clone(),
-        )
-        .await
-        .expect("a chat connection opens");
+            group: None,
+        };
+        let tx = connect(&clients[i % clients.len()], login, on_frame.clone())
+            .await
+            .expect("a chat connection opens");
         outboxes.push(tx);
     }
     // Every 10 ms, rate/100 messages, round-robin over the senders (each to its partner).
@@ -314,8 +356,10 @@ async fn chat(cli: &Cli, pairs: usize, rate: u64, duration: u64) -> Value {
             let to = from ^ 1;
             next += 1;
             let (n, content) = tracker.borrow_mut().probe();
-            let frame = json!({"type": "send", "id": format!("s{n}"), "toUserId": users[to].0, "content": content});
-            let _ = outboxes[from].send(Message::Text(frame.to_string().into()));
+            let frame = cli
+                .target
+                .send(&format!("s{n}"), Dest::User(users[to].0), &content);
+            let _ = outboxes[from].send(Message::Text(frame.into()));
         }
     }
     let sending = started.elapsed().as_secs_f64();
@@ -353,8 +397,8 @@ async fn chat(cli: &Cli, pairs: usize, rate: u64, duration: u64) -> Value {
     )
 }
 
-async fn fanout(cli: &Cli, members: usize, rate: u64, duration: u64) -> Value {
-    let users = users(cli, members, false).await;
+/// Makes group `group` in the node's database: the first user owns it, the rest are members.
+async fn make_group(cli: &Cli, group: i64, users: &[(Uuid, String)]) {
     let config = imcluster::config::DatabaseConfig {
         url: cli.db.clone(),
         schema: cli.schema.clone(),
@@ -362,14 +406,13 @@ async fn fanout(cli: &Cli, members: usize, rate: u64, duration: u64) -> Value {
         ..Default::default()
     };
     let store = Store::open(&config).await.expect("the node's database");
-    let group = imcluster::ids::IdGenerator::new(1023).next_id();
     store
         .create_group(imcluster::store::NewGroup {
             tenant_id: None,
             group_id: group,
             owner: users[0].0,
             name: "loadgen".into(),
-            max_user_count: members as i32 + 1,
+            max_user_count: users.len() as i32 + 1,
             allow_anonymous: false,
             allow_send_message: true,
         })
@@ -380,6 +423,14 @@ async fn fanout(cli: &Cli, members: usize, rate: u64, duration: u64) -> Value {
             .add_member(None, group, *user, false, None)
             .await
             .expect("member added");
+    }
+}
+
+async fn fanout(cli: &Cli, members: usize, rate: u64, duration: u64) -> Value {
+    let users = users(cli, members, false).await;
+    let group = imcluster::ids::IdGenerator::new(1023).next_id();
+    if cli.target == Target::Imcluster {
+        make_group(cli, group, &users).await;
     }
     let clients = clients(cli.sources);
     let tracker = Rc::new(RefCell::new(Fanout::new(
@@ -399,13 +450,20 @@ async fn fanout(cli: &Cli, members: usize, rate: u64, duration: u64) -> Value {
     let ignore: Rc<dyn Fn(&Value)> = Rc::new(|_| {});
     let mut sender = None;
     for (i, chunk) in users.chunks(100).enumerate() {
-        let batch = chunk.iter().enumerate().map(|(j, (_, token))| {
+        let batch = chunk.iter().enumerate().map(|(j, (user, token))| {
             let f = if i == 0 && j == 0 {
                 ignore.clone()
             } else {
                 on_frame.clone()
             };
-            connect(&clients[j % clients.len()], &cli.url, token, f)
+            let login = Login {
+                target: cli.target,
+                url: cli.url_of(i * 100 + j),
+                user: *user,
+                token,
+                group: Some(group),
+            };
+            connect(&clients[j % clients.len()], login, f)
         });
         for (j, result) in futures_util::future::join_all(batch)
             .await
@@ -430,8 +488,10 @@ async fn fanout(cli: &Cli, members: usize, rate: u64, duration: u64) -> Value {
         while owed >= 1.0 {
             owed -= 1.0;
             let (n, content) = tracker.borrow_mut().probe();
-            let frame = json!({"type": "send", "id": format!("s{n}"), "groupId": group.to_string(), "content": content});
-            let _ = sender.send(Message::Text(frame.to_string().into()));
+            let frame = cli
+                .target
+                .send(&format!("s{n}"), Dest::Group(group), &content);
+            let _ = sender.send(Message::Text(frame.into()));
         }
     }
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -513,7 +573,7 @@ async fn storm(cli: &Cli, n: usize, missed: usize) -> Value {
     let runs = receivers.iter().enumerate().map(|(i, (_, token))| {
         let client = clients[i % clients.len()].clone();
         let (synced, received, retries) = (synced.clone(), received.clone(), retries.clone());
-        let url = cli.url.clone();
+        let url = cli.url_of(i);
         let token = token.clone();
         async move {
             let (page_tx, mut pages) = tokio::sync::mpsc::unbounded_channel::<Value>();
@@ -522,7 +582,14 @@ async fn storm(cli: &Cli, n: usize, missed: usize) -> Value {
                     let _ = page_tx.send(v.clone());
                 }
             });
-            let out = connect(&client, &url, &token, on_frame).await.ok()?;
+            let login = Login {
+                target: Target::Imcluster,
+                url,
+                user: Uuid::nil(),
+                token: &token,
+                group: None,
+            };
+            let out = connect(&client, login, on_frame).await.ok()?;
             let mut after: Option<String> = None;
             let mut got = 0u64;
             loop {
@@ -597,7 +664,13 @@ fn main() {
                 rate,
                 duration,
             } => fanout(&cli, members, rate, duration).await,
-            Scenario::Storm { users, missed } => storm(&cli, users, missed).await,
+            Scenario::Storm { users, missed } => {
+                assert!(
+                    cli.target == Target::Imcluster,
+                    "the relays store nothing: a storm needs imcluster"
+                );
+                storm(&cli, users, missed).await
+            }
         }
     });
     if let Some(path) = &cli.json {

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# The full run behind BENCHMARKS.md: every scenario of the load generator against imcluster
+# (PostgreSQL, SQLite, two pods behind Redis), the Socket.IO 4 relay with the Redis adapter,
+# and the bare relay, one after another on this machine. Results go to $OUT as Markdown and
+# JSON, one file pair per run. Needs PostgreSQL and Redis as .ci/run starts them, and Node.
+#
+#   bench/run-all.sh            # everything (about 15 minutes on 2 cores)
+#   ONLY="chat fanout" bench/run-all.sh   # some groups: idle chat fanout crosspod storm
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/imcluster-target}"
+BIN="$CARGO_TARGET_DIR/release"
+OUT="${OUT:-bench/results}"
+ONLY="${ONLY:-idle chat fanout crosspod storm}"
+SECRET=loadgen-secret-loadgen-secret-0123456789
+PG=postgres://postgres@127.0.0.1:5432
+REDIS=redis://127.0.0.1:6379
+mkdir -p "$OUT"
+cargo build --release -q -p imcluster -p imcluster-bench
+(cd bench/peer && npm ci --no-audit --no-fund --loglevel=error)
+
+PIDS=()
+cleanup() { for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+fresh_pg() { # a new empty database for a run
+  psql -q -h 127.0.0.1 -U postgres -d test -c "DROP DATABASE IF EXISTS imload WITH (FORCE)" -c "CREATE DATABASE imload"
+  DB=$PG/imload
+}
+wait_ready() { # url
+  for _ in $(seq 1 100); do curl -fs "$1/ready" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  echo "$1 did not get ready" >&2; return 1
+}
+pod() { # node id, port, [redis url]: starts an imcluster pod on $DB, sets POD_PID
+  IMCLUSTER_DATABASE__URL=$DB IMCLUSTER_DATABASE__MAX_CONNECTIONS=16 IMCLUSTER_JWT__SECRET=$SECRET \
+    IMCLUSTER_NODE__ID=$1 IMCLUSTER_NODE__LISTEN=127.0.0.1:$2 IMCLUSTER_LOG__LEVEL=warn \
+    IMCLUSTER_REDIS__URL=${3:-} IMCLUSTER_REDIS__NAMESPACE=bench$RANDOM \
+    IMCLUSTER_LIMITS__RATE_PER_SECOND=5000 IMCLUSTER_LIMITS__RATE_BURST=10000 \
+    IMCLUSTER_LIMITS__MAX_GROUP_SIZE=20000 \
+    "$BIN/imcluster" serve >"$OUT/pod-$2.log" 2>&1 &
+  POD_PID=$!; PIDS+=("$POD_PID")
+  wait_ready "http://127.0.0.1:$2"
+}
+sio() { # port, [redis url]: a Socket.IO relay process
+  PEER_NAMESPACE=bench$RANDOM node bench/peer/socketio-relay.mjs "$1" ${2:-} >"$OUT/sio-$1.log" 2>&1 &
+  PIDS+=("$!"); sleep 1
+}
+bare() { "$BIN/bare-relay" 127.0.0.1:8090 >"$OUT/bare.log" 2>&1 & PIDS+=("$!"); sleep 0.5; }
+stop_all() { cleanup; wait 2>/dev/null || true; PIDS=(); }
+run() { # name, loadgen args...
+  local name=$1; shift
+  echo "== $name: loadgen $*"
+  "$BIN/loadgen" --json "$OUT/$name.json" "$@" | tee "$OUT/$name.md"
+}
+lg() { echo --db "$DB" --secret "$SECRET"; }
+
+if [[ $ONLY == *idle* ]]; then
+  fresh_pg; pod 1 8101
+  run idle-19000 $(lg) --url http://127.0.0.1:8101 --server-pid "$POD_PID" idle --connections 19000 --hold 5
+  stop_all
+fi
+
+if [[ $ONLY == *chat* ]]; then
+  fresh_pg; pod 1 8101
+  run chat-pg-10k $(lg) --url http://127.0.0.1:8101 chat --pairs 200 --rate 10000 --duration 10
+  run chat-pg-max $(lg) --url http://127.0.0.1:8101 chat --pairs 200 --rate 40000 --duration 10
+  stop_all
+  rm -rf /tmp/imload-sqlite && mkdir -p /tmp/imload-sqlite; DB="sqlite:///tmp/imload-sqlite/im.db?mode=rwc"; pod 1 8101
+  run chat-sqlite-max $(lg) --url http://127.0.0.1:8101 chat --pairs 200 --rate 40000 --duration 10
+  stop_all
+  sio 3001
+  run chat-socketio-10k --target socketio --url http://127.0.0.1:3001 chat --pairs 200 --rate 10000 --duration 10
+  run chat-socketio-max --target socketio --url http://127.0.0.1:3001 chat --pairs 200 --rate 40000 --duration 10
+  stop_all
+  bare
+  run chat-bare-10k --target bare --url http://127.0.0.1:8090 chat --pairs 200 --rate 10000 --duration 10
+  run chat-bare-max --target bare --url http://127.0.0.1:8090 chat --pairs 200 --rate 80000 --duration 10
+  stop_all
+fi
+
+if [[ $ONLY == *fanout* ]]; then
+  fresh_pg; pod 1 8101
+  run fanout-100 $(lg) --url http://127.0.0.1:8101 fanout --members 100 --rate 1000 --duration 10
+  run fanout-1000 $(lg) --url http://127.0.0.1:8101 fanout --members 1000 --rate 400 --duration 10
+  run fanout-10000 $(lg) --url http://127.0.0.1:8101 fanout --members 10000 --rate 40 --duration 10
+  stop_all
+  sio 3001
+  run fanout-1000-socketio --target socketio --url http://127.0.0.1:3001 fanout --members 1000 --rate 400 --duration 10
+  stop_all
+  bare
+  run fanout-1000-bare --target bare --url http://127.0.0.1:8090 fanout --members 1000 --rate 400 --duration 10
+  stop_all
+fi
+
+if [[ $ONLY == *crosspod* ]]; then
+  fresh_pg; pod 1 8101 $REDIS; pod 2 8102 $REDIS
+  TWO=http://127.0.0.1:8101,http://127.0.0.1:8102
+  run crosspod-chat-10k $(lg) --url $TWO chat --pairs 200 --rate 10000 --duration 10
+  run crosspod-chat-max $(lg) --url $TWO chat --pairs 200 --rate 40000 --duration 10
+  run crosspod-fanout-1000 $(lg) --url $TWO fanout --members 1000 --rate 400 --duration 10
+  stop_all
+  sio 3001 $REDIS; sio 3002 $REDIS
+  SIO=http://127.0.0.1:3001,http://127.0.0.1:3002
+  run crosspod-chat-socketio-10k --target socketio --url $SIO chat --pairs 200 --rate 10000 --duration 10
+  run crosspod-chat-socketio-max --target socketio --url $SIO chat --pairs 200 --rate 40000 --duration 10
+  run crosspod-fanout-1000-socketio --target socketio --url $SIO fanout --members 1000 --rate 400 --duration 10
+  stop_all
+fi
+
+if [[ $ONLY == *storm* ]]; then
+  fresh_pg; pod 1 8101
+  run storm-2000x100 $(lg) --url http://127.0.0.1:8101 storm --users 2000 --missed 100
+  stop_all
+  fresh_pg; pod 1 8101
+  run storm-10000x100 $(lg) --url http://127.0.0.1:8101 storm --users 10000 --missed 100
+  stop_all
+fi
+echo "results in $OUT"
