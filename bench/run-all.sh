@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/imcluster-target}"
 BIN="$CARGO_TARGET_DIR/release"
-OUT="${OUT:-bench/results}"
+OUT="$(realpath -m "${OUT:-bench/results}")"
 ONLY="${ONLY:-idle chat fanout crosspod storm}"
 SECRET=loadgen-secret-loadgen-secret-0123456789
 PG=postgres://postgres@127.0.0.1:5432
@@ -19,6 +19,7 @@ mkdir -p "$OUT"
 cargo build --release -q -p imcluster -p imcluster-bench
 (cd bench/peer && npm ci --no-audit --no-fund --loglevel=error)
 
+NS=bench$$ # one cluster namespace for the pods (and one for the relays) of this run
 PIDS=()
 cleanup() { for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
@@ -31,18 +32,19 @@ wait_ready() { # url
   for _ in $(seq 1 100); do curl -fs "$1/ready" >/dev/null 2>&1 && return 0; sleep 0.2; done
   echo "$1 did not get ready" >&2; return 1
 }
+# Pods run in $OUT, so only the settings below apply (not the checkout's cluster.toml).
 pod() { # node id, port, [redis url]: starts an imcluster pod on $DB, sets POD_PID
   IMCLUSTER_DATABASE__URL=$DB IMCLUSTER_DATABASE__MAX_CONNECTIONS=16 IMCLUSTER_JWT__SECRET=$SECRET \
     IMCLUSTER_NODE__ID=$1 IMCLUSTER_NODE__LISTEN=127.0.0.1:$2 IMCLUSTER_LOG__LEVEL=warn \
-    IMCLUSTER_REDIS__URL=${3:-} IMCLUSTER_REDIS__NAMESPACE=bench$RANDOM \
+    IMCLUSTER_REDIS__URL=${3:-} IMCLUSTER_REDIS__NAMESPACE=$NS \
     IMCLUSTER_LIMITS__RATE_PER_SECOND=5000 IMCLUSTER_LIMITS__RATE_BURST=10000 \
     IMCLUSTER_LIMITS__MAX_GROUP_SIZE=20000 \
-    "$BIN/imcluster" serve >"$OUT/pod-$2.log" 2>&1 &
+    bash -c "cd '$OUT' && exec '$BIN/imcluster' serve" >"$OUT/pod-$2.log" 2>&1 &
   POD_PID=$!; PIDS+=("$POD_PID")
   wait_ready "http://127.0.0.1:$2"
 }
 sio() { # port, [redis url]: a Socket.IO relay process
-  PEER_NAMESPACE=bench$RANDOM node bench/peer/socketio-relay.mjs "$1" ${2:-} >"$OUT/sio-$1.log" 2>&1 &
+  PEER_NAMESPACE=$NS node bench/peer/socketio-relay.mjs "$1" ${2:-} >"$OUT/sio-$1.log" 2>&1 &
   PIDS+=("$!"); sleep 1
 }
 bare() { "$BIN/bare-relay" 127.0.0.1:8090 >"$OUT/bare.log" 2>&1 & PIDS+=("$!"); sleep 0.5; }

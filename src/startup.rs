@@ -90,6 +90,9 @@ impl Node {
                 .default_service(web::to(crate::http::not_found))
         })
         .disable_signals()
+        // Chat frames are small and must leave at once: without TCP_NODELAY, Nagle's algorithm
+        // holds a frame until the previous one is acknowledged (actix-web 4 leaves it off).
+        .tcp_nodelay(true)
         .listen(listener)
         .map_err(|source| StartError::Listen {
             addr: addr.to_string(),

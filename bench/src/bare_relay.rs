@@ -154,6 +154,7 @@ fn main() -> std::io::Result<()> {
                 .app_data(rooms.clone())
                 .route("/ws", web::get().to(connect))
         })
+        .tcp_nodelay(true)
         .backlog(4096)
         .max_connections(100_000)
         .bind(listen)?

@@ -17,16 +17,16 @@ mod target;
 mod tracker;
 
 use std::cell::RefCell;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use awc::ws::{Frame, Message};
 use clap::{Parser, Subcommand};
 use futures_util::{SinkExt, StreamExt};
 use imcluster::store::{NewAccount, Store};
 use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
 
 use target::{Decoded, Dest, Target};
@@ -179,22 +179,38 @@ struct Login<'a> {
     group: Option<i64>,
 }
 
-/// Opens a connection from `source`; frames go to `on_frame`; returns its outbox once the
+/// Opens a connection from `source` (TCP_NODELAY, as every real client); frames go to `on_frame`; returns its outbox once the
 /// server said it is ready (`welcome`, or Socket.IO's connect).
 async fn connect(
-    client: &awc::Client,
+    source: &IpAddr,
     login: Login<'_>,
     on_frame: Rc<dyn Fn(&Value)>,
 ) -> Result<Outbox, String> {
     let target = login.target;
     let ws = target.ws_url(&login.url, login.user, login.token, login.group);
-    let (_, framed) = client
-        .ws(ws)
-        .max_frame_size(1 << 20)
-        .connect()
+    let host = login
+        .url
+        .split("://")
+        .nth(1)
+        .unwrap_or(&login.url)
+        .trim_end_matches('/');
+    let server = tokio::net::lookup_host(host)
+        .await
+        .map_err(|e| e.to_string())?
+        .next()
+        .ok_or("no address for the server")?;
+    // Small frames must leave at once: without TCP_NODELAY, Nagle's algorithm holds a frame
+    // until the previous one is acknowledged, which adds the peer's 40 ms delayed ACK.
+    let socket = tokio::net::TcpSocket::new_v4().map_err(|e| e.to_string())?;
+    socket
+        .bind(SocketAddr::new(*source, 0))
+        .map_err(|e| e.to_string())?;
+    let stream = socket.connect(server).await.map_err(|e| e.to_string())?;
+    stream.set_nodelay(true).map_err(|e| e.to_string())?;
+    let (socket, _) = tokio_tungstenite::client_async(ws, stream)
         .await
         .map_err(|e| e.to_string())?;
-    let (mut sink, mut stream) = framed.split();
+    let (mut sink, mut stream) = socket.split();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Message>();
     actix_rt::spawn(async move {
         while let Some(m) = rx.recv().await {
@@ -209,7 +225,7 @@ async fn connect(
         let mut welcomed = Some(welcomed);
         while let Some(Ok(frame)) = stream.next().await {
             match frame {
-                Frame::Text(bytes) => match target.decode(&bytes) {
+                Message::Text(text) => match target.decode(text.as_bytes()) {
                     Decoded::Welcome => {
                         if let Some(w) = welcomed.take() {
                             let _ = w.send(());
@@ -221,10 +237,10 @@ async fn connect(
                     Decoded::Frame(v) => on_frame(&v),
                     Decoded::Ignore => {}
                 },
-                Frame::Ping(p) => {
+                Message::Ping(p) => {
                     let _ = pong.send(Message::Pong(p));
                 }
-                Frame::Close(_) => break,
+                Message::Close(_) => break,
                 _ => {}
             }
         }
@@ -236,18 +252,10 @@ async fn connect(
     Ok(tx)
 }
 
-/// One HTTP client per loopback source address.
-fn clients(sources: u8) -> Vec<awc::Client> {
+/// The loopback source addresses connections are spread over (127.0.0.1, .2, …).
+fn clients(sources: u8) -> Vec<IpAddr> {
     (1..=sources.max(1))
-        .map(|i| {
-            let connector = awc::Connector::new()
-                .limit(0)
-                .local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, i)));
-            awc::Client::builder()
-                .connector(connector)
-                .timeout(Duration::from_secs(30))
-                .finish()
-        })
+        .map(|i| IpAddr::V4(Ipv4Addr::new(127, 0, 0, i)))
         .collect()
 }
 
@@ -571,7 +579,7 @@ async fn storm(cli: &Cli, n: usize, missed: usize) -> Value {
     let mut each = report::Latency::new("reconnect → synced");
     let started = Instant::now();
     let runs = receivers.iter().enumerate().map(|(i, (_, token))| {
-        let client = clients[i % clients.len()].clone();
+        let client = clients[i % clients.len()];
         let (synced, received, retries) = (synced.clone(), received.clone(), retries.clone());
         let url = cli.url_of(i);
         let token = token.clone();
