@@ -127,6 +127,9 @@ pub struct Limits {
     pub max_group_size: u32,
     /// Seconds after sending during which the sender may recall a message.
     pub recall_window_seconds: u64,
+    /// Failed logins a minute per account name before logins for it answer 429 (five times
+    /// as many per client address); 0 = no limit.
+    pub login_failures_per_minute: u32,
 }
 
 /// Backend services pushing through this node.
@@ -224,6 +227,7 @@ impl Default for Limits {
             default_group_size: 200,
             max_group_size: 10_000,
             recall_window_seconds: 120,
+            login_failures_per_minute: 10,
         }
     }
 }

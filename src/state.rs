@@ -31,6 +31,8 @@ pub struct AppState {
     pub sync_gate: tokio::sync::Semaphore,
     /// SignalR connections negotiated on this pod.
     pub hubs: crate::signalr::HubConnections,
+    /// Failed logins per name and address (password guessing).
+    pub login_throttle: crate::auth::LoginThrottle,
     schema_ready: AtomicBool,
 }
 
@@ -40,6 +42,8 @@ impl AppState {
         let sync_turns = (config.database.max_connections as usize)
             .saturating_sub(4)
             .max(1);
+        let login_throttle =
+            crate::auth::LoginThrottle::new(config.limits.login_failures_per_minute);
         AppState {
             node_name: config.node_name(),
             ids: Arc::new(IdGenerator::new(config.node.id)),
@@ -51,6 +55,7 @@ impl AppState {
             bus,
             sync_gate: tokio::sync::Semaphore::new(sync_turns),
             hubs: Default::default(),
+            login_throttle,
             schema_ready: AtomicBool::new(false),
         }
     }

@@ -2,8 +2,10 @@
 
 mod claims;
 mod password;
+mod throttle;
 mod tokens;
 
 pub use claims::{Claims, Identity};
 pub use password::{dummy_hash, hash_password, verify_password};
+pub use throttle::LoginThrottle;
 pub use tokens::{TokenError, Tokens};

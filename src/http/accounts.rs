@@ -83,10 +83,16 @@ async fn register(
 #[utoipa::path(tag = "accounts", operation_id = "accounts_login", responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[post("/api/auth/login")]
 async fn login(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     body: web::Json<Credentials>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
+    let address = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    let throttled_name = format!("{:?}:{}", body.tenant_id, body.user_name);
     Validator::default()
         .check(
             !body.user_name.is_empty(),
@@ -99,6 +105,16 @@ async fn login(
             "`password` is required",
         )
         .finish()?;
+    if let Err(wait) = state.login_throttle.check(&throttled_name, &address) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "IM:TooManyAttempts",
+            format!(
+                "too many failed logins: try again in {} s",
+                wait.as_secs().max(1)
+            ),
+        ));
+    }
     let stored = state
         .store
         .find_credential(body.tenant_id, &body.user_name)
@@ -120,8 +136,12 @@ async fn login(
     };
     let credential = match stored {
         Some(c) if matches => c,
-        _ => return Err(bad()),
+        _ => {
+            state.login_throttle.failed(&throttled_name, &address);
+            return Err(bad());
+        }
     };
+    state.login_throttle.succeeded(&throttled_name);
     if credential.banned {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,

@@ -60,6 +60,36 @@ pub fn cors(origins: &[String]) -> actix_cors::Cors {
         .max_age(3600)
 }
 
+/// Whether a WebSocket upgrade may proceed: browsers send `Origin` on every WebSocket and CORS
+/// does not apply to them, so the same list is enforced here. No `Origin` (not a browser),
+/// the page's own origin, or one `http.cors_origins` allows.
+pub fn origin_allowed(req: &HttpRequest, origins: &[String]) -> bool {
+    let Some(origin) = req.headers().get(header::ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    if origins
+        .iter()
+        .any(|o| o == "*" || o.eq_ignore_ascii_case(origin))
+    {
+        return true;
+    }
+    let own = req.connection_info();
+    origin.eq_ignore_ascii_case(&format!("{}://{}", own.scheme(), own.host()))
+        || origin.eq_ignore_ascii_case(&format!("https://{}", own.host()))
+}
+
+/// The refusal of a WebSocket from an origin `origin_allowed` does not allow.
+pub fn origin_refused() -> ApiError {
+    ApiError::new(
+        actix_web::http::StatusCode::FORBIDDEN,
+        "IM:Forbidden",
+        "WebSockets from this origin are not allowed (http.cors_origins)",
+    )
+}
+
 /// The id of one request: the caller's `X-Request-Id` when it is a short token, else a new
 /// one. It is logged with the request and echoed in the response, so a client's report can be
 /// found in the logs.

@@ -109,5 +109,27 @@ async fn cors_for_browsers_on_other_origins() {
     let res = preflight("https://evil.example.com").await.unwrap();
     assert!(res.headers().get("access-control-allow-origin").is_none());
     assert_ne!(res.status().as_u16(), 200);
+
+    // A WebSocket opened by a page on another origin is refused too (browsers always send
+    // Origin on a WebSocket, and cannot be made to leave it out), on /ws and on the hub.
+    let (_, token) = app.user(&crate::helpers::unique("olga")).await;
+    let ws = app.base.replace("http://", "ws://");
+    for path in ["/ws", "/signalr-hubs/messages"] {
+        let url = format!("{ws}{path}?access_token={token}");
+        let refused = app
+            .client
+            .ws(url.clone())
+            .origin("https://evil.example.com")
+            .connect()
+            .await;
+        assert!(refused.is_err(), "{path} from another origin");
+        let allowed = app
+            .client
+            .ws(url)
+            .origin("https://app.example.com")
+            .connect()
+            .await;
+        assert!(allowed.is_ok(), "{path} from the allowed origin");
+    }
     app.stop().await;
 }

@@ -247,6 +247,46 @@ async fn wrong_password_and_unknown_user_get_the_same_answer() {
 }
 
 #[actix_rt::test]
+async fn password_guessing_is_throttled_alike_for_real_and_unknown_names() {
+    let db = TestDb::new(crate::helpers::Backend::Sqlite, "login_throttle")
+        .await
+        .unwrap();
+    let mut config = db.config();
+    config.limits.login_failures_per_minute = 3;
+    let app = TestApp::start(config).await;
+    let real = unique("erin");
+    app.user(&real).await;
+    let login = |name: String, password: &'static str| {
+        let app = &app;
+        async move {
+            app.call(
+                "POST",
+                "/api/auth/login",
+                None,
+                Some(json!({"userName": name, "password": password})),
+            )
+            .await
+        }
+    };
+    let unknown = unique("nobody");
+    for name in [&real, &unknown] {
+        for _ in 0..3 {
+            assert_eq!(login(name.clone(), "wrong-password").await.0, 401);
+        }
+        let (status, body) = login(name.clone(), "wrong-password").await;
+        assert_eq!(status, 429, "{body}");
+        assert_eq!(body["error"]["code"], "IM:TooManyAttempts");
+    }
+    // Even the right password waits now: guessing cannot go on by trying it.
+    assert_eq!(login(real.clone(), "password-123").await.0, 429);
+    // Other names are not held (the address allows five times as many failures).
+    let other = unique("frank");
+    app.user(&other).await;
+    assert_eq!(login(other, "password-123").await.0, 200);
+    app.stop().await;
+}
+
+#[actix_rt::test]
 async fn storage_down_answers_unavailable_and_the_node_keeps_running() {
     let mut config = TestDb::new(crate::helpers::Backend::Sqlite, "unavailable")
         .await
