@@ -1,6 +1,7 @@
 //! Scenario tests: real nodes on random ports, real HTTP and WebSocket clients, real SQLite and
 //! (when configured) PostgreSQL. One test crate, one module per capability.
 
+mod cutoff;
 mod helpers;
 mod history;
 mod hub_client;
@@ -14,6 +15,7 @@ mod browser;
 mod chat;
 mod cluster;
 mod config;
+mod faults;
 mod friends;
 mod groups;
 mod ids;
