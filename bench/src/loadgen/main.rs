@@ -170,6 +170,7 @@ async fn users(cli: &Cli, n: usize, befriend_pairs: bool) -> Vec<(Uuid, String)>
 }
 
 /// Where and as whom a client connects.
+#[derive(Clone)]
 struct Login<'a> {
     target: Target,
     url: String,
@@ -250,6 +251,25 @@ async fn connect(
         .map_err(|_| "no welcome in 30 s".to_string())?
         .map_err(|_| "closed before the welcome".to_string())?;
     Ok(tx)
+}
+
+/// `connect`, tried up to three times: a server under load may reset a few of a thousand
+/// connects made at once (the Socket.IO relay does), and a member that never joins would
+/// stop the run.
+async fn connect_retrying(
+    source: &IpAddr,
+    login: Login<'_>,
+    on_frame: Rc<dyn Fn(&Value)>,
+) -> Result<Outbox, String> {
+    let mut last = String::new();
+    for _ in 0..3 {
+        match connect(source, login.clone(), on_frame.clone()).await {
+            Ok(tx) => return Ok(tx),
+            Err(e) => last = e,
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    Err(last)
 }
 
 /// The loopback source addresses connections are spread over (127.0.0.1, .2, …).
@@ -471,7 +491,7 @@ async fn fanout(cli: &Cli, members: usize, rate: u64, duration: u64) -> Value {
                 token,
                 group: Some(group),
             };
-            connect(&clients[j % clients.len()], login, f)
+            connect_retrying(&clients[j % clients.len()], login, f)
         });
         for (j, result) in futures_util::future::join_all(batch)
             .await
