@@ -253,7 +253,7 @@ async fn groups(
     }))
 }
 
-#[utoipa::path(tag = "admin", operation_id = "admin_dismiss_group", responses((status = 204, description = "dismissed; members get group.dismissed"), (status = "4XX", description = "the error body with its code")))]
+#[utoipa::path(tag = "admin", operation_id = "admin_dismiss_group", params(("group_id" = String, Path, description = "the group id (decimal)")), responses((status = 204, description = "dismissed; members get group.dismissed"), (status = "4XX", description = "the error body with its code")))]
 #[delete("/api/admin/groups/{group_id}")]
 async fn dismiss_group(
     req: HttpRequest,
@@ -331,7 +331,7 @@ async fn messages(
     }))
 }
 
-#[utoipa::path(tag = "admin", operation_id = "admin_recall", responses((status = 204, description = "recalled for everyone"), (status = "4XX", description = "the error body with its code")))]
+#[utoipa::path(tag = "admin", operation_id = "admin_recall", params(("message_id" = String, Path, description = "the message id (decimal)")), responses((status = 204, description = "recalled for everyone"), (status = "4XX", description = "the error body with its code")))]
 #[delete("/api/admin/messages/{message_id}")]
 async fn recall(
     req: HttpRequest,

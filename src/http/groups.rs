@@ -231,7 +231,7 @@ async fn search(
     }))
 }
 
-#[utoipa::path(tag = "groups", operation_id = "groups_get_group", responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
+#[utoipa::path(tag = "groups", operation_id = "groups_get_group", params(("group_id" = String, Path, description = "the group id (decimal)")), responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[get("/api/im/groups/{group_id}")]
 async fn get_group(
     state: web::Data<AppState>,
@@ -241,7 +241,7 @@ async fn get_group(
     Ok(HttpResponse::Ok().json(dto(&state, &me, path.into_inner().0).await?))
 }
 
-#[utoipa::path(tag = "groups", operation_id = "groups_update", responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
+#[utoipa::path(tag = "groups", operation_id = "groups_update", params(("group_id" = String, Path, description = "the group id (decimal)")), responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[put("/api/im/groups/{group_id}")]
 async fn update(
     state: web::Data<AppState>,
@@ -270,7 +270,7 @@ async fn update(
     Ok(HttpResponse::Ok().json(dto(&state, &me, group).await?))
 }
 
-#[utoipa::path(tag = "groups", operation_id = "groups_dismiss", responses((status = 204, description = "done"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
+#[utoipa::path(tag = "groups", operation_id = "groups_dismiss", params(("group_id" = String, Path, description = "the group id (decimal)")), responses((status = 204, description = "done"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[delete("/api/im/groups/{group_id}")]
 async fn dismiss(
     state: web::Data<AppState>,
@@ -642,7 +642,7 @@ struct UserBody {
     user_id: Uuid,
 }
 
-#[utoipa::path(tag = "groups", operation_id = "groups_transfer", responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
+#[utoipa::path(tag = "groups", operation_id = "groups_transfer", params(("group_id" = String, Path, description = "the group id (decimal)")), responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[put("/api/im/groups/{group_id}/owner")]
 async fn transfer(
     state: web::Data<AppState>,
@@ -664,7 +664,7 @@ async fn transfer(
     Ok(HttpResponse::Ok().json(dto(&state, &me, group).await?))
 }
 
-#[utoipa::path(tag = "groups", operation_id = "groups_ban", responses((status = 201, description = "created"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
+#[utoipa::path(tag = "groups", operation_id = "groups_ban", params(("group_id" = String, Path, description = "the group id (decimal)")), responses((status = 201, description = "created"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[post("/api/im/groups/{group_id}/blacks")]
 async fn ban(
     state: web::Data<AppState>,

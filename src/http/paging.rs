@@ -19,9 +19,13 @@ fn default_max() -> u64 {
 }
 
 impl Paging {
-    /// How many to skip and take, with the maximum enforced.
+    /// How many to skip and take, with the maximum enforced. A skip past ABP's own limit (a
+    /// .NET `int`) is an empty page, not a number the database driver cannot bind.
     pub fn window(&self) -> (u64, u64) {
-        (self.skip_count, self.max_result_count.clamp(1, 1000))
+        (
+            self.skip_count.min(i32::MAX as u64),
+            self.max_result_count.clamp(1, 1000),
+        )
     }
 }
 

@@ -67,7 +67,7 @@ pub async fn negotiate(
     Ok(HttpResponse::Ok().json(body))
 }
 
-#[utoipa::path(tag = "signalr", operation_id = "signalr_connect", params(("id" = Option<String>, Query, description = "the connectionToken from negotiate; absent with skipNegotiation")), responses((status = 101, description = "switching to WebSocket: the JSON hub protocol"), (status = 401, description = "no valid token"), (status = 404, description = "unknown connection id"), (status = 409, description = "the connection already has a WebSocket")))]
+#[utoipa::path(tag = "signalr", operation_id = "signalr_connect", params(("id" = Option<String>, Query, description = "the connectionToken from negotiate; absent with skipNegotiation")), responses((status = 101, description = "switching to WebSocket: the JSON hub protocol"), (status = 400, description = "not a WebSocket upgrade (only the WebSockets transport is served)"), (status = 401, description = "no valid token"), (status = 403, description = "IM:Banned, or an origin http.cors_origins does not allow"), (status = 404, description = "unknown connection id"), (status = 409, description = "the connection already has a WebSocket")))]
 #[get("/signalr-hubs/messages")]
 pub async fn connect(
     req: HttpRequest,
