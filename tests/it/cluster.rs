@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use serde_json::{json, Value};
 
-use crate::helpers::unique;
+use crate::helpers::{unique, TestApp};
 use crate::pods::{await_online, befriend, group, sync_all, Cluster};
 use crate::ws::{to_group, to_user, WsClient};
 
@@ -477,19 +477,7 @@ async fn a_redis_outage_loses_no_acknowledged_message() {
     let mut redis = OwnRedis::start(port).await;
     cluster.redis_url = redis.url();
     let (p0, p1) = (cluster.pod(1).await, cluster.pod(2).await);
-    let (s, st) = p0.user(&unique("s")).await;
-    let (r, rt) = p1.user(&unique("r")).await;
-    befriend(&p0, (&s, &st), &p1, (&r, &rt)).await;
-    let mut sc = WsClient::connect(&p0, &st).await;
-    let mut rc = WsClient::connect(&p1, &rt).await;
-    await_online(&[&p0], &r, &rt).await;
-    let mut acked = Vec::new();
-    let ack = sc.request(to_user(&r, "before")).await;
-    acked.push(ack["messageId"].as_str().unwrap().to_string());
-    assert_eq!(
-        rc.next_of("message").await["message"]["messageId"],
-        ack["messageId"]
-    );
+    let (mut sc, mut rc, r, mut acked) = chatting_pair(&p0, &p1).await;
 
     redis.stop();
     p0.await_ready_status(503).await;
@@ -505,26 +493,86 @@ async fn a_redis_outage_loses_no_acknowledged_message() {
     p0.await_ready().await;
     p1.await_ready().await;
     // Back on the bus, the pod tells its clients that they may have missed messages.
+    recovers_everything(&mut sc, &mut rc, &r, &acked).await;
+}
+
+#[actix_rt::test]
+async fn a_pod_cut_off_from_redis_alone_loses_no_acknowledged_message() {
+    let Some(cluster) = Cluster::new("a_pod_cut_off_from_redis_alone").await else {
+        return;
+    };
+    // Pod 2 reaches Redis through a forwarder the test cuts; pod 1 keeps its link.
+    let upstream = cluster
+        .redis_url
+        .trim_start_matches("redis://")
+        .trim_end_matches('/')
+        .to_string();
+    let mut cutoff = crate::cutoff::Cutoff::start(&upstream).await;
+    let partitioned = format!("redis://127.0.0.1:{}", cutoff.port);
+    let p0 = cluster.pod(1).await;
+    let p1 = cluster
+        .pod_with(2, &[("IMCLUSTER_REDIS__URL", partitioned.as_str())])
+        .await;
+    let (mut sc, mut rc, r, mut acked) = chatting_pair(&p0, &p1).await;
+
+    cutoff.cut();
+    // The cut-off pod knows it (not ready); the other forgets it, so r goes offline for s.
+    p1.await_ready_status(503).await;
+    presence(&mut sc, &r, false).await;
+    assert_eq!(p0.call("GET", "/ready", None, None).await.0, 200);
+    // Sends to r are stored all through the partition.
+    for i in 0..10 {
+        let ack = sc.request(to_user(&r, &format!("during {i}"))).await;
+        assert_eq!(ack["type"], "ack", "{ack}");
+        acked.push(ack["messageId"].as_str().unwrap().to_string());
+    }
+
+    cutoff.restore().await;
+    p1.await_ready().await;
+    // Back on the bus, pod 2 tells its clients they may have missed messages.
+    recovers_everything(&mut sc, &mut rc, &r, &acked).await;
+}
+
+/// A sender on `p0` and a receiver `r` on `p1`, friends, with one message delivered live:
+/// (sender's client, receiver's client, r, the acknowledged ids so far).
+async fn chatting_pair(p0: &TestApp, p1: &TestApp) -> (WsClient, WsClient, String, Vec<String>) {
+    let (s, st) = p0.user(&unique("s")).await;
+    let (r, rt) = p1.user(&unique("r")).await;
+    befriend(p0, (&s, &st), p1, (&r, &rt)).await;
+    let mut sc = WsClient::connect(p0, &st).await;
+    let mut rc = WsClient::connect(p1, &rt).await;
+    await_online(&[p0], &r, &rt).await;
+    let ack = sc.request(to_user(&r, "before")).await;
+    let acked = vec![ack["messageId"].as_str().unwrap().to_string()];
+    assert_eq!(
+        rc.next_of("message").await["message"]["messageId"],
+        ack["messageId"]
+    );
+    (sc, rc, r, acked)
+}
+
+/// After an outage: the receiver `rc` is told to sync, then holds every acknowledged message
+/// once, and live delivery from `sc` to `r` resumes (keep sending until one arrives: the
+/// first ones may race the pods relearning each other).
+async fn recovers_everything(sc: &mut WsClient, rc: &mut WsClient, r: &str, acked: &[String]) {
     rc.next_notice("sync").await;
-    let all = ids(&sync_all(&mut rc).await);
+    let all = ids(&sync_all(rc).await);
     let got: HashSet<_> = all.iter().cloned().collect();
     assert_eq!(got.len(), all.len(), "no id twice");
-    for id in &acked {
+    for id in acked {
         assert!(
             got.contains(id),
             "acknowledged message {id} is missing after the outage"
         );
     }
-    // And live delivery resumes: a message sent now arrives without a sync (the first ones
-    // may race the pods relearning each other, so keep sending until one arrives).
     let mut sent_after = HashSet::new();
     let deadline = tokio::time::Instant::now() + crate::ws::WAIT;
     'resume: loop {
         assert!(
             tokio::time::Instant::now() < deadline,
-            "live delivery resumed after Redis came back"
+            "live delivery resumed after the outage"
         );
-        let ack = sc.request(to_user(&r, "after")).await;
+        let ack = sc.request(to_user(r, "after")).await;
         sent_after.insert(ack["messageId"].clone());
         let poll = std::time::Duration::from_millis(100);
         while let Ok(m) = tokio::time::timeout(poll, rc.next_of("message")).await {
