@@ -330,20 +330,23 @@ impl Store {
         use group_message::Column as G;
         use user_message::Column as U;
         let horizon = self.stable_horizon().await?;
-        let private = user_message::Entity::find()
-            .filter(tenant_filter(U::TenantId, tenant_id))
-            .filter(
-                Condition::any()
-                    .add(U::ReceiveUserId.eq(user))
-                    .add(U::CreatorId.eq(user)),
-            )
-            .filter(after(U::TxId, U::Id, cursor.user))
-            .filter(U::TxId.lt(horizon))
-            .order_by_asc(U::TxId)
-            .order_by_asc(U::Id)
-            .limit(limit)
-            .all(&self.db)
-            .await?;
+        // Received and sent, as two walks each shaped for its index ((ReceiveUserId | CreatorId,
+        // TxId, Id)): one query with an OR let PostgreSQL pick the (TenantId, …) index for the
+        // sent side and read all of it (1.2 s a page at a million messages, against 1 ms).
+        let side = |column: U| {
+            user_message::Entity::find()
+                .filter(tenant_filter(U::TenantId, tenant_id))
+                .filter(column.eq(user))
+                .filter(after(U::TxId, U::Id, cursor.user))
+                .filter(U::TxId.lt(horizon))
+                .order_by_asc(U::TxId)
+                .order_by_asc(U::Id)
+                .limit(limit)
+        };
+        let received = side(U::ReceiveUserId).all(&self.db).await?;
+        let sent = side(U::CreatorId).all(&self.db).await?;
+        let private_full = received.len() as u64 == limit || sent.len() as u64 == limit;
+        let private = merge_walks(received, sent, limit as usize);
         let group_rows = if groups.is_empty() {
             vec![]
         } else {
@@ -366,7 +369,7 @@ impl Store {
                 .all(&self.db)
                 .await?
         };
-        let more_rows = private.len() as u64 == limit || group_rows.len() as u64 == limit;
+        let more_rows = private_full || group_rows.len() as u64 == limit;
         // Merge the two walks by message id, each consumed as a prefix, up to `limit` in all.
         let (mut u, mut g) = (
             private.into_iter().peekable(),
@@ -512,4 +515,32 @@ impl Store {
             Err(e) => Err(e),
         }
     }
+}
+
+/// Two walks of private messages in commit order (`TxId`, `Id`), merged into one, a message
+/// to oneself (in both) once, cut at `limit`.
+fn merge_walks(
+    a: Vec<user_message::Model>,
+    b: Vec<user_message::Model>,
+    limit: usize,
+) -> Vec<user_message::Model> {
+    let mut merged = Vec::with_capacity(limit.min(a.len() + b.len()));
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    while merged.len() < limit {
+        let row = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) if (x.tx_id, x.id) == (y.tx_id, y.id) => {
+                b.next();
+                a.next()
+            }
+            (Some(x), Some(y)) if (x.tx_id, x.id) < (y.tx_id, y.id) => a.next(),
+            (Some(_), Some(_)) | (None, Some(_)) => b.next(),
+            (Some(_), None) => a.next(),
+            (None, None) => None,
+        };
+        match row {
+            Some(row) => merged.push(row),
+            None => break,
+        }
+    }
+    merged
 }
