@@ -119,7 +119,11 @@ impl HubSession {
         if self.identity.expires_at <= chrono::Utc::now().timestamp() {
             return self.close(ctx, Some("The token has expired."), false);
         }
-        if self.joined && self.user.as_ref().is_none_or(|u| !u.connected()) {
+        if !self.joined {
+            // Nothing may precede the handshake's answer; the handshake timer closes it.
+            return;
+        }
+        if self.user.as_ref().is_none_or(|u| !u.connected()) {
             self.user = Some(self.handle_of(ctx).join(&self.state, false));
         }
         ctx.text(records::PING_RECORD);
