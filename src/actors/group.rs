@@ -284,11 +284,7 @@ impl Handler<RecallInGroup> for GroupActor {
                 .into_actor(self)
                 .map(move |result, act, _| match result {
                     Ok(()) => {
-                        origin.reply(ServerFrame::Ack {
-                            id: origin.request_id.clone(),
-                            message_id: None,
-                            send_time: None,
-                        });
+                        origin.done();
                         let text = ServerFrame::Recalled {
                             message_id: Id(message_id),
                             group_id: Some(Id(act.key.1)),

@@ -60,34 +60,29 @@ pub fn cors(origins: &[String]) -> actix_cors::Cors {
         .max_age(3600)
 }
 
-/// Whether a WebSocket upgrade may proceed: browsers send `Origin` on every WebSocket and CORS
-/// does not apply to them, so the same list is enforced here. No `Origin` (not a browser),
-/// the page's own origin, or one `http.cors_origins` allows.
-pub fn origin_allowed(req: &HttpRequest, origins: &[String]) -> bool {
+/// Refuses a WebSocket upgrade from a page on an origin `http.cors_origins` does not allow:
+/// browsers send `Origin` on every WebSocket and CORS does not apply to them, so the same list
+/// is enforced here. No `Origin` (not a browser) and the page's own origin always pass.
+pub fn check_origin(req: &HttpRequest, origins: &[String]) -> Result<(), ApiError> {
     let Some(origin) = req.headers().get(header::ORIGIN) else {
-        return true;
+        return Ok(());
     };
-    let Ok(origin) = origin.to_str() else {
-        return false;
-    };
-    if origins
-        .iter()
-        .any(|o| o == "*" || o.eq_ignore_ascii_case(origin))
-    {
-        return true;
+    let allowed = origin.to_str().is_ok_and(|origin| {
+        let own = req.connection_info();
+        origins
+            .iter()
+            .any(|o| o == "*" || o.eq_ignore_ascii_case(origin))
+            || origin.eq_ignore_ascii_case(&format!("{}://{}", own.scheme(), own.host()))
+            || origin.eq_ignore_ascii_case(&format!("https://{}", own.host()))
+    });
+    if allowed {
+        return Ok(());
     }
-    let own = req.connection_info();
-    origin.eq_ignore_ascii_case(&format!("{}://{}", own.scheme(), own.host()))
-        || origin.eq_ignore_ascii_case(&format!("https://{}", own.host()))
-}
-
-/// The refusal of a WebSocket from an origin `origin_allowed` does not allow.
-pub fn origin_refused() -> ApiError {
-    ApiError::new(
+    Err(ApiError::new(
         actix_web::http::StatusCode::FORBIDDEN,
         "IM:Forbidden",
         "WebSockets from this origin are not allowed (http.cors_origins)",
-    )
+    ))
 }
 
 /// The id of one request: the caller's `X-Request-Id` when it is a short token, else a new

@@ -16,9 +16,7 @@ async fn connect(
     stream: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, actix_web::Error> {
-    if !super::origin_allowed(&req, &state.config.http.cors_origins) {
-        return Err(super::origin_refused().into());
-    }
+    super::check_origin(&req, &state.config.http.cors_origins)?;
     let identity = authenticate(&state, bearer_token(&req)).await?;
     if state
         .store

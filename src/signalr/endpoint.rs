@@ -74,9 +74,7 @@ pub async fn connect(
     stream: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, actix_web::Error> {
-    if !crate::http::origin_allowed(&req, &state.config.http.cors_origins) {
-        return Err(crate::http::origin_refused().into());
-    }
+    crate::http::check_origin(&req, &state.config.http.cors_origins)?;
     let identity = caller(&state, &req).await?;
     let user = (identity.tenant_id, identity.user_id);
     let token = query(&req).remove("id");

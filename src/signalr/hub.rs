@@ -220,7 +220,8 @@ impl HubSession {
             .with_label_values(&[&format!("hub_{method}")])
             .inc();
         if !self.rate.admit() {
-            let error = unexpected(&target, Some(Code::RateLimited));
+            let limited = Code::RateLimited;
+            let error = unexpected(&target, Some((limited.as_str(), limited.message())));
             return self.complete(ctx, id, Outcome::Error(error));
         }
         let arguments = call.arguments.unwrap_or_default();
@@ -431,18 +432,17 @@ fn is_business(code: &str) -> bool {
 /// The error text of an invocation that failed on this server's own terms.
 fn failed(target: &str, frame: &ServerFrame) -> String {
     match frame {
-        ServerFrame::Error { code, message, .. } => {
-            format!("An unexpected error occurred invoking '{target}' on the server. HubException: {code}: {message}")
-        }
+        ServerFrame::Error { code, message, .. } => unexpected(target, Some((code, message))),
         _ => unexpected(target, None),
     }
 }
 
-/// SignalR's text for a method that threw, with the reason when it is ours to give.
-fn unexpected(target: &str, code: Option<Code>) -> String {
+/// SignalR's text for a method that threw, with the reason (code, text) when it is ours to
+/// give, as a `HubException` reads.
+fn unexpected(target: &str, reason: Option<(&str, &str)>) -> String {
     let text = format!("An unexpected error occurred invoking '{target}' on the server.");
-    match code {
-        Some(code) => format!("{text} HubException: {}: {}", code.as_str(), code.message()),
+    match reason {
+        Some((code, message)) => format!("{text} HubException: {code}: {message}"),
         None => text,
     }
 }
@@ -478,7 +478,7 @@ impl Handler<Push> for HubSession {
         if self.overflowed.load(Ordering::Acquire) {
             return self.close(ctx, Some("The client is too slow to read."), true);
         }
-        let ids = self.state.ids.clone();
+        let ids = &self.state.ids;
         if let Some(record) = translate::to_hub(self.listener(), &text, || ids.next_id()) {
             ctx.text(record);
         }

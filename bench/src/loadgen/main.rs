@@ -119,6 +119,17 @@ impl Cli {
         self.url.split(',').map(|u| u.trim().to_string()).collect()
     }
 
+    /// The node's database, to make users, groups and messages in.
+    async fn store(&self) -> Store {
+        let config = imcluster::config::DatabaseConfig {
+            url: self.db.clone(),
+            schema: self.schema.clone(),
+            max_connections: 4,
+            ..Default::default()
+        };
+        Store::open(&config).await.expect("the node's database")
+    }
+
     /// The base URL of client `i`.
     fn url_of(&self, i: usize) -> String {
         let urls = self.urls();
@@ -132,13 +143,7 @@ async fn users(cli: &Cli, n: usize, befriend_pairs: bool) -> Vec<(Uuid, String)>
     if cli.target != Target::Imcluster {
         return (0..n).map(|_| (Uuid::new_v4(), String::new())).collect();
     }
-    let config = imcluster::config::DatabaseConfig {
-        url: cli.db.clone(),
-        schema: cli.schema.clone(),
-        max_connections: 4,
-        ..Default::default()
-    };
-    let store = Store::open(&config).await.expect("the node's database");
+    let store = cli.store().await;
     let mut node = imcluster::config::Config::default();
     node.jwt.secret = cli.secret.clone();
     let tokens = imcluster::auth::Tokens::from_config(&node);
@@ -427,13 +432,7 @@ async fn chat(cli: &Cli, pairs: usize, rate: u64, duration: u64) -> Value {
 
 /// Makes group `group` in the node's database: the first user owns it, the rest are members.
 async fn make_group(cli: &Cli, group: i64, users: &[(Uuid, String)]) {
-    let config = imcluster::config::DatabaseConfig {
-        url: cli.db.clone(),
-        schema: cli.schema.clone(),
-        max_connections: 4,
-        ..Default::default()
-    };
-    let store = Store::open(&config).await.expect("the node's database");
+    let store = cli.store().await;
     store
         .create_group(imcluster::store::NewGroup {
             tenant_id: None,
@@ -558,13 +557,7 @@ async fn fanout(cli: &Cli, members: usize, rate: u64, duration: u64) -> Value {
 async fn storm(cli: &Cli, n: usize, missed: usize) -> Value {
     let users = users(cli, n + 1, false).await;
     let (sender, receivers) = users.split_first().expect("users");
-    let config = imcluster::config::DatabaseConfig {
-        url: cli.db.clone(),
-        schema: cli.schema.clone(),
-        max_connections: 4,
-        ..Default::default()
-    };
-    let store = Store::open(&config).await.expect("the node's database");
+    let store = cli.store().await;
     let ids = imcluster::ids::IdGenerator::new(1022);
     let mut batch = Vec::with_capacity(2000);
     for (user, _) in receivers {
