@@ -273,8 +273,19 @@ impl Config {
                     .starts_with(&format!("{s}."))
             })
         });
+        Config::extract(figment.merge(env))
+    }
+
+    /// The configuration a TOML text gives over the defaults, validated; the environment is
+    /// not read. What the config fuzzer drives.
+    pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        Config::extract(
+            Figment::from(Serialized::defaults(Config::default())).merge(Toml::string(text)),
+        )
+    }
+
+    fn extract(figment: Figment) -> Result<Config, ConfigError> {
         let config: Config = figment
-            .merge(env)
             .extract()
             .map_err(|e| ConfigError::Parse(describe(e)))?;
         config.validate()?;

@@ -17,7 +17,7 @@ use super::user::{Draft, MyGroups, Origin, ReplyTo, UserActor};
 use super::SessionHandle;
 use crate::auth::Identity;
 use crate::chat::wire::served;
-use crate::protocol::{ClientFrame, Code, Envelope, Id, SendFrame, ServerFrame, Target};
+use crate::protocol::{ClientFrame, Code, Id, SendFrame, ServerFrame, Target};
 use crate::state::AppState;
 use crate::store::{Conversation, SyncCursor};
 
@@ -135,19 +135,12 @@ impl Session {
 
     fn on_text(&mut self, ctx: &mut ws::WebsocketContext<Self>, text: &str) {
         if !self.rate.admit() {
-            let id = serde_json::from_str::<serde_json::Value>(text)
-                .ok()
-                .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_string));
+            let id = crate::protocol::frame_id(text);
             return self.send_frame(ctx, ServerFrame::error(id, Code::RateLimited));
         }
-        let envelope = match serde_json::from_str::<Envelope>(text) {
+        let envelope = match crate::protocol::decode(text) {
             Ok(e) => e,
-            Err(e) => {
-                let id = serde_json::from_str::<serde_json::Value>(text)
-                    .ok()
-                    .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_string));
-                return self.bad_frame(ctx, id, format!("The frame is not valid: {e}"));
-            }
+            Err(bad) => return self.bad_frame(ctx, bad.id, bad.detail),
         };
         let id = envelope.id;
         crate::metrics::metrics()

@@ -11,8 +11,10 @@ use actix::prelude::*;
 use actix_web_actors::ws;
 use serde_json::Value;
 
-use super::chat_message::{BindError, ChatMessageIn};
-use super::records::{self, kind, Close, Completion, HandshakeRequest, Incoming, SEPARATOR};
+use super::chat_message::ChatMessageIn;
+use super::decode::{self, unexpected, Method};
+use super::reader::RecordReader;
+use super::records::{self, kind, Close, Completion, Incoming};
 use super::translate::{self, Listener, GET_CHAT_MESSAGE, RECALL_CHAT_MESSAGE};
 use super::MAX_MESSAGE_BYTES;
 use crate::actors::handle::{CloseWith, Push};
@@ -45,7 +47,7 @@ pub struct HubSession {
     user: Option<Addr<UserActor>>,
     joined: bool,
     /// Bytes of a record not yet ended by its separator.
-    partial: Vec<u8>,
+    reader: RecordReader,
     last_heard: Instant,
     rate: RateLimit,
 }
@@ -75,7 +77,7 @@ impl HubSession {
             overflowed: Arc::new(AtomicBool::new(false)),
             user: None,
             joined: false,
-            partial: Vec::new(),
+            reader: RecordReader::new(MAX_MESSAGE_BYTES),
             last_heard: Instant::now(),
             rate,
         }
@@ -131,24 +133,21 @@ impl HubSession {
 
     /// Takes bytes from the socket and handles every record they complete.
     fn feed(&mut self, ctx: &mut ws::WebsocketContext<Self>, bytes: &[u8]) {
-        self.partial.extend_from_slice(bytes);
-        while let Some(end) = self.partial.iter().position(|b| *b == SEPARATOR) {
-            let record: Vec<u8> = self.partial.drain(..=end).collect();
-            if record.len() > MAX_MESSAGE_BYTES + 1 {
+        self.reader.push(bytes);
+        while let Some(next) = self.reader.next_record() {
+            let Ok(record) = next else {
                 return self.too_large(ctx);
-            }
-            self.on_record(ctx, &record[..record.len() - 1]);
+            };
+            let record = record.to_vec();
+            self.on_record(ctx, &record);
             if !ctx.state().alive() {
                 return;
             }
         }
-        if self.partial.len() > MAX_MESSAGE_BYTES {
-            self.too_large(ctx);
-        }
     }
 
     fn too_large(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
-        self.partial.clear();
+        self.reader = RecordReader::new(MAX_MESSAGE_BYTES);
         self.close(
             ctx,
             Some("Connection closed with an error. InvalidDataException: The maximum message size of 32768B was exceeded."),
@@ -160,7 +159,7 @@ impl HubSession {
         if !self.joined {
             return self.on_handshake(ctx, record);
         }
-        let Ok(incoming) = serde_json::from_slice::<Incoming>(record) else {
+        let Some(incoming) = decode::record(record) else {
             return self.close(ctx, Some("Connection closed with an error."), false);
         };
         match incoming.kind {
@@ -186,63 +185,39 @@ impl HubSession {
     }
 
     fn on_handshake(&mut self, ctx: &mut ws::WebsocketContext<Self>, record: &[u8]) {
-        let error = match serde_json::from_slice::<HandshakeRequest>(record) {
-            Ok(h) if h.protocol != "json" => {
-                format!("Requested protocol '{}' is not available.", h.protocol)
-            }
-            Ok(h) if h.version != 1 => format!(
-                "The server does not support version {} of the 'json' protocol.",
-                h.version
-            ),
-            Ok(_) => {
+        match decode::handshake(record) {
+            Ok(()) => {
                 ctx.text(records::HANDSHAKE_OK);
                 self.joined = true;
                 self.user = Some(self.handle_of(ctx).join(&self.state, true));
-                return;
             }
-            Err(_) => "An unexpected error occurred during connection handshake.".into(),
-        };
-        ctx.text(records::record(&serde_json::json!({ "error": error })));
-        ctx.close(Some(ws::CloseCode::Normal.into()));
-        ctx.stop();
+            Err(error) => {
+                ctx.text(records::record(&serde_json::json!({ "error": error })));
+                ctx.close(Some(ws::CloseCode::Normal.into()));
+                ctx.stop();
+            }
+        }
     }
 
     fn on_invocation(&mut self, ctx: &mut ws::WebsocketContext<Self>, call: Incoming) {
         let id = call.invocation_id;
-        let target = call.target.unwrap_or_default();
-        let method = target.to_ascii_lowercase();
-        if !matches!(method.as_str(), "send" | "recall" | "read") {
-            let error = format!("Unknown hub method '{target}'");
-            return self.complete(ctx, id, Outcome::Error(error));
-        }
+        let call = match decode::invocation(call.target, call.arguments) {
+            Ok(call) => call,
+            Err(error) => return self.complete(ctx, id, Outcome::Error(error)),
+        };
         crate::metrics::metrics()
             .frames_received
-            .with_label_values(&[&format!("hub_{method}")])
+            .with_label_values(&[call.method.label()])
             .inc();
         if !self.rate.admit() {
             let limited = Code::RateLimited;
-            let error = unexpected(&target, Some((limited.as_str(), limited.message())));
+            let error = unexpected(&call.target, Some((limited.as_str(), limited.message())));
             return self.complete(ctx, id, Outcome::Error(error));
         }
-        let arguments = call.arguments.unwrap_or_default();
-        let bound = match arguments.as_slice() {
-            [one] => ChatMessageIn::bind(one),
-            _ => Err(BindError::Shape),
-        };
-        let message = match bound {
-            Ok(m) => m,
-            Err(BindError::Shape) => {
-                let error = format!("Failed to invoke '{target}' due to an error on the server.");
-                return self.complete(ctx, id, Outcome::Error(error));
-            }
-            Err(BindError::BadId) => {
-                return self.complete(ctx, id, Outcome::Error(unexpected(&target, None)))
-            }
-        };
-        match method.as_str() {
-            "send" => self.on_send(ctx, id, target, message),
-            "recall" => self.on_recall(ctx, id, target, message),
-            _ => self.on_read(ctx, id, message),
+        match call.method {
+            Method::Send => self.on_send(ctx, id, call.target, call.message),
+            Method::Recall => self.on_recall(ctx, id, call.target, call.message),
+            Method::Read => self.on_read(ctx, id, call.message),
         }
     }
 
@@ -434,16 +409,6 @@ fn failed(target: &str, frame: &ServerFrame) -> String {
     match frame {
         ServerFrame::Error { code, message, .. } => unexpected(target, Some((code, message))),
         _ => unexpected(target, None),
-    }
-}
-
-/// SignalR's text for a method that threw, with the reason (code, text) when it is ours to
-/// give, as a `HubException` reads.
-fn unexpected(target: &str, reason: Option<(&str, &str)>) -> String {
-    let text = format!("An unexpected error occurred invoking '{target}' on the server.");
-    match reason {
-        Some((code, message)) => format!("{text} HubException: {code}: {message}"),
-        None => text,
     }
 }
 

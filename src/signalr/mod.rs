@@ -5,8 +5,10 @@
 
 pub mod chat_message;
 pub mod connections;
+pub mod decode;
 pub mod endpoint;
 pub mod hub;
+pub mod reader;
 pub mod records;
 pub mod translate;
 

@@ -1,0 +1,133 @@
+//! What a hub record asks for, read without touching a socket: the handshake's verdict and an
+//! invocation's method and bound ChatMessage, with the error text SignalR (or ABP) would give.
+//! Pure and total, so the fuzzer drives it with any bytes.
+
+use super::chat_message::{BindError, ChatMessageIn};
+use super::records::{HandshakeRequest, Incoming};
+
+/// The hub methods ABP's `MessagesHub` has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Send,
+    Recall,
+    Read,
+}
+
+impl Method {
+    /// The metric label of calls to it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Method::Send => "hub_send",
+            Method::Recall => "hub_recall",
+            Method::Read => "hub_read",
+        }
+    }
+}
+
+/// An invocation of a hub method with its one argument bound.
+#[derive(Debug)]
+pub struct Call {
+    pub method: Method,
+    /// The name as the client spelled it (errors quote it).
+    pub target: String,
+    pub message: ChatMessageIn,
+}
+
+/// Whether the first record is a handshake this hub speaks (JSON, version 1); the error text
+/// goes back to the client before the connection closes.
+pub fn handshake(record: &[u8]) -> Result<(), String> {
+    match serde_json::from_slice::<HandshakeRequest>(record) {
+        Ok(h) if h.protocol != "json" => Err(format!(
+            "Requested protocol '{}' is not available.",
+            h.protocol
+        )),
+        Ok(h) if h.version != 1 => Err(format!(
+            "The server does not support version {} of the 'json' protocol.",
+            h.version
+        )),
+        Ok(_) => Ok(()),
+        Err(_) => Err("An unexpected error occurred during connection handshake.".into()),
+    }
+}
+
+/// A record after the handshake, or `None` if it is not a JSON record of the hub protocol.
+pub fn record(record: &[u8]) -> Option<Incoming> {
+    serde_json::from_slice::<Incoming>(record).ok()
+}
+
+/// The call an invocation makes, or the Completion error it gets: an unknown method, a
+/// binding failure, or an id ABP could not parse.
+pub fn invocation(
+    target: Option<String>,
+    arguments: Option<Vec<serde_json::Value>>,
+) -> Result<Call, String> {
+    let target = target.unwrap_or_default();
+    let method = match target.to_ascii_lowercase().as_str() {
+        "send" => Method::Send,
+        "recall" => Method::Recall,
+        "read" => Method::Read,
+        _ => return Err(format!("Unknown hub method '{target}'")),
+    };
+    let arguments = arguments.unwrap_or_default();
+    let bound = match arguments.as_slice() {
+        [one] => ChatMessageIn::bind(one),
+        _ => Err(BindError::Shape),
+    };
+    match bound {
+        Ok(message) => Ok(Call {
+            method,
+            target,
+            message,
+        }),
+        Err(BindError::Shape) => Err(format!(
+            "Failed to invoke '{target}' due to an error on the server."
+        )),
+        Err(BindError::BadId) => Err(unexpected(&target, None)),
+    }
+}
+
+/// SignalR's text for a method that threw, with the reason (code, text) when it is ours to
+/// give, as a `HubException` reads.
+pub fn unexpected(target: &str, reason: Option<(&str, &str)>) -> String {
+    let text = format!("An unexpected error occurred invoking '{target}' on the server.");
+    match reason {
+        Some((code, message)) => format!("{text} HubException: {code}: {message}"),
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_handshake_wants_json_version_1() {
+        assert!(handshake(br#"{"protocol":"json","version":1}"#).is_ok());
+        assert_eq!(
+            handshake(br#"{"protocol":"messagepack","version":1}"#).unwrap_err(),
+            "Requested protocol 'messagepack' is not available."
+        );
+        assert!(handshake(br#"{"protocol":"json","version":2}"#).is_err());
+        assert!(handshake(b"\xff{").is_err());
+    }
+
+    #[test]
+    fn invocations_bind_one_chat_message_case_insensitively() {
+        let call = invocation(Some("SEND".into()), Some(vec![json!({"Content":"hi"})])).unwrap();
+        assert_eq!((call.method, call.target.as_str()), (Method::Send, "SEND"));
+        assert_eq!(call.message.content, "hi");
+        assert_eq!(
+            invocation(Some("Nope".into()), None).unwrap_err(),
+            "Unknown hub method 'Nope'"
+        );
+        assert!(invocation(Some("read".into()), Some(vec![]))
+            .unwrap_err()
+            .starts_with("Failed to invoke 'read'"));
+        assert!(
+            invocation(Some("recall".into()), Some(vec![json!({"messageId":"x"})]))
+                .unwrap_err()
+                .starts_with("An unexpected error occurred invoking 'recall'")
+        );
+    }
+}
