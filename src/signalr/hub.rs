@@ -27,11 +27,6 @@ use crate::protocol::{Code, Id, ServerFrame};
 use crate::state::AppState;
 use crate::store::Conversation;
 
-/// SignalR's defaults: a ping after this long without sending, and the client is gone after
-/// twice as long without a word; a handshake must come within the same 15 s.
-const KEEP_ALIVE: Duration = Duration::from_secs(15);
-const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
 /// How long an invocation waits for the actors' answer before failing.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -114,8 +109,16 @@ impl HubSession {
         ctx.stop();
     }
 
+    /// `limits.heartbeat_seconds` paces the hub as SignalR's options do, and its default of 15
+    /// gives SignalR's defaults: a ping after that long (`KeepAliveInterval`), the handshake
+    /// within it (`HandshakeTimeout`), and a client silent for twice as long is gone
+    /// (`ClientTimeoutInterval`, 30 s).
+    fn keep_alive(&self) -> Duration {
+        Duration::from_secs(self.state.config.limits.heartbeat_seconds)
+    }
+
     fn tick(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
-        if self.last_heard.elapsed() > CLIENT_TIMEOUT {
+        if self.last_heard.elapsed() > 2 * self.keep_alive() {
             return self.close(ctx, Some("Client timeout elapsed."), true);
         }
         if self.identity.expires_at <= chrono::Utc::now().timestamp() {
@@ -417,13 +420,13 @@ impl Actor for HubSession {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         ctx.set_mailbox_capacity(self.state.config.limits.outbound_queue);
-        ctx.run_later(HANDSHAKE_TIMEOUT, |act, ctx| {
+        ctx.run_later(self.keep_alive(), |act, ctx| {
             if !act.joined {
                 ctx.close(Some(ws::CloseCode::Policy.into()));
                 ctx.stop();
             }
         });
-        ctx.run_interval(KEEP_ALIVE, |act, ctx| act.tick(ctx));
+        ctx.run_interval(self.keep_alive(), |act, ctx| act.tick(ctx));
     }
 
     fn stopped(&mut self, ctx: &mut Self::Context) {

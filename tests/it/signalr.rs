@@ -482,6 +482,55 @@ async fn negotiate_and_the_wire_protocol() {
     app.stop().await;
 }
 
+/// SignalR's keep-alive, handshake timeout and client timeout follow `heartbeat_seconds`
+/// (15, 15 and 30 s by default); at 1 s they can be watched.
+#[actix_rt::test]
+async fn the_hub_pings_and_closes_silent_or_unshaken_connections() {
+    let db = TestDb::new(Backend::Sqlite, "hub_timeouts").await.unwrap();
+    let mut config = db.config();
+    config.limits.heartbeat_seconds = 1;
+    let app = TestApp::start(config).await;
+    let (_, token) = app.user(&unique("quiet")).await;
+    let query = format!("access_token={token}");
+    let handshake = "{\"protocol\":\"json\",\"version\":1}\u{1e}";
+
+    // No handshake: closed without a single record.
+    let mut unshaken = RawHub::open(&app, &query).await.ok().unwrap();
+    assert_eq!(unshaken.records().await, None);
+
+    // Handshaken but silent: pings, then a Close record saying why, then the socket closes.
+    let mut silent = RawHub::open(&app, &query).await.ok().unwrap();
+    silent.send(handshake).await;
+    assert_eq!(silent.next().await, Some(json!({})));
+    let mut pings = 0;
+    let close = loop {
+        let records = silent
+            .records()
+            .await
+            .expect("a Close record before the socket closes");
+        pings += records.iter().filter(|r| r["type"] == 6).count();
+        if let Some(close) = records.into_iter().find(|r| r["type"] != 6) {
+            break close;
+        }
+    };
+    assert!(pings >= 1, "pings came before the timeout");
+    assert_eq!(close["type"], 7);
+    assert_eq!(close["error"], "Client timeout elapsed.");
+    assert_eq!(silent.records().await, None);
+
+    // A client answering every ping stays well past the client timeout (2 s).
+    let mut live = RawHub::open(&app, &query).await.ok().unwrap();
+    live.send(handshake).await;
+    assert_eq!(live.next().await, Some(json!({})));
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(5) {
+        let records = live.records().await.expect("a live client stays open");
+        assert!(records.iter().all(|r| r["type"] == 6), "{records:?}");
+        live.send("{\"type\":6}\u{1e}").await;
+    }
+    app.stop().await;
+}
+
 #[actix_rt::test]
 async fn a_hub_client_and_a_native_client_chat_across_pods() {
     if !node_ready("hub_across_pods") {
