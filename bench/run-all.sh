@@ -5,13 +5,14 @@
 # JSON, one file pair per run. Needs PostgreSQL and Redis as .ci/run starts them, and Node.
 #
 #   bench/run-all.sh            # everything (about 15 minutes on 2 cores)
-#   ONLY="chat fanout" bench/run-all.sh   # some groups: idle chat fanout crosspod storm
+#   ONLY="chat fanout" bench/run-all.sh   # some groups: idle chat fanout crosspod storm churn
+#   ONLY=soak bench/run-all.sh  # 30 minutes of chat at 10,000/s with churn beside it (SOAK_SECONDS)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/imcluster-target}"
 BIN="$CARGO_TARGET_DIR/release"
 OUT="$(realpath -m "${OUT:-bench/results}")"
-ONLY="${ONLY:-idle chat fanout crosspod storm}"
+ONLY="${ONLY:-idle chat fanout crosspod storm churn}"
 SECRET=loadgen-secret-loadgen-secret-0123456789
 PG=postgres://postgres@127.0.0.1:5432
 REDIS=redis://127.0.0.1:6379
@@ -115,6 +116,22 @@ if [[ $ONLY == *storm* ]]; then
   stop_all
   fresh_pg; pod 1 8101
   run storm-10000x100 $(lg) --url http://127.0.0.1:8101 storm --users 10000 --missed 100
+  stop_all
+fi
+if [[ $ONLY == *churn* ]]; then
+  fresh_pg; pod 1 8101
+  run churn-10000x10 $(lg) --url http://127.0.0.1:8101 --server-pid "$POD_PID" churn --connections 10000 --rounds 10
+  stop_all
+fi
+
+if [[ $ONLY == *soak* ]]; then
+  SOAK=${SOAK_SECONDS:-1800}
+  fresh_pg; pod 1 8101
+  "$BIN/loadgen" $(lg) --url http://127.0.0.1:8101 --server-pid "$POD_PID" --json "$OUT/soak-churn.json" \
+    churn --connections 1000 --rounds 1000000 --seconds "$SOAK" >"$OUT/soak-churn.md" 2>"$OUT/soak-churn.log" &
+  CHURN=$!
+  run soak-chat $(lg) --url http://127.0.0.1:8101 --server-pid "$POD_PID" chat --pairs 200 --rate 10000 --duration "$SOAK" --every 60
+  wait "$CHURN"; cat "$OUT/soak-churn.md"
   stop_all
 fi
 echo "results in $OUT"

@@ -10,8 +10,10 @@
 //! `--server-pid`) and `chat` (pairs of friends sending to each other at a total offered rate:
 //! delivered messages/s, send → ack and send → deliver latency) and `fanout` (a group of N
 //! online members, one sender: deliveries/s and latency to the last member) and `storm` (N
-//! users with K missed messages each reconnect at once: time until all have synced).
+//! users with K missed messages each reconnect at once: time until all have synced) and
+//! `churn` (N connections opened and closed, round after round: server memory per round).
 
+mod churn;
 mod report;
 mod target;
 mod tracker;
@@ -91,6 +93,17 @@ enum Scenario {
         #[arg(long)]
         missed: usize,
     },
+    /// N connections opened and closed by the same users, round after round; the server's
+    /// memory after each round (with `--server-pid`).
+    Churn {
+        #[arg(long)]
+        connections: usize,
+        #[arg(long, default_value_t = 10)]
+        rounds: usize,
+        /// Stop after this many seconds even if rounds remain (0 = no limit).
+        #[arg(long, default_value_t = 0)]
+        seconds: u64,
+    },
     /// Pairs of friends chat at a total offered rate of messages per second.
     Chat {
         #[arg(long)]
@@ -100,6 +113,10 @@ enum Scenario {
         /// Seconds of sending.
         #[arg(long, default_value_t = 10)]
         duration: u64,
+        /// Report every this many seconds (0 = only at the end): deliveries, latency of the
+        /// window and server memory, so a soak shows whether they stay flat.
+        #[arg(long, default_value_t = 0)]
+        every: u64,
     },
 }
 
@@ -335,7 +352,7 @@ async fn idle(cli: &Cli, connections: usize, hold: u64) -> Value {
     report::print("idle connections", &figures, &[])
 }
 
-async fn chat(cli: &Cli, pairs: usize, rate: u64, duration: u64) -> Value {
+async fn chat(cli: &Cli, pairs: usize, rate: u64, duration: u64, every: u64) -> Value {
     let users = users(cli, pairs * 2, true).await;
     let clients = clients(cli.sources);
     let tracker = Rc::new(RefCell::new(Tracker::new(
@@ -380,8 +397,14 @@ async fn chat(cli: &Cli, pairs: usize, rate: u64, duration: u64) -> Value {
     let mut next = 0usize;
     let mut tick = tokio::time::interval(Duration::from_millis(10));
     let started = Instant::now();
+    let mut windows = Vec::new();
+    let mut window_start = Instant::now();
     while started.elapsed() < Duration::from_secs(duration) {
         tick.tick().await;
+        if every > 0 && window_start.elapsed() >= Duration::from_secs(every) {
+            window_start = Instant::now();
+            windows.push(window(cli, &mut tracker.borrow_mut(), started));
+        }
         owed += per_tick;
         while owed >= 1.0 {
             owed -= 1.0;
@@ -410,7 +433,7 @@ async fn chat(cli: &Cli, pairs: usize, rate: u64, duration: u64) -> Value {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let t = tracker.borrow();
-    report::print(
+    let mut result = report::print(
         "1:1 chat",
         &[
             ("pairs", pairs as f64),
@@ -419,6 +442,10 @@ async fn chat(cli: &Cli, pairs: usize, rate: u64, duration: u64) -> Value {
             ("acknowledged", t.acked as f64),
             ("delivered", t.delivered as f64),
             ("refused", t.errors as f64),
+            (
+                "acknowledged, never delivered",
+                t.acked.saturating_sub(t.delivered) as f64,
+            ),
             // Over the time from the first send to the last delivery: a backlog drained after
             // the sending stopped does not inflate the rate.
             (
@@ -427,7 +454,26 @@ async fn chat(cli: &Cli, pairs: usize, rate: u64, duration: u64) -> Value {
             ),
         ],
         &[&t.ack, &t.deliver],
-    )
+    );
+    if !windows.is_empty() {
+        result["windows"] = Value::Array(windows);
+    }
+    result
+}
+
+/// One window of a long chat run: when, how much, how fast, and the server's memory.
+fn window(cli: &Cli, tracker: &mut Tracker, started: Instant) -> Value {
+    let latency = tracker.take_window();
+    let line = json!({
+        "seconds": started.elapsed().as_secs(),
+        "sent": tracker.sent,
+        "delivered": tracker.delivered,
+        "refused": tracker.errors,
+        "server_rss_mib": cli.server_pid.and_then(rss_kib).map(|k| k as f64 / 1024.0),
+        "deliver": latency.json(),
+    });
+    eprintln!("{line}");
+    line
 }
 
 /// Makes group `group` in the node's database: the first user owns it, the rest are members.
@@ -679,12 +725,18 @@ fn main() {
                 pairs,
                 rate,
                 duration,
-            } => chat(&cli, pairs, rate, duration).await,
+                every,
+            } => chat(&cli, pairs, rate, duration, every).await,
             Scenario::Fanout {
                 members,
                 rate,
                 duration,
             } => fanout(&cli, members, rate, duration).await,
+            Scenario::Churn {
+                connections,
+                rounds,
+                seconds,
+            } => churn::churn(&cli, connections, rounds, seconds).await,
             Scenario::Storm { users, missed } => {
                 assert!(
                     cli.target == Target::Imcluster,

@@ -24,6 +24,8 @@ pub struct Tracker {
     pub last_delivery: u64,
     pub ack: Latency,
     pub deliver: Latency,
+    /// Send → deliver since the last `take_window` (a soak reports it minute by minute).
+    pub window: Latency,
 }
 
 impl Tracker {
@@ -41,6 +43,7 @@ impl Tracker {
             last_delivery: 0,
             ack: Latency::new("send → ack"),
             deliver: Latency::new("send → deliver"),
+            window: Latency::new("send → deliver, this window"),
         }
     }
 
@@ -80,6 +83,14 @@ impl Tracker {
         }
     }
 
+    /// The deliveries' latencies since the last call, and a fresh window.
+    pub fn take_window(&mut self) -> Latency {
+        std::mem::replace(
+            &mut self.window,
+            Latency::new("send → deliver, this window"),
+        )
+    }
+
     /// A `message` frame arrived with `content`; true when it counted.
     pub fn on_message(&mut self, content: &str) -> bool {
         let Some(rest) = content.strip_prefix("lg:") else {
@@ -97,6 +108,7 @@ impl Tracker {
         self.delivered += 1;
         let now = self.now();
         self.deliver.record(now - at);
+        self.window.record(now - at);
         self.last_delivery = now;
         true
     }
