@@ -406,7 +406,7 @@ impl Config {
                 format!("must be `text` or `json`, got `{}`", self.log.format),
             );
         }
-        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+        if crate::telemetry::filter(&self.log.level).is_err() {
             return bad(
                 "log.level",
                 format!("`{}` is not a log filter", self.log.level),
@@ -424,14 +424,24 @@ impl Config {
         }
     }
 
-    /// The external issuer's key as PEM text, read from a file when the setting is a path.
+    /// The external issuer's key as PEM text, read from a file when the setting is a path. A
+    /// key file is small: more than 64 KiB (a device, a wrong path) is refused, not read on.
     pub fn rs256_public_key_pem(&self) -> Result<String, String> {
+        use std::io::Read;
+        const MAX_PEM_BYTES: u64 = 64 * 1024;
         let value = self.jwt.rs256_public_key.trim();
         if value.starts_with("-----BEGIN") {
-            Ok(value.to_string())
-        } else {
-            std::fs::read_to_string(value).map_err(|e| format!("cannot read {value}: {e}"))
+            return Ok(value.to_string());
         }
+        let file = std::fs::File::open(value).map_err(|e| format!("cannot read {value}: {e}"))?;
+        let mut pem = String::new();
+        file.take(MAX_PEM_BYTES + 1)
+            .read_to_string(&mut pem)
+            .map_err(|e| format!("cannot read {value}: {e}"))?;
+        if pem.len() as u64 > MAX_PEM_BYTES {
+            return Err(format!("{value} is larger than 64 KiB: not a PEM key"));
+        }
+        Ok(pem)
     }
 
     /// This configuration with every secret replaced, for logs and the admin API.
@@ -500,5 +510,24 @@ mod tests {
     #[test]
     fn defaults_are_valid() {
         Config::default().validate().unwrap();
+    }
+
+    /// Found by the config fuzzer: this `log.level` made the filter's regex engine allocate
+    /// past 2 GiB. Field values now match as text, so it parses at once or is refused.
+    #[test]
+    fn a_log_level_with_a_field_pattern_costs_no_memory() {
+        let text = include_str!("../tests/fuzz-regressions/config-log-level-regex-oom.toml");
+        let _ = Config::from_toml(text);
+        let config =
+            Config::from_toml("[log]\nlevel = \"info,imcluster[conn{peer=a.*b+}]=debug\"\n");
+        assert!(config.is_ok(), "{config:?}");
+    }
+
+    #[test]
+    fn a_key_path_that_never_ends_is_refused() {
+        let mut config = Config::default();
+        config.jwt.rs256_public_key = "/dev/zero".into();
+        let refused = config.validate().unwrap_err().to_string();
+        assert!(refused.contains("larger than 64 KiB"), "{refused}");
     }
 }

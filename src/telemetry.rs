@@ -5,10 +5,23 @@ use tracing_subscriber::EnvFilter;
 
 use crate::config::LogConfig;
 
+/// A log filter from `log.level` or `RUST_LOG` text. Field values match as plain text, never
+/// as regular expressions: the fuzzer found that a pattern of a few hundred bytes makes the
+/// filter's regex engine build an automaton of gigabytes.
+pub fn filter(text: &str) -> Result<EnvFilter, String> {
+    EnvFilter::builder()
+        .with_regex(false)
+        .parse(text)
+        .map_err(|e| e.to_string())
+}
+
 /// Installs the global subscriber once; later calls (tests start many nodes) do nothing.
 pub fn init(config: &LogConfig) {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.level));
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|text| filter(&text).ok())
+        .or_else(|| filter(&config.level).ok())
+        .unwrap_or_else(|| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false);
