@@ -6,6 +6,7 @@
 #
 #   bench/run-all.sh            # everything (about 15 minutes on 2 cores)
 #   ONLY="chat fanout" bench/run-all.sh   # some groups: idle chat fanout crosspod storm churn
+#   ONLY=flood bench/run-all.sh # chat latency with and without flooding connections beside it
 #   ONLY=soak bench/run-all.sh  # 30 minutes of chat at 10,000/s with churn beside it (SOAK_SECONDS)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,7 +39,7 @@ pod() { # node id, port, [redis url]: starts an imcluster pod on $DB, sets POD_P
   IMCLUSTER_DATABASE__URL=$DB IMCLUSTER_DATABASE__MAX_CONNECTIONS=16 IMCLUSTER_JWT__SECRET=$SECRET \
     IMCLUSTER_NODE__ID=$1 IMCLUSTER_NODE__LISTEN=127.0.0.1:$2 IMCLUSTER_LOG__LEVEL=warn \
     IMCLUSTER_REDIS__URL=${3:-} IMCLUSTER_REDIS__NAMESPACE=$NS \
-    IMCLUSTER_LIMITS__RATE_PER_SECOND=5000 IMCLUSTER_LIMITS__RATE_BURST=10000 \
+    IMCLUSTER_LIMITS__RATE_PER_SECOND=${RATE:-5000} IMCLUSTER_LIMITS__RATE_BURST=${BURST:-10000} \
     IMCLUSTER_LIMITS__MAX_GROUP_SIZE=20000 \
     bash -c "cd '$OUT' && exec '$BIN/imcluster' serve" >"$OUT/pod-$2.log" 2>&1 &
   POD_PID=$!; PIDS+=("$POD_PID")
@@ -121,6 +122,15 @@ fi
 if [[ $ONLY == *churn* ]]; then
   fresh_pg; pod 1 8101
   run churn-10000x10 $(lg) --url http://127.0.0.1:8101 --server-pid "$POD_PID" churn --connections 10000 --rounds 10
+  stop_all
+fi
+
+if [[ $ONLY == *flood* ]]; then
+  # The default per-connection limit (50 frames/s, bursts of 100), as every user gets it.
+  fresh_pg; RATE=50 BURST=100 pod 1 8101
+  run flood-none $(lg) --url http://127.0.0.1:8101 chat --pairs 200 --rate 2000 --duration 10
+  run flood-4x20000 $(lg) --url http://127.0.0.1:8101 chat --pairs 200 --rate 2000 --duration 10 --flooders 4 --flood-rate 20000
+  run flood-none-again $(lg) --url http://127.0.0.1:8101 chat --pairs 200 --rate 2000 --duration 10
   stop_all
 fi
 

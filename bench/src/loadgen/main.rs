@@ -14,6 +14,7 @@
 //! `churn` (N connections opened and closed, round after round: server memory per round).
 
 mod churn;
+mod flood;
 mod report;
 mod target;
 mod tracker;
@@ -117,6 +118,11 @@ enum Scenario {
         /// window and server memory, so a soak shows whether they stay flat.
         #[arg(long, default_value_t = 0)]
         every: u64,
+        /// Extra connections flooding sends at `--flood-rate` frames/s each, beside the chat.
+        #[arg(long, default_value_t = 0)]
+        flooders: usize,
+        #[arg(long, default_value_t = 10_000)]
+        flood_rate: u64,
     },
 }
 
@@ -352,7 +358,14 @@ async fn idle(cli: &Cli, connections: usize, hold: u64) -> Value {
     report::print("idle connections", &figures, &[])
 }
 
-async fn chat(cli: &Cli, pairs: usize, rate: u64, duration: u64, every: u64) -> Value {
+async fn chat(
+    cli: &Cli,
+    pairs: usize,
+    rate: u64,
+    duration: u64,
+    every: u64,
+    flood: (usize, u64),
+) -> Value {
     let users = users(cli, pairs * 2, true).await;
     let clients = clients(cli.sources);
     let tracker = Rc::new(RefCell::new(Tracker::new(
@@ -391,6 +404,10 @@ async fn chat(cli: &Cli, pairs: usize, rate: u64, duration: u64, every: u64) -> 
             .expect("a chat connection opens");
         outboxes.push(tx);
     }
+    let mut flood = match flood {
+        (0, _) => None,
+        (flooders, rate) => Some(flood::Flood::start(cli, flooders, rate).await),
+    };
     // Every 10 ms, rate/100 messages, round-robin over the senders (each to its partner).
     let per_tick = (rate as f64 / 100.0).max(0.0);
     let mut owed = 0.0;
@@ -404,6 +421,9 @@ async fn chat(cli: &Cli, pairs: usize, rate: u64, duration: u64, every: u64) -> 
         if every > 0 && window_start.elapsed() >= Duration::from_secs(every) {
             window_start = Instant::now();
             windows.push(window(cli, &mut tracker.borrow_mut(), started));
+        }
+        if let Some(flood) = &mut flood {
+            flood.tick(cli);
         }
         owed += per_tick;
         while owed >= 1.0 {
@@ -457,6 +477,22 @@ async fn chat(cli: &Cli, pairs: usize, rate: u64, duration: u64, every: u64) -> 
     );
     if !windows.is_empty() {
         result["windows"] = Value::Array(windows);
+    }
+    if let Some(flood) = flood {
+        let answers = flood.answers.borrow();
+        let figures = [
+            ("flood frames sent", flood.sent as f64),
+            ("flood frames acknowledged (stored)", answers.acked as f64),
+            (
+                "flood frames refused IM:RateLimited",
+                answers.rate_limited as f64,
+            ),
+            (
+                "flood frames refused otherwise",
+                answers.other_errors as f64,
+            ),
+        ];
+        result["flood"] = report::print("flood beside the chat", &figures, &[]);
     }
     result
 }
@@ -726,7 +762,9 @@ fn main() {
                 rate,
                 duration,
                 every,
-            } => chat(&cli, pairs, rate, duration, every).await,
+                flooders,
+                flood_rate,
+            } => chat(&cli, pairs, rate, duration, every, (flooders, flood_rate)).await,
             Scenario::Fanout {
                 members,
                 rate,
