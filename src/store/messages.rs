@@ -10,7 +10,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::accounts::{concurrency_stamp, tenant_filter};
+use super::accounts::tenant_filter;
 use super::{Store, StoreError};
 
 /// Message states, as ABP numbers them.
@@ -189,7 +189,8 @@ fn after(tx: impl ColumnTrait, id: impl ColumnTrait, pos: (i64, i64)) -> Conditi
 
 impl Store {
     /// Stores a batch in one transaction: idempotency keys first (a key seen before turns its
-    /// message into a [`Stored::Duplicate`]), then every new message in one insert per table.
+    /// message into a [`Stored::Duplicate`]), then every new message in one insert per table
+    /// (`message_rows`).
     pub async fn insert_messages(&self, batch: &[NewMessage]) -> Result<Vec<Stored>, StoreError> {
         let txn = self.write_txn().await?;
         let backend = txn.get_database_backend();
@@ -239,8 +240,7 @@ impl Store {
                 send_time: first.send_time,
             });
         }
-        let mut users = Vec::new();
-        let mut groups = Vec::new();
+        let mut rows = Vec::with_capacity(batch.len());
         for (m, o) in batch.iter().zip(&outcome) {
             if *o != Stored::New {
                 continue;
@@ -252,50 +252,9 @@ impl Store {
             if let Some(key) = &m.client_msg_id {
                 extra.insert(EXTRA_CLIENT_MSG_ID.into(), key.clone().into());
             }
-            let extra = serde_json::Value::Object(extra).to_string();
-            match m.to {
-                Conversation::User(to) => users.push(user_message::ActiveModel {
-                    receive_user_id: Set(to),
-                    extra_properties: Set(extra),
-                    concurrency_stamp: Set(concurrency_stamp()),
-                    creation_time: Set(m.send_time),
-                    creator_id: Set(Some(m.from)),
-                    tenant_id: Set(m.tenant_id),
-                    message_id: Set(m.message_id),
-                    send_user_name: Set(m.from_name.clone()),
-                    content: Set(m.content.clone()),
-                    message_type: Set(m.message_type),
-                    source: Set(m.source),
-                    state: Set(STATE_SEND),
-                    ..Default::default()
-                }),
-                Conversation::Group(group) => groups.push(group_message::ActiveModel {
-                    group_id: Set(group),
-                    extra_properties: Set(extra),
-                    concurrency_stamp: Set(concurrency_stamp()),
-                    creation_time: Set(m.send_time),
-                    creator_id: Set(Some(m.from)),
-                    tenant_id: Set(m.tenant_id),
-                    message_id: Set(m.message_id),
-                    send_user_name: Set(m.from_name.clone()),
-                    content: Set(m.content.clone()),
-                    message_type: Set(m.message_type),
-                    source: Set(m.source),
-                    state: Set(STATE_SEND),
-                    ..Default::default()
-                }),
-            }
+            rows.push((m, serde_json::Value::Object(extra).to_string()));
         }
-        if !users.is_empty() {
-            user_message::Entity::insert_many(users)
-                .exec_without_returning(&txn)
-                .await?;
-        }
-        if !groups.is_empty() {
-            group_message::Entity::insert_many(groups)
-                .exec_without_returning(&txn)
-                .await?;
-        }
+        super::message_rows::insert(&txn, backend, &rows).await?;
         txn.commit().await?;
         Ok(outcome)
     }

@@ -11,6 +11,7 @@ mod friends;
 mod groups;
 mod history;
 mod memberships;
+mod message_rows;
 mod messages;
 mod search;
 mod social;
