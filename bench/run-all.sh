@@ -137,8 +137,10 @@ fi
 if [[ $ONLY == *soak* ]]; then
   SOAK=${SOAK_SECONDS:-1800}
   fresh_pg; pod 1 8101
-  "$BIN/loadgen" $(lg) --url http://127.0.0.1:8101 --server-pid "$POD_PID" --json "$OUT/soak-churn.json" \
-    churn --connections 1000 --rounds 1000000 --seconds "$SOAK" >"$OUT/soak-churn.md" 2>"$OUT/soak-churn.log" &
+  # The churn starts once the chat's 400 connections are open (each round counts the sessions
+  # that are not its own before it opens any).
+  (sleep 20; exec "$BIN/loadgen" $(lg) --url http://127.0.0.1:8101 --server-pid "$POD_PID" --json "$OUT/soak-churn.json" \
+    churn --connections 1000 --rounds 1000000 --seconds "$((SOAK - 30))") >"$OUT/soak-churn.md" 2>"$OUT/soak-churn.log" &
   CHURN=$!
   run soak-chat $(lg) --url http://127.0.0.1:8101 --server-pid "$POD_PID" chat --pairs 200 --rate 10000 --duration "$SOAK" --every 60
   wait "$CHURN"; cat "$OUT/soak-churn.md"

@@ -18,7 +18,6 @@ pub async fn churn(cli: &Cli, connections: usize, rounds: usize, seconds: u64) -
     let sources = clients(cli.sources);
     let ignore: std::rc::Rc<dyn Fn(&Value)> = std::rc::Rc::new(|_| {});
     let before = cli.server_pid.and_then(rss_kib);
-    let baseline = open_sessions(cli).await;
     let started = Instant::now();
     let mut after_round = Vec::with_capacity(rounds);
     let mut failed = 0u64;
@@ -26,6 +25,8 @@ pub async fn churn(cli: &Cli, connections: usize, rounds: usize, seconds: u64) -
         if seconds > 0 && started.elapsed() >= Duration::from_secs(seconds) {
             break;
         }
+        // Sessions that are not this round's (a soak's chat beside it) before it opens any.
+        let baseline = open_sessions(cli).await;
         for (c, chunk) in users.chunks(200).enumerate() {
             let opens = chunk.iter().enumerate().map(|(i, (user, token))| {
                 let login = Login {
