@@ -82,6 +82,9 @@ impl Node {
             App::new()
                 .app_data(data.clone())
                 .wrap(crate::http::error_bodies())
+                .wrap(actix_web::middleware::from_fn(
+                    crate::http::nul_guard::refuse_nul,
+                ))
                 .wrap(actix_web::middleware::from_fn(crate::http::abp_wrap::wrap))
                 .wrap(crate::http::cors(&origins))
                 .wrap(tracing_actix_request())

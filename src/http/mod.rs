@@ -10,6 +10,7 @@ mod friends;
 mod groups;
 mod health;
 pub mod identity;
+pub mod nul_guard;
 mod openapi;
 mod pages;
 mod paging;

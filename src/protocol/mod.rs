@@ -11,7 +11,7 @@ mod server;
 
 pub use client::{ClientFrame, Envelope, SendFrame, Target};
 pub use codes::Code;
-pub use decode::{decode, frame_id, BadFrame};
+pub use decode::{decode, frame_id, has_nul_escape, BadFrame, NUL_REFUSED};
 pub use ids::Id;
 pub use message::{rfc3339, Message};
 pub use server::ServerFrame;

@@ -50,8 +50,12 @@ pub fn handshake(record: &[u8]) -> Result<(), String> {
     }
 }
 
-/// A record after the handshake, or `None` if it is not a JSON record of the hub protocol.
+/// A record after the handshake, or `None` if it is not a JSON record of the hub protocol (or
+/// holds U+0000, which cannot be stored: `protocol::has_nul_escape`).
 pub fn record(record: &[u8]) -> Option<Incoming> {
+    if crate::protocol::has_nul_escape(record) {
+        return None;
+    }
     serde_json::from_slice::<Incoming>(record).ok()
 }
 

@@ -19,6 +19,8 @@ mod faults;
 mod friends;
 mod groups;
 mod ids;
+mod injection;
+mod logs;
 mod openapi;
 mod schema;
 mod signalr;

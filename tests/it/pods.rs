@@ -30,6 +30,8 @@ pub struct Pod {
     pub app: TestApp,
     pub id: u16,
     child: Child,
+    /// Every line the pod has logged so far.
+    pub log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Cluster {
@@ -87,12 +89,15 @@ impl Cluster {
             .expect("the imcluster binary starts");
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = tokio::sync::oneshot::channel();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let lines = log.clone();
         std::thread::spawn(move || {
             let mut tx = Some(tx);
             for line in std::io::BufReader::new(stdout)
                 .lines()
                 .map_while(Result::ok)
             {
+                lines.lock().unwrap().push(line.clone());
                 if let Some(at) = line.find("serving on http://") {
                     let rest = &line[at + "serving on ".len()..];
                     let end = rest.find(['"', ' ']).unwrap_or(rest.len());
@@ -110,6 +115,7 @@ impl Cluster {
             app: TestApp::remote(base),
             id,
             child,
+            log,
         };
         pod.await_ready().await;
         pod

@@ -1,0 +1,88 @@
+//! What a pod writes to its log: never a password, a token, a connection token, the JWT secret
+//! or an API key, whatever a client sends and however it fails.
+
+use serde_json::json;
+
+use crate::helpers::{unique, TEST_SECRET};
+use crate::ws::WsClient;
+
+#[actix_rt::test]
+async fn no_secret_or_token_reaches_the_log() {
+    let Some(cluster) = crate::pods::Cluster::new("logs").await else {
+        return;
+    };
+    let key = "log-test-api-key-log-test-api-key-0123";
+    let pod = cluster
+        .pod_with(
+            1,
+            &[
+                ("IMCLUSTER_LOG__LEVEL", "debug"),
+                ("IMCLUSTER_ADMIN__API_KEY", key),
+                ("IMCLUSTER_PUSH__API_KEY", key),
+            ],
+        )
+        .await;
+    let name = unique("secretive");
+    let (_, token) = pod.user(&name).await;
+
+    // A wrong password, a forged token, a token in the query string and in a header.
+    let wrong = json!({"userName": name, "password": "not-the-password-987"});
+    assert_eq!(
+        pod.call("POST", "/api/auth/login", None, Some(wrong))
+            .await
+            .0,
+        401
+    );
+    let forged = format!("{}x", &token[..token.len() - 1]);
+    assert_eq!(
+        pod.call("GET", "/api/auth/me", Some(&forged), None).await.0,
+        401
+    );
+    let mut ws = WsClient::connect(&pod, &token).await;
+    assert_eq!(ws.request(json!({"type": "ping"})).await["type"], "pong");
+    let (status, negotiated) = pod
+        .call(
+            "POST",
+            "/signalr-hubs/messages/negotiate?negotiateVersion=1",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{negotiated}");
+    let connection_token = negotiated["connectionToken"].as_str().unwrap().to_string();
+    let mut admin = pod
+        .client
+        .get(format!("{}/api/admin/config", pod.base))
+        .insert_header(("X-API-Key", key))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(admin.status().as_u16(), 200);
+    let config = String::from_utf8(admin.body().await.unwrap().to_vec()).unwrap();
+    assert!(
+        !config.contains(TEST_SECRET) && !config.contains(key),
+        "{config}"
+    );
+    assert_eq!(
+        pod.call("POST", "/api/auth/logout", Some(&token), None)
+            .await
+            .0,
+        204
+    );
+    assert_eq!(ws.closed().await, Some(4001), "logout closes the session");
+
+    let log = pod.log.lock().unwrap().join("\n");
+    assert!(log.lines().count() > 3, "the pod logged at debug: {log}");
+    let signature = token.rsplit('.').next().unwrap();
+    for (what, secret) in [
+        ("the password", "password-123"),
+        ("the wrong password", "not-the-password-987"),
+        ("a token's signature", signature),
+        ("the forged token", forged.as_str()),
+        ("the hub's connection token", connection_token.as_str()),
+        ("the JWT secret", TEST_SECRET),
+        ("the API key", key),
+    ] {
+        assert!(!log.contains(secret), "{what} is in the log:\n{log}");
+    }
+}
