@@ -9,6 +9,7 @@ use actix::prelude::*;
 use bytestring::ByteString;
 use chrono::Utc;
 
+use super::commit::Committed;
 use super::user::{Draft, Origin};
 use super::GroupKey;
 use crate::chat::rules;
@@ -153,33 +154,43 @@ impl Handler<SendGroup> for GroupActor {
             &origin,
             Conversation::Group(self.key.1),
         );
-        let outcome = self.state.writer.queue(message.clone());
-        ctx.spawn(outcome.into_actor(self).map(move |result, act, _| {
-            if !origin.acknowledge(&message, result) {
-                return;
-            }
-            let mut seen = wire(&message);
-            let own = ServerFrame::Message {
-                message: seen.clone(),
-            }
-            .to_text();
-            if message.is_anonymous {
-                seen.from_user_id = None;
-                seen.from_user_name = None;
-            }
-            let text = if message.is_anonymous {
-                ServerFrame::Message { message: seen }.to_text()
-            } else {
-                own.clone()
-            };
-            // The sender's own devices get the full message; the sending device already has it.
-            act.publish(GroupFrame {
-                sender: Some(origin.user_id),
-                except: origin.connection_id(),
-                own: Some(own),
-                text,
-            });
-        }));
+        super::commit::queue(&self.state, origin, message, ctx.address());
+    }
+}
+
+impl Handler<Committed> for GroupActor {
+    type Result = ();
+
+    fn handle(&mut self, committed: Committed, _: &mut Context<Self>) {
+        let Committed {
+            origin,
+            message,
+            outcome,
+        } = committed;
+        if !origin.acknowledge(&message, outcome) {
+            return;
+        }
+        let mut seen = wire(&message);
+        let own = ServerFrame::Message {
+            message: seen.clone(),
+        }
+        .to_text();
+        if message.is_anonymous {
+            seen.from_user_id = None;
+            seen.from_user_name = None;
+        }
+        let text = if message.is_anonymous {
+            ServerFrame::Message { message: seen }.to_text()
+        } else {
+            own.clone()
+        };
+        // The sender's own devices get the full message; the sending device already has it.
+        self.publish(GroupFrame {
+            sender: Some(origin.user_id),
+            except: origin.connection_id(),
+            own: Some(own),
+            text,
+        });
     }
 }
 

@@ -2,6 +2,7 @@
 //! addressed) user, a group actor per active group, and the supervisor that maps ids to their
 //! addresses and owns their lifecycle. Each actor's messages are defined beside it.
 
+pub mod commit;
 pub mod group;
 pub mod handle;
 pub mod rate_limit;

@@ -12,6 +12,7 @@ use bytestring::ByteString;
 use chrono::Utc;
 use uuid::Uuid;
 
+use super::commit::Committed;
 use super::{SessionHandle, UserKey};
 use crate::chat::rules;
 use crate::chat::wire::wire;
@@ -365,34 +366,44 @@ impl Handler<SendPrivate> for UserActor {
             &origin,
             Conversation::User(self.key.1),
         );
-        let outcome = self.state.writer.queue(message.clone());
-        ctx.spawn(outcome.into_actor(self).map(move |result, act, _| {
-            if !origin.acknowledge(&message, result) {
-                return;
-            }
-            let text = ServerFrame::Message {
-                message: wire(&message),
-            }
-            .to_text();
-            act.deliver(&text, None);
-            crate::metrics::metrics()
-                .messages_delivered
-                .with_label_values(&["private"])
-                .inc_by(act.sessions.len() as u64);
-            let except = origin.connection_id();
-            if origin.user_id == act.key.1 {
-                act.state.bus.to_users(&[act.key], None, &text);
-                return;
-            }
-            let sender = (act.key.0, origin.user_id);
-            act.state
-                .supervisor
-                .push_to_user(&sender, &text, except.as_ref());
-            // One publish per other pod holding the receiver or the sender.
-            act.state
-                .bus
-                .to_users(&[act.key, sender], except.as_deref(), &text);
-        }));
+        super::commit::queue(&self.state, origin, message, ctx.address());
+    }
+}
+
+impl Handler<Committed> for UserActor {
+    type Result = ();
+
+    fn handle(&mut self, committed: Committed, _: &mut Context<Self>) {
+        let Committed {
+            origin,
+            message,
+            outcome,
+        } = committed;
+        if !origin.acknowledge(&message, outcome) {
+            return;
+        }
+        let text = ServerFrame::Message {
+            message: wire(&message),
+        }
+        .to_text();
+        self.deliver(&text, None);
+        crate::metrics::metrics()
+            .messages_delivered
+            .with_label_values(&["private"])
+            .inc_by(self.sessions.len() as u64);
+        let except = origin.connection_id();
+        if origin.user_id == self.key.1 {
+            self.state.bus.to_users(&[self.key], None, &text);
+            return;
+        }
+        let sender = (self.key.0, origin.user_id);
+        self.state
+            .supervisor
+            .push_to_user(&sender, &text, except.as_ref());
+        // One publish per other pod holding the receiver or the sender.
+        self.state
+            .bus
+            .to_users(&[self.key, sender], except.as_deref(), &text);
     }
 }
 

@@ -346,18 +346,18 @@ impl HubSession {
         &mut self,
         ctx: &mut ws::WebsocketContext<Self>,
         answer: tokio::sync::oneshot::Receiver<ServerFrame>,
-        then: impl FnOnce(&mut Self, &mut ws::WebsocketContext<Self>, ServerFrame) + 'static,
+        then: impl FnOnce(&mut Self, &mut ws::WebsocketContext<Self>, ServerFrame) + Send + 'static,
     ) {
-        let wait = async move {
-            match tokio::time::timeout(ANSWER_TIMEOUT, answer).await {
+        // A task of its own per answer, not `ctx.spawn`: actix polls all of an actor's
+        // spawned futures on every wake (see `actors::commit`).
+        let hub = ctx.address();
+        actix_rt::spawn(async move {
+            let frame = match tokio::time::timeout(ANSWER_TIMEOUT, answer).await {
                 Ok(Ok(frame)) => frame,
                 _ => ServerFrame::error(None, Code::Unavailable),
-            }
-        };
-        ctx.spawn(
-            wait.into_actor(self)
-                .map(move |frame, act, ctx| then(act, ctx, frame)),
-        );
+            };
+            hub.do_send(Answered(Box::new(move |act, ctx| then(act, ctx, frame))));
+        });
     }
 
     /// Upstream's system notice of a failed send or recall, to this connection.
@@ -459,6 +459,22 @@ impl Handler<CloseWith> for HubSession {
     fn handle(&mut self, CloseWith(code, reason): CloseWith, ctx: &mut Self::Context) {
         // A draining pod lets the client reconnect (to another pod); a kick or logout does not.
         self.close(ctx, Some(&reason), code == 1012);
+    }
+}
+
+/// An invocation's answer arrived: what the hub does with it, run in the actor.
+#[derive(Message)]
+#[rtype(result = "()")]
+struct Answered(Box<Then>);
+
+/// A step to take in the hub actor once an answer is in.
+type Then = dyn FnOnce(&mut HubSession, &mut ws::WebsocketContext<HubSession>) + Send;
+
+impl Handler<Answered> for HubSession {
+    type Result = ();
+
+    fn handle(&mut self, Answered(then): Answered, ctx: &mut Self::Context) {
+        then(self, ctx);
     }
 }
 

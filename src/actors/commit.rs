@@ -1,0 +1,44 @@
+//! Queuing a message for the writer and hearing its commit back as an actor message.
+//!
+//! An actor must not await each commit with `ctx.spawn`: actix polls every future an actor has
+//! spawned each time the actor wakes, so N commits in flight cost N polls per wake and N² in
+//! all. In the 30-minute soak a backlog of a few thousand sends to one actor did exactly that:
+//! the pod's two threads spun in those polls, commits stopped keeping up, and the backlog (and
+//! memory) grew without end. Here a task of its own awaits the commit and sends the outcome to
+//! the actor's mailbox, where it costs one message.
+
+use actix::dev::ToEnvelope;
+use actix::prelude::*;
+
+use super::user::Origin;
+use crate::state::AppState;
+use crate::store::{NewMessage, StoreError, Stored};
+
+/// What the writer said about one message (or that it stopped before saying).
+pub type Outcome = Result<Result<Stored, StoreError>, tokio::sync::oneshot::error::RecvError>;
+
+/// A queued message's commit is over: acknowledge the sender and deliver it.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Committed {
+    pub origin: Origin,
+    pub message: NewMessage,
+    pub outcome: Outcome,
+}
+
+/// Queues `message`; `actor` gets [`Committed`] when its batch commits (or fails).
+pub fn queue<A>(state: &AppState, origin: Origin, message: NewMessage, actor: Addr<A>)
+where
+    A: Actor + Handler<Committed>,
+    A::Context: ToEnvelope<A, Committed>,
+{
+    let outcome = state.writer.queue(message.clone());
+    actix_rt::spawn(async move {
+        let outcome = outcome.await;
+        actor.do_send(Committed {
+            origin,
+            message,
+            outcome,
+        });
+    });
+}
