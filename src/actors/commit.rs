@@ -26,6 +26,21 @@ pub struct Committed {
     pub outcome: Outcome,
 }
 
+impl Committed {
+    /// Answers the sender; the origin and message when they are to be delivered (stored now,
+    /// not refused and not a duplicate).
+    pub fn acknowledge(self) -> Option<(Origin, NewMessage)> {
+        let Committed {
+            origin,
+            message,
+            outcome,
+        } = self;
+        origin
+            .acknowledge(&message, outcome)
+            .then_some((origin, message))
+    }
+}
+
 /// Queues `message`; `actor` gets [`Committed`] when its batch commits (or fails).
 pub fn queue<A>(state: &AppState, origin: Origin, message: NewMessage, actor: Addr<A>)
 where

@@ -162,14 +162,9 @@ impl Handler<Committed> for GroupActor {
     type Result = ();
 
     fn handle(&mut self, committed: Committed, _: &mut Context<Self>) {
-        let Committed {
-            origin,
-            message,
-            outcome,
-        } = committed;
-        if !origin.acknowledge(&message, outcome) {
+        let Some((origin, message)) = committed.acknowledge() else {
             return;
-        }
+        };
         let mut seen = wire(&message);
         let own = ServerFrame::Message {
             message: seen.clone(),

@@ -374,14 +374,9 @@ impl Handler<Committed> for UserActor {
     type Result = ();
 
     fn handle(&mut self, committed: Committed, _: &mut Context<Self>) {
-        let Committed {
-            origin,
-            message,
-            outcome,
-        } = committed;
-        if !origin.acknowledge(&message, outcome) {
+        let Some((origin, message)) = committed.acknowledge() else {
             return;
-        }
+        };
         let text = ServerFrame::Message {
             message: wire(&message),
         }
