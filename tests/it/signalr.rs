@@ -166,11 +166,13 @@ async fn hub_clients_chat_with_each_other_and_with_native_clients() {
     );
 
     // Presence: bob leaves and comes back; alice hears both with [tenantId, userId].
+    // (Carol's own online notice may still be on its way: each waits for bob's.)
     b.stop().await;
-    let off = a.next_call(OFFLINE).await;
+    let is_bob = |args: &[Value]| args.get(1) == Some(&json!(bob));
+    let off = a.next_call_where(OFFLINE, is_bob).await;
     assert_eq!(off, vec![Value::Null, json!(bob)]);
     let mut b = HubClient::connected(&app.base, &bob_token, json!({})).await;
-    let on = a.next_call(ONLINE).await;
+    let on = a.next_call_where(ONLINE, is_bob).await;
     assert_eq!(on, vec![Value::Null, json!(bob)]);
 
     // A group: the hub sender gets its own message too (it is in the group), as upstream.
