@@ -121,6 +121,9 @@ pub struct Limits {
     pub heartbeat_seconds: u64,
     /// Frames waiting to be written to one slow client before it is closed (4008).
     pub outbound_queue: usize,
+    /// Messages waiting for the database, pod-wide, before new sends are refused with
+    /// `IM:Unavailable` (a slow database then costs retries, not unbounded memory).
+    pub max_pending_writes: usize,
     /// `MaxUserCount` of a new group unless it asks otherwise.
     pub default_group_size: u32,
     /// The largest `MaxUserCount` a group may have.
@@ -224,6 +227,7 @@ impl Default for Limits {
             rate_burst: 100,
             heartbeat_seconds: 15,
             outbound_queue: 1024,
+            max_pending_writes: 50_000,
             default_group_size: 200,
             max_group_size: 10_000,
             recall_window_seconds: 120,
@@ -390,6 +394,9 @@ impl Config {
         }
         if l.outbound_queue == 0 {
             return bad("limits.outbound_queue", "must be at least 1");
+        }
+        if l.max_pending_writes == 0 {
+            return bad("limits.max_pending_writes", "must be at least 1");
         }
         if l.max_group_size < 2
             || l.default_group_size < 2

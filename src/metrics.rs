@@ -27,6 +27,9 @@ pub struct Metrics {
     pub messages_delivered: IntCounterVec,
     pub batch_size: Histogram,
     pub commit_seconds: Histogram,
+    /// Messages waiting for the database, and sends refused because too many were.
+    pub writes_pending: IntGauge,
+    pub writes_shed: IntCounter,
     /// Redis commands written, lost, dropped; messages received from channels.
     pub bus_published: IntCounter,
     pub bus_failed: IntCounter,
@@ -57,6 +60,11 @@ impl Metrics {
             user_actors: gauge("im_user_actors", "running user actors"),
             group_actors: gauge("im_group_actors", "running group actors"),
             actor_restarts: gauge("im_actor_restarts", "actors started again after dying"),
+            writes_pending: gauge("im_writes_pending", "messages waiting for the database"),
+            writes_shed: counter(
+                "im_writes_shed_total",
+                "sends refused because limits.max_pending_writes messages were waiting",
+            ),
             frames_received: counter_vec(
                 "im_frames_received_total",
                 "client frames by type",
@@ -97,6 +105,7 @@ impl Metrics {
             &m.user_actors,
             &m.group_actors,
             &m.actor_restarts,
+            &m.writes_pending,
         ] {
             r.register(Box::new(c.clone())).expect("registered once");
         }
@@ -113,6 +122,7 @@ impl Metrics {
             &m.bus_failed,
             &m.bus_dropped,
             &m.bus_received,
+            &m.writes_shed,
         ] {
             r.register(Box::new(c.clone())).expect("registered once");
         }

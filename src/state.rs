@@ -44,12 +44,13 @@ impl AppState {
             .max(1);
         let login_throttle =
             crate::auth::LoginThrottle::new(config.limits.login_failures_per_minute);
+        let writer = Writer::start(store.clone(), config.limits.max_pending_writes);
         AppState {
             node_name: config.node_name(),
             ids: Arc::new(IdGenerator::new(config.node.id)),
             tokens: Tokens::from_config(&config),
             config: Arc::new(config),
-            writer: Writer::start(store.clone()),
+            writer,
             store,
             supervisor: Supervisor::default(),
             bus,

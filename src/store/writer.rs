@@ -2,6 +2,10 @@
 //! database together in one transaction. A sender's `ack` waits for its batch; a hot pod
 //! commits hundreds of messages per transaction instead of one.
 //!
+//! The queue is bounded pod-wide: past `limits.max_pending_writes` messages waiting, a send is
+//! refused at once with `IM:Unavailable`. Without the bound, a database slower than the
+//! offered load let the queue, and the pod's memory, grow without end (the soak's lesson).
+//!
 //! Conversations are spread over shards (one on SQLite, which writes one transaction at a
 //! time anyway; several on PostgreSQL). One conversation always uses the same shard, so its
 //! messages commit in the order their ids were given.
@@ -28,11 +32,13 @@ pub struct Writer {
     shards: Vec<mpsc::UnboundedSender<Job>>,
     /// Messages queued and not yet answered; `flush` waits for it to reach zero.
     pending: Arc<watch::Sender<usize>>,
+    /// The most messages that may wait at once.
+    limit: usize,
 }
 
 impl Writer {
-    /// Starts the writers on a thread of their own.
-    pub fn start(store: Store) -> Writer {
+    /// Starts the writers on a thread of their own; at most `limit` messages may wait.
+    pub fn start(store: Store, limit: usize) -> Writer {
         let count = if store.backend() == DbBackend::Postgres {
             4
         } else {
@@ -47,7 +53,11 @@ impl Writer {
                 tx
             })
             .collect();
-        Writer { shards, pending }
+        Writer {
+            shards,
+            pending,
+            limit,
+        }
     }
 
     /// Queues `message` for the next batch of its conversation's shard. Queueing is
@@ -65,7 +75,19 @@ impl Writer {
                 (group.unsigned_abs() % self.shards.len() as u64) as usize
             }
         };
-        self.pending.send_modify(|n| *n += 1);
+        let admitted = self.pending.send_if_modified(|n| {
+            let room = *n < self.limit;
+            *n += usize::from(room);
+            crate::metrics::metrics().writes_pending.set(*n as i64);
+            room
+        });
+        if !admitted {
+            crate::metrics::metrics().writes_shed.inc();
+            let _ = done.send(Err(StoreError::Unavailable(
+                "too many messages are waiting for the database".into(),
+            )));
+            return outcome;
+        }
         if let Err(mpsc::error::SendError(job)) = self.shards[shard].send(Job { message, done }) {
             self.pending.send_modify(|n| *n -= 1);
             let _ = job.done.send(Err(StoreError::Unavailable(
@@ -118,6 +140,57 @@ async fn run(
                 }
             }
         }
-        pending.send_modify(|n| *n -= size);
+        pending.send_modify(|n| {
+            *n -= size;
+            crate::metrics::metrics().writes_pending.set(*n as i64);
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::DatabaseConfig;
+
+    fn message(id: i64) -> NewMessage {
+        NewMessage {
+            tenant_id: None,
+            message_id: id,
+            from: uuid::Uuid::new_v4(),
+            from_name: "a".into(),
+            to: Conversation::User(uuid::Uuid::new_v4()),
+            content: "x".into(),
+            message_type: 0,
+            source: 0,
+            is_anonymous: false,
+            extra: Default::default(),
+            client_msg_id: None,
+            send_time: chrono::Utc::now(),
+        }
+    }
+
+    fn shed(outcome: &Result<Stored, StoreError>) -> bool {
+        matches!(outcome, Err(StoreError::Unavailable(why)) if why.contains("too many"))
+    }
+
+    #[actix_rt::test]
+    async fn past_the_limit_a_send_is_refused_at_once_and_room_comes_back() {
+        let config = DatabaseConfig {
+            url: "sqlite::memory:".into(),
+            ..Default::default()
+        };
+        let writer = Writer::start(Store::open(&config).await.unwrap(), 2);
+        let first = writer.queue(message(1));
+        let second = writer.queue(message(2));
+        let mut third = writer.queue(message(3));
+        // Answered before the writer ran at all: nothing waits for the database.
+        let refused = third.try_recv().expect("answered at once");
+        assert!(shed(&refused), "{refused:?}");
+        // The admitted ones get the database's own answer (this one has no tables).
+        for admitted in [first, second] {
+            assert!(!shed(&admitted.await.unwrap()));
+        }
+        let fourth = writer.queue(message(4)).await.unwrap();
+        assert!(!shed(&fourth), "{fourth:?}");
     }
 }
