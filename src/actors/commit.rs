@@ -4,8 +4,8 @@
 //! spawned each time the actor wakes, so N commits in flight cost N polls per wake and N² in
 //! all. In the 30-minute soak a backlog of a few thousand sends to one actor did exactly that:
 //! the pod's two threads spun in those polls, commits stopped keeping up, and the backlog (and
-//! memory) grew without end. Here a task of its own awaits the commit and sends the outcome to
-//! the actor's mailbox, where it costs one message.
+//! memory) grew without end. Here the writer itself posts each outcome to the actor's mailbox
+//! when the batch commits: one message, and no task, channel or future per message.
 
 use actix::dev::ToEnvelope;
 use actix::prelude::*;
@@ -14,8 +14,8 @@ use super::user::Origin;
 use crate::state::AppState;
 use crate::store::{NewMessage, StoreError, Stored};
 
-/// What the writer said about one message (or that it stopped before saying).
-pub type Outcome = Result<Result<Stored, StoreError>, tokio::sync::oneshot::error::RecvError>;
+/// What the writer said about one message.
+pub type Outcome = Result<Stored, StoreError>;
 
 /// A queued message's commit is over: acknowledge the sender and deliver it.
 #[derive(Message)]
@@ -47,13 +47,12 @@ where
     A: Actor + Handler<Committed>,
     A::Context: ToEnvelope<A, Committed>,
 {
-    let outcome = state.writer.queue(message.clone());
-    actix_rt::spawn(async move {
-        let outcome = outcome.await;
+    let kept = message.clone();
+    state.writer.queue(message, move |outcome| {
         actor.do_send(Committed {
             origin,
-            message,
+            message: kept,
             outcome,
-        });
+        })
     });
 }

@@ -100,15 +100,15 @@ impl Origin {
     pub fn acknowledge(
         &self,
         message: &NewMessage,
-        outcome: Result<Result<Stored, crate::store::StoreError>, impl Sized>,
+        outcome: Result<Stored, crate::store::StoreError>,
     ) -> bool {
         let (message_id, send_time, new) = match outcome {
-            Ok(Ok(Stored::New)) => (message.message_id, message.send_time, true),
-            Ok(Ok(Stored::Duplicate {
+            Ok(Stored::New) => (message.message_id, message.send_time, true),
+            Ok(Stored::Duplicate {
                 message_id,
                 send_time,
-            })) => (message_id, send_time, false),
-            _ => {
+            }) => (message_id, send_time, false),
+            Err(_) => {
                 self.fail(Code::Unavailable);
                 return false;
             }

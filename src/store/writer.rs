@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use actix::Arbiter;
 use sea_orm::DbBackend;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, watch};
 
 use super::{Conversation, NewMessage, Store, StoreError, Stored};
 
@@ -23,7 +23,33 @@ const MAX_BATCH: usize = 512;
 
 struct Job {
     message: NewMessage,
-    done: oneshot::Sender<Result<Stored, StoreError>>,
+    done: Done,
+}
+
+/// What to do with a message's outcome: called once, from the writer's thread, right after
+/// its batch commits (no task or channel per message). Dropped unanswered (the writer
+/// stopped), it answers `IM:Unavailable`.
+struct Done(Option<Box<Then>>);
+
+/// The callback a queued message carries.
+type Then = dyn FnOnce(Result<Stored, StoreError>) + Send;
+
+impl Done {
+    fn answer(mut self, outcome: Result<Stored, StoreError>) {
+        if let Some(then) = self.0.take() {
+            then(outcome);
+        }
+    }
+}
+
+impl Drop for Done {
+    fn drop(&mut self) {
+        if let Some(then) = self.0.take() {
+            then(Err(StoreError::Unavailable(
+                "the writer has stopped".into(),
+            )));
+        }
+    }
 }
 
 /// A handle to the pod's writers: cheap to clone, shared by every actor.
@@ -61,10 +87,14 @@ impl Writer {
     }
 
     /// Queues `message` for the next batch of its conversation's shard. Queueing is
-    /// synchronous, so messages queued in an order commit in that order; await the returned
-    /// receiver for the outcome.
-    pub fn queue(&self, message: NewMessage) -> oneshot::Receiver<Result<Stored, StoreError>> {
-        let (done, outcome) = oneshot::channel();
+    /// synchronous, so messages queued in an order commit in that order. `then` gets the
+    /// outcome: on the writer's thread once the batch commits, or here and now if refused.
+    pub fn queue(
+        &self,
+        message: NewMessage,
+        then: impl FnOnce(Result<Stored, StoreError>) + Send + 'static,
+    ) {
+        let done = Done(Some(Box::new(then)));
         let shard = match message.to {
             // Both directions of a private conversation share a shard: their counter rows
             // are then only ever locked by one writer (no deadlock between shards).
@@ -83,18 +113,16 @@ impl Writer {
         });
         if !admitted {
             crate::metrics::metrics().writes_shed.inc();
-            let _ = done.send(Err(StoreError::Unavailable(
+            return done.answer(Err(StoreError::Unavailable(
                 "too many messages are waiting for the database".into(),
             )));
-            return outcome;
         }
         if let Err(mpsc::error::SendError(job)) = self.shards[shard].send(Job { message, done }) {
             self.pending.send_modify(|n| *n -= 1);
-            let _ = job.done.send(Err(StoreError::Unavailable(
+            job.done.answer(Err(StoreError::Unavailable(
                 "the writer has stopped".into(),
             )));
         }
-        outcome
     }
 
     /// Waits (up to ten seconds) until every queued message is committed or refused: the last
@@ -119,7 +147,13 @@ async fn run(
         let m = crate::metrics::metrics();
         m.batch_size.observe(size as f64);
         let started = std::time::Instant::now();
-        match store.insert_messages(&messages).await {
+        let result = store.insert_messages(&messages).await;
+        // Room first: a sender told of its commit may send again at once.
+        pending.send_modify(|n| {
+            *n -= size;
+            m.writes_pending.set(*n as i64);
+        });
+        match result {
             Ok(outcomes) => {
                 m.commit_seconds.observe(started.elapsed().as_secs_f64());
                 for (message, outcome) in messages.iter().zip(&outcomes) {
@@ -130,20 +164,16 @@ async fn run(
                     }
                 }
                 for (done, outcome) in waiting.into_iter().zip(outcomes) {
-                    let _ = done.send(Ok(outcome));
+                    done.answer(Ok(outcome));
                 }
             }
             Err(e) => {
                 tracing::warn!(error = %e, size = messages.len(), "a batch of messages failed to commit");
                 for done in waiting {
-                    let _ = done.send(Err(StoreError::Unavailable(e.to_string())));
+                    done.answer(Err(StoreError::Unavailable(e.to_string())));
                 }
             }
         }
-        pending.send_modify(|n| {
-            *n -= size;
-            crate::metrics::metrics().writes_pending.set(*n as i64);
-        });
     }
 }
 
@@ -180,9 +210,16 @@ mod tests {
             ..Default::default()
         };
         let writer = Writer::start(Store::open(&config).await.unwrap(), 2);
-        let first = writer.queue(message(1));
-        let second = writer.queue(message(2));
-        let mut third = writer.queue(message(3));
+        let queue = |id| {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            writer.queue(message(id), move |outcome| {
+                let _ = tx.send(outcome);
+            });
+            rx
+        };
+        let first = queue(1);
+        let second = queue(2);
+        let mut third = queue(3);
         // Answered before the writer ran at all: nothing waits for the database.
         let refused = third.try_recv().expect("answered at once");
         assert!(shed(&refused), "{refused:?}");
@@ -190,7 +227,7 @@ mod tests {
         for admitted in [first, second] {
             assert!(!shed(&admitted.await.unwrap()));
         }
-        let fourth = writer.queue(message(4)).await.unwrap();
+        let fourth = queue(4).await.unwrap();
         assert!(!shed(&fourth), "{fourth:?}");
     }
 }
