@@ -1,4 +1,4 @@
-//! Refuses U+0000 anywhere a client can put it in an HTTP request: a `%00` in the path or the
+//! Refuses U+0000 anywhere a client can put it in an HTTP request: a `%00` in an API path or
 //! query, or a `\u0000` escape in a JSON body. PostgreSQL cannot store the character, so a
 //! request holding it would otherwise fail in the database and answer 503 instead of the 400
 //! the client earned (and a message holding it would fail its whole batch).
@@ -25,7 +25,10 @@ pub async fn refuse_nul(
         let error = ApiError::bad_request(format!("{where_} holds U+0000, which cannot be stored"));
         Ok(req.error_response(error).map_into_right_body())
     };
-    if req.uri().to_string().to_ascii_lowercase().contains("%00") {
+    // Only the API's paths and queries reach the database (`/health`, the socket and the hub
+    // do not, and keep their documented answers).
+    let url = req.uri().to_string();
+    if req.path().starts_with("/api/") && url.to_ascii_lowercase().contains("%00") {
         return refused(req, "the URL");
     }
     let json = req
