@@ -530,6 +530,14 @@ mod tests {
         assert!(config.is_ok(), "{config:?}");
     }
 
+    /// Found by the config fuzzer: tracing's filter parser panicked on this `log.level`.
+    #[test]
+    fn a_log_level_with_a_multibyte_character_is_refused_not_a_panic() {
+        let text = include_str!("../tests/fuzz-regressions/config-log-level-non-ascii-panic.toml");
+        let refused = Config::from_toml(text).unwrap_err().to_string();
+        assert!(refused.contains("log.level"), "{refused}");
+    }
+
     #[test]
     fn a_key_path_that_never_ends_is_refused() {
         let mut config = Config::default();
