@@ -27,8 +27,8 @@ pub async fn refuse_nul(
     };
     // Only the API's paths and queries reach the database (`/health`, the socket and the hub
     // do not, and keep their documented answers).
-    let url = req.uri().to_string();
-    if req.path().starts_with("/api/") && url.to_ascii_lowercase().contains("%00") {
+    if req.path().starts_with("/api/") && req.uri().to_string().to_ascii_lowercase().contains("%00")
+    {
         return refused(req, "the URL");
     }
     let json = req

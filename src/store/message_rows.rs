@@ -1,10 +1,10 @@
 //! The rows of a committed batch of messages, written the fastest way each database allows.
 //!
 //! PostgreSQL gets one statement per table whose text never changes: each column travels as
-//! one array parameter and `unnest` zips them back into rows, in order. A multi-row `INSERT`
-//! has a different text for each batch size, so PostgreSQL parsed and planned almost every
-//! batch anew, and SeaORM built and bound a model per row; this text is prepared once per
-//! connection and binds twelve arrays. SQLite, in process, keeps SeaORM's multi-row insert.
+//! one array parameter and `unnest` zips them back into rows, in order. It replaced SeaORM's
+//! multi-row `INSERT`, which built and bound a model per row under a new text for each batch
+//! size. Measured (BENCHMARKS.md, session 4): about 10 % less pod CPU per message; PostgreSQL's
+//! own CPU did not change. SQLite, in process, keeps SeaORM's multi-row insert.
 
 use entity::{group_message, user_message};
 use sea_orm::sea_query::ArrayType;
