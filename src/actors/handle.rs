@@ -24,7 +24,7 @@ pub struct Push(pub ByteString);
 pub struct CloseWith(pub u16, pub String);
 
 /// Where a connection comes from, kept for operators.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, Default, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionInfo {
     pub since: chrono::DateTime<chrono::Utc>,
@@ -32,22 +32,100 @@ pub struct ConnectionInfo {
     pub user_agent: String,
 }
 
-/// A session as other actors see it.
+/// A session as other actors see it: one shared allocation per session, so the pod's indexes
+/// and the user actor hold a pointer each rather than a copy of every field and address.
 #[derive(Clone)]
-pub struct SessionHandle {
+pub struct SessionHandle(Arc<SessionLink>);
+
+/// What a [`SessionHandle`] points to.
+pub struct SessionLink {
     pub connection_id: Arc<str>,
     pub tenant_id: Option<uuid::Uuid>,
     pub user_id: uuid::Uuid,
     /// The key of the token the session was opened with (logout closes it).
-    pub token_key: Arc<str>,
+    pub token_key: Box<str>,
     /// When and from where the session was opened (the admin console shows it).
-    pub info: Arc<ConnectionInfo>,
+    pub info: ConnectionInfo,
     pub push_to: Recipient<Push>,
     pub close_to: Recipient<CloseWith>,
-    pub overflowed: Arc<AtomicBool>,
+    /// Set by the first push that finds the session's mailbox full.
+    pub overflowed: AtomicBool,
+}
+
+impl std::ops::Deref for SessionHandle {
+    type Target = SessionLink;
+    fn deref(&self) -> &SessionLink {
+        &self.0
+    }
+}
+
+/// A session's handle, made on first use: the session actor's address exists only once it
+/// runs, and it keeps where its client came from until then.
+pub struct HandleSlot {
+    info: Option<ConnectionInfo>,
+    handle: Option<SessionHandle>,
+}
+
+impl HandleSlot {
+    pub fn new(info: ConnectionInfo) -> Self {
+        HandleSlot {
+            info: Some(info),
+            handle: None,
+        }
+    }
+
+    /// The session's handle, made from its address the first time.
+    pub fn get<A>(
+        &mut self,
+        addr: impl FnOnce() -> Addr<A>,
+        connection_id: &Arc<str>,
+        identity: &crate::auth::Identity,
+    ) -> SessionHandle
+    where
+        A: Handler<Push> + Handler<CloseWith>,
+        A::Context: actix::dev::ToEnvelope<A, Push> + actix::dev::ToEnvelope<A, CloseWith>,
+    {
+        let info = &mut self.info;
+        self.handle
+            .get_or_insert_with(|| {
+                let info = info.take().unwrap_or_default();
+                SessionHandle::new(addr(), connection_id.clone(), identity, info)
+            })
+            .clone()
+    }
+
+    /// Whether a push found the session's queue full.
+    pub fn is_overflowed(&self) -> bool {
+        self.handle
+            .as_ref()
+            .is_some_and(SessionHandle::is_overflowed)
+    }
 }
 
 impl SessionHandle {
+    /// The handle of a session actor that has just started.
+    pub fn new<A>(
+        addr: Addr<A>,
+        connection_id: Arc<str>,
+        identity: &crate::auth::Identity,
+        info: ConnectionInfo,
+    ) -> Self
+    where
+        A: Handler<Push> + Handler<CloseWith>,
+        A::Context: actix::dev::ToEnvelope<A, Push> + actix::dev::ToEnvelope<A, CloseWith>,
+    {
+        SessionHandle(Arc::new(SessionLink {
+            connection_id,
+            tenant_id: identity.tenant_id,
+            user_id: identity.user_id,
+            token_key: identity.token_key.as_str().into(),
+            info,
+            push_to: addr.clone().recipient(),
+            close_to: addr.recipient(),
+            overflowed: AtomicBool::new(false),
+        }))
+    }
+
     /// Queues a frame (already serialized: the same bytes go to every recipient). Returns false
     /// when the session is gone or too slow; a slow one is marked to close.
     pub fn push(&self, text: ByteString) -> bool {

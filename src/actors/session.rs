@@ -2,7 +2,6 @@
 //! limit, decoding frames into typed requests, and a bounded outbound queue (its mailbox).
 //! Requests go to the user and group actors; answers come back as pushed frames.
 
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -11,7 +10,7 @@ use actix_web_actors::ws;
 use chrono::Utc;
 
 use super::group::TypingInGroup;
-use super::handle::{CloseWith, Push};
+use super::handle::{CloseWith, HandleSlot, Push};
 use super::requests;
 use super::user::{Draft, MyGroups, Origin, ReplyTo, UserActor};
 use super::SessionHandle;
@@ -29,9 +28,8 @@ pub struct Session {
     state: Arc<AppState>,
     identity: Identity,
     connection_id: Arc<str>,
-    token_key: Arc<str>,
-    info: Arc<super::ConnectionInfo>,
-    overflowed: Arc<AtomicBool>,
+    /// How other actors reach this session, made once it runs.
+    handle: HandleSlot,
     user: Option<Addr<UserActor>>,
     last_heard: Instant,
     rate: super::rate_limit::RateLimit,
@@ -43,11 +41,9 @@ impl Session {
         let rate = super::rate_limit::RateLimit::new(&state.config.limits);
         Session {
             connection_id: Arc::from(uuid::Uuid::new_v4().simple().to_string()),
-            token_key: Arc::from(identity.token_key.as_str()),
-            info: Arc::new(info),
+            handle: HandleSlot::new(info),
             state,
             identity,
-            overflowed: Arc::new(AtomicBool::new(false)),
             user: None,
             last_heard: Instant::now(),
             rate,
@@ -55,17 +51,9 @@ impl Session {
         }
     }
 
-    fn handle_of(&self, ctx: &ws::WebsocketContext<Self>) -> SessionHandle {
-        SessionHandle {
-            connection_id: self.connection_id.clone(),
-            tenant_id: self.identity.tenant_id,
-            user_id: self.identity.user_id,
-            token_key: self.token_key.clone(),
-            info: self.info.clone(),
-            push_to: ctx.address().recipient(),
-            close_to: ctx.address().recipient(),
-            overflowed: self.overflowed.clone(),
-        }
+    fn handle_of(&mut self, ctx: &ws::WebsocketContext<Self>) -> SessionHandle {
+        self.handle
+            .get(|| ctx.address(), &self.connection_id, &self.identity)
     }
 
     fn user_key(&self) -> super::UserKey {
@@ -103,7 +91,7 @@ impl Session {
         ctx.ping(b"");
     }
 
-    fn origin(&self, ctx: &ws::WebsocketContext<Self>, request_id: Option<String>) -> Origin {
+    fn origin(&mut self, ctx: &ws::WebsocketContext<Self>, request_id: Option<String>) -> Origin {
         Origin {
             tenant_id: self.identity.tenant_id,
             user_id: self.identity.user_id,
@@ -391,7 +379,7 @@ impl Handler<Push> for Session {
     type Result = ();
 
     fn handle(&mut self, Push(text): Push, ctx: &mut Self::Context) {
-        if self.overflowed.load(std::sync::atomic::Ordering::Acquire) {
+        if self.handle.is_overflowed() {
             return self.close(ctx, 4008, "too slow to read");
         }
         if !text.is_empty() {

@@ -3,7 +3,6 @@
 //! group actors as native sessions. Answers come back through a waiter per invocation;
 //! deliveries arrive as native frames and are re-encoded for the hub (`translate`).
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,7 +16,7 @@ use super::reader::RecordReader;
 use super::records::{self, kind, Close, Completion, Incoming};
 use super::translate::{self, Listener, GET_CHAT_MESSAGE, RECALL_CHAT_MESSAGE};
 use super::MAX_MESSAGE_BYTES;
-use crate::actors::handle::{CloseWith, Push};
+use crate::actors::handle::{CloseWith, HandleSlot, Push};
 use crate::actors::rate_limit::RateLimit;
 use crate::actors::requests;
 use crate::actors::user::{Draft, Origin, ReplyTo, UserActor};
@@ -37,8 +36,8 @@ pub struct HubSession {
     connection_id: Arc<str>,
     /// The negotiated connection token, released when the socket closes.
     token: Option<String>,
-    info: Arc<ConnectionInfo>,
-    overflowed: Arc<AtomicBool>,
+    /// How other actors reach this session, made once it runs.
+    handle: HandleSlot,
     user: Option<Addr<UserActor>>,
     joined: bool,
     /// Bytes of a record not yet ended by its separator.
@@ -68,8 +67,7 @@ impl HubSession {
             identity,
             connection_id: Arc::from(connection_id),
             token,
-            info: Arc::new(info),
-            overflowed: Arc::new(AtomicBool::new(false)),
+            handle: HandleSlot::new(info),
             user: None,
             joined: false,
             reader: RecordReader::new(MAX_MESSAGE_BYTES),
@@ -78,17 +76,9 @@ impl HubSession {
         }
     }
 
-    fn handle_of(&self, ctx: &ws::WebsocketContext<Self>) -> SessionHandle {
-        SessionHandle {
-            connection_id: self.connection_id.clone(),
-            tenant_id: self.identity.tenant_id,
-            user_id: self.identity.user_id,
-            token_key: Arc::from(self.identity.token_key.as_str()),
-            info: self.info.clone(),
-            push_to: ctx.address().recipient(),
-            close_to: ctx.address().recipient(),
-            overflowed: self.overflowed.clone(),
-        }
+    fn handle_of(&mut self, ctx: &ws::WebsocketContext<Self>) -> SessionHandle {
+        self.handle
+            .get(|| ctx.address(), &self.connection_id, &self.identity)
     }
 
     fn listener(&self) -> Listener {
@@ -443,7 +433,7 @@ impl Handler<Push> for HubSession {
     type Result = ();
 
     fn handle(&mut self, Push(text): Push, ctx: &mut Self::Context) {
-        if self.overflowed.load(Ordering::Acquire) {
+        if self.handle.is_overflowed() {
             return self.close(ctx, Some("The client is too slow to read."), true);
         }
         let ids = &self.state.ids;
