@@ -16,7 +16,7 @@ use super::{clients, connect_retrying, report, rss_kib, users, Cli, Login};
 pub async fn churn(cli: &Cli, connections: usize, rounds: usize, seconds: u64) -> Value {
     let users = users(cli, connections, false).await;
     let sources = clients(cli.sources);
-    let ignore: std::rc::Rc<dyn Fn(&Value)> = std::rc::Rc::new(|_| {});
+    let ignore: std::rc::Rc<dyn Fn(&super::Frame)> = std::rc::Rc::new(|_| {});
     let before = cli.server_pid.and_then(rss_kib);
     let started = Instant::now();
     let mut after_round = Vec::with_capacity(rounds);

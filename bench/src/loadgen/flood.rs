@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use serde_json::Value;
+use super::frame::Frame;
 use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
 
@@ -34,14 +34,14 @@ impl Flood {
     /// Connects `flooders` users, each to send `rate` frames a second.
     pub async fn start(cli: &Cli, flooders: usize, rate: u64) -> Flood {
         let answers = Rc::new(RefCell::new(Answers::default()));
-        let on_frame: Rc<dyn Fn(&Value)> = {
+        let on_frame: Rc<dyn Fn(&Frame)> = {
             let answers = answers.clone();
-            Rc::new(move |v: &Value| {
+            Rc::new(move |f: &Frame| {
                 let mut a = answers.borrow_mut();
-                match (v["type"].as_str(), v["code"].as_str()) {
-                    (Some("ack"), _) => a.acked += 1,
-                    (Some("error"), Some("IM:RateLimited")) => a.rate_limited += 1,
-                    (Some("error"), _) => a.other_errors += 1,
+                match (&*f.kind, f.code.as_deref()) {
+                    ("ack", _) => a.acked += 1,
+                    ("error", Some("IM:RateLimited")) => a.rate_limited += 1,
+                    ("error", _) => a.other_errors += 1,
                     _ => {}
                 }
             })

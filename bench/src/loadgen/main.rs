@@ -15,6 +15,7 @@
 
 mod churn;
 mod flood;
+mod frame;
 mod report;
 mod target;
 mod tracker;
@@ -32,6 +33,7 @@ use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
 
+use frame::Frame;
 use target::{Decoded, Dest, Target};
 use tracker::{Fanout, Tracker};
 
@@ -213,7 +215,7 @@ struct Login<'a> {
 async fn connect(
     source: &IpAddr,
     login: Login<'_>,
-    on_frame: Rc<dyn Fn(&Value)>,
+    on_frame: Rc<dyn Fn(&Frame)>,
 ) -> Result<Outbox, String> {
     let target = login.target;
     let ws = target.ws_url(&login.url, login.user, login.token, login.group);
@@ -263,7 +265,7 @@ async fn connect(
                     Decoded::Reply(text) => {
                         let _ = pong.send(Message::Text(text.into()));
                     }
-                    Decoded::Frame(v) => on_frame(&v),
+                    Decoded::Frame(f) => on_frame(&f),
                     Decoded::Ignore => {}
                 },
                 Message::Ping(p) => {
@@ -287,7 +289,7 @@ async fn connect(
 async fn connect_retrying(
     source: &IpAddr,
     login: Login<'_>,
-    on_frame: Rc<dyn Fn(&Value)>,
+    on_frame: Rc<dyn Fn(&Frame)>,
 ) -> Result<Outbox, String> {
     let mut last = String::new();
     for _ in 0..3 {
@@ -314,7 +316,7 @@ async fn idle(cli: &Cli, connections: usize, hold: u64) -> Value {
     let started = Instant::now();
     let mut open = Vec::with_capacity(connections);
     let mut failed = 0u64;
-    let ignore: Rc<dyn Fn(&Value)> = Rc::new(|_| {});
+    let ignore: Rc<dyn Fn(&Frame)> = Rc::new(|_| {});
     for chunk in users.chunks(100) {
         let batch = chunk.iter().enumerate().map(|(i, (user, token))| {
             let login = Login {
@@ -371,23 +373,17 @@ async fn chat(
     let tracker = Rc::new(RefCell::new(Tracker::new(
         &Uuid::new_v4().simple().to_string()[..8],
     )));
-    let on_frame: Rc<dyn Fn(&Value)> = {
+    let on_frame: Rc<dyn Fn(&Frame)> = {
         let t = tracker.clone();
-        Rc::new(move |v: &Value| {
-            let seq = v["id"]
-                .as_str()
-                .and_then(|id| id.strip_prefix('s'))
-                .and_then(|n| n.parse().ok());
-            match (v["type"].as_str(), seq) {
-                (Some("ack"), Some(n)) => t.borrow_mut().on_ack(n),
-                (Some("error"), Some(n)) => t.borrow_mut().on_error(n),
-                (Some("message"), _) => {
-                    if let Some(c) = v["message"]["content"].as_str() {
-                        t.borrow_mut().on_message(c);
-                    }
+        Rc::new(move |f: &Frame| match (&*f.kind, f.seq()) {
+            ("ack", Some(n)) => t.borrow_mut().on_ack(n),
+            ("error", Some(n)) => t.borrow_mut().on_error(n),
+            ("message", _) => {
+                if let Some(m) = &f.message {
+                    t.borrow_mut().on_message(&m.content);
                 }
-                _ => {}
             }
+            _ => {}
         })
     };
     let mut outboxes = Vec::with_capacity(users.len());
@@ -546,17 +542,17 @@ async fn fanout(cli: &Cli, members: usize, rate: u64, duration: u64) -> Value {
         &Uuid::new_v4().simple().to_string()[..8],
         members as u64 - 1,
     )));
-    let on_frame: Rc<dyn Fn(&Value)> = {
+    let on_frame: Rc<dyn Fn(&Frame)> = {
         let t = tracker.clone();
-        Rc::new(move |v: &Value| {
-            if v["type"] == "message" {
-                if let Some(c) = v["message"]["content"].as_str() {
+        Rc::new(move |f: &Frame| {
+            if f.kind == "message" {
+                if let Some(c) = f.message.as_ref().map(|m| &*m.content) {
                     t.borrow_mut().on_message(c);
                 }
             }
         })
     };
-    let ignore: Rc<dyn Fn(&Value)> = Rc::new(|_| {});
+    let ignore: Rc<dyn Fn(&Frame)> = Rc::new(|_| {});
     let mut sender = None;
     for (i, chunk) in users.chunks(100).enumerate() {
         let batch = chunk.iter().enumerate().map(|(j, (user, token))| {
@@ -636,6 +632,16 @@ async fn fanout(cli: &Cli, members: usize, rate: u64, duration: u64) -> Value {
     )
 }
 
+/// A `sync` answer as the storm reads it.
+enum Page {
+    Synced {
+        count: u64,
+        next: Option<String>,
+        more: bool,
+    },
+    Refused,
+}
+
 async fn storm(cli: &Cli, n: usize, missed: usize) -> Value {
     let users = users(cli, n + 1, false).await;
     let (sender, receivers) = users.split_first().expect("users");
@@ -672,6 +678,7 @@ async fn storm(cli: &Cli, n: usize, missed: usize) -> Value {
     let received = Rc::new(RefCell::new(0u64));
     let retries = Rc::new(RefCell::new(0u64));
     let mut each = report::Latency::new("reconnect → synced");
+    let mut opened = report::Latency::new("reconnect → connected");
     let started = Instant::now();
     let runs = receivers.iter().enumerate().map(|(i, (_, token))| {
         let client = clients[i % clients.len()];
@@ -679,11 +686,18 @@ async fn storm(cli: &Cli, n: usize, missed: usize) -> Value {
         let url = cli.url_of(i);
         let token = token.clone();
         async move {
-            let (page_tx, mut pages) = tokio::sync::mpsc::unbounded_channel::<Value>();
-            let on_frame: Rc<dyn Fn(&Value)> = Rc::new(move |v: &Value| {
-                if v["type"] == "sync" || v["type"] == "error" {
-                    let _ = page_tx.send(v.clone());
-                }
+            let (page_tx, mut pages) = tokio::sync::mpsc::unbounded_channel::<Page>();
+            let on_frame: Rc<dyn Fn(&Frame)> = Rc::new(move |f: &Frame| {
+                let page = match &*f.kind {
+                    "error" => Page::Refused,
+                    "sync" => Page::Synced {
+                        count: f.messages.as_ref().map_or(0, |m| m.len() as u64),
+                        next: f.next.as_deref().map(str::to_string),
+                        more: f.more == Some(true),
+                    },
+                    _ => return,
+                };
+                let _ = page_tx.send(page);
             });
             let login = Login {
                 target: Target::Imcluster,
@@ -693,6 +707,7 @@ async fn storm(cli: &Cli, n: usize, missed: usize) -> Value {
                 group: None,
             };
             let out = connect(&client, login, on_frame).await.ok()?;
+            let connected = started.elapsed().as_micros() as u64;
             let mut after: Option<String> = None;
             let mut got = 0u64;
             loop {
@@ -704,27 +719,28 @@ async fn storm(cli: &Cli, n: usize, missed: usize) -> Value {
                 let page = tokio::time::timeout(Duration::from_secs(60), pages.recv())
                     .await
                     .ok()??;
-                if page["type"] == "error" {
+                let Page::Synced { count, next, more } = page else {
                     // What a client does with `IM:Unavailable`: wait a little, ask again.
                     *retries.borrow_mut() += 1;
                     tokio::time::sleep(Duration::from_millis(250)).await;
                     continue;
-                }
-                got += page["messages"].as_array().map_or(0, |m| m.len() as u64);
-                after = page["next"].as_str().map(str::to_string);
-                if page["more"] != true {
+                };
+                got += count;
+                after = next;
+                if !more {
                     break;
                 }
             }
             *received.borrow_mut() += got;
             *synced.borrow_mut() += 1;
-            Some((started.elapsed().as_micros() as u64, got))
+            Some((connected, started.elapsed().as_micros() as u64, got))
         }
     });
     let results = futures_util::future::join_all(runs).await;
     let total = started.elapsed().as_secs_f64();
     let mut complete = 0;
-    for (micros, got) in results.into_iter().flatten() {
+    for (connected, micros, got) in results.into_iter().flatten() {
+        opened.record(connected);
         each.record(micros);
         if got >= missed as u64 {
             complete += 1;
@@ -748,7 +764,7 @@ async fn storm(cli: &Cli, n: usize, missed: usize) -> Value {
             ("seconds until all synced", total),
             ("messages/s synced", received as f64 / total),
         ],
-        &[&each],
+        &[&opened, &each],
     )
 }
 

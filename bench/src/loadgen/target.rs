@@ -3,8 +3,12 @@
 //! actions (connect, send) and the server's answers (welcome, ack, message) to its wire, so
 //! every scenario runs unchanged against all three.
 
-use serde_json::{json, Value};
+use std::borrow::Cow;
+
+use serde_json::json;
 use uuid::Uuid;
+
+use super::frame::{Frame, Probe};
 
 /// The server under load.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -26,13 +30,13 @@ pub enum Dest {
 
 /// What a frame from the server means to the generator.
 #[derive(Debug, PartialEq)]
-pub enum Decoded {
+pub enum Decoded<'a> {
     /// Connected and ready to send.
     Welcome,
     /// Answer the server with this text (Engine.IO open and ping).
     Reply(&'static str),
     /// A frame in the native shape (`ack`, `error`, `message`, `sync`).
-    Frame(Value),
+    Frame(Frame<'a>),
     Ignore,
 }
 
@@ -64,12 +68,12 @@ impl Target {
     }
 
     /// Reads one text frame from the server.
-    pub fn decode(self, text: &[u8]) -> Decoded {
+    pub fn decode(self, text: &[u8]) -> Decoded<'_> {
         match self {
             Target::Socketio => decode_socketio(text),
-            _ => match serde_json::from_slice::<Value>(text) {
-                Ok(v) if v["type"] == "welcome" => Decoded::Welcome,
-                Ok(v) => Decoded::Frame(v),
+            _ => match serde_json::from_slice::<Frame>(text) {
+                Ok(f) if f.kind == "welcome" => Decoded::Welcome,
+                Ok(f) => Decoded::Frame(f),
                 Err(_) => Decoded::Ignore,
             },
         }
@@ -78,22 +82,32 @@ impl Target {
 
 /// Engine.IO v4 packets: `0` open, `2` ping; Socket.IO packets inside `4`: `0` connect,
 /// `2` event. Events `ack` and `message` become native-shaped frames.
-fn decode_socketio(text: &[u8]) -> Decoded {
+fn decode_socketio(text: &[u8]) -> Decoded<'_> {
     match text {
         [b'0', ..] => Decoded::Reply("40"),
         [b'2'] => Decoded::Reply("3"),
         [b'4', b'0', ..] => Decoded::Welcome,
         [b'4', b'2', rest @ ..] => {
-            let Ok(Value::Array(event)) = serde_json::from_slice::<Value>(rest) else {
+            let Ok((event, data)) = serde_json::from_slice::<(Cow<str>, EventData)>(rest) else {
                 return Decoded::Ignore;
             };
-            match (event.first().and_then(Value::as_str), event.get(1)) {
-                (Some("ack"), Some(data)) => {
-                    Decoded::Frame(json!({"type": "ack", "id": data["id"]}))
-                }
-                (Some("message"), Some(data)) => {
-                    Decoded::Frame(json!({"type": "message", "message": data}))
-                }
+            match (&*event, data) {
+                ("ack", data) => Decoded::Frame(Frame {
+                    kind: "ack".into(),
+                    id: data.id,
+                    ..Frame::default()
+                }),
+                (
+                    "message",
+                    EventData {
+                        content: Some(content),
+                        ..
+                    },
+                ) => Decoded::Frame(Frame {
+                    kind: "message".into(),
+                    message: Some(Probe { content }),
+                    ..Frame::default()
+                }),
                 _ => Decoded::Ignore,
             }
         }
@@ -101,9 +115,19 @@ fn decode_socketio(text: &[u8]) -> Decoded {
     }
 }
 
+/// The data of a relay's event: an ack's id or a message's content.
+#[derive(serde::Deserialize)]
+struct EventData<'a> {
+    #[serde(borrow)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    content: Option<Cow<'a, str>>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     #[test]
     fn socketio_framing() {
@@ -116,11 +140,21 @@ mod tests {
         assert_eq!(t.decode(b"40{\"sid\":\"y\"}"), Decoded::Welcome);
         assert_eq!(
             t.decode(b"42[\"ack\",{\"id\":\"s1\"}]"),
-            Decoded::Frame(json!({"type": "ack", "id": "s1"}))
+            Decoded::Frame(Frame {
+                kind: "ack".into(),
+                id: Some("s1".into()),
+                ..Frame::default()
+            })
         );
         assert_eq!(
             t.decode(b"42[\"message\",{\"content\":\"c\"}]"),
-            Decoded::Frame(json!({"type": "message", "message": {"content": "c"}}))
+            Decoded::Frame(Frame {
+                kind: "message".into(),
+                message: Some(Probe {
+                    content: "c".into()
+                }),
+                ..Frame::default()
+            })
         );
         let sent = t.send("s1", Dest::Group(7), "hi");
         assert!(sent.starts_with("42[\"send\","), "{sent}");
