@@ -181,7 +181,7 @@ impl From<group_message::Model> for StoredMessage {
 }
 
 /// Rows after `(tx, id)` in commit order.
-fn after(tx: impl ColumnTrait, id: impl ColumnTrait, pos: (i64, i64)) -> Condition {
+pub(super) fn after(tx: impl ColumnTrait, id: impl ColumnTrait, pos: (i64, i64)) -> Condition {
     Condition::any()
         .add(tx.gt(pos.0))
         .add(Condition::all().add(tx.eq(pos.0)).add(id.gt(pos.1)))
@@ -269,7 +269,7 @@ impl Store {
             .db
             .query_one_raw(sea_orm::Statement::from_string(
                 DbBackend::Postgres,
-                "SELECT (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint AS horizon",
+                format!("SELECT {} AS horizon", super::private_walk::PG_HORIZON),
             ))
             .await?
             .ok_or_else(|| StoreError::Unavailable("no snapshot".into()))?;
@@ -287,28 +287,16 @@ impl Store {
         limit: u64,
     ) -> Result<SyncPage, StoreError> {
         use group_message::Column as G;
-        use user_message::Column as U;
-        let horizon = self.stable_horizon().await?;
-        // Received and sent, as two walks each shaped for its index ((ReceiveUserId | CreatorId,
-        // TxId, Id)): one query with an OR let PostgreSQL pick the (TenantId, …) index for the
-        // sent side and read all of it (1.2 s a page at a million messages, against 1 ms).
-        let side = |column: U| {
-            user_message::Entity::find()
-                .filter(tenant_filter(U::TenantId, tenant_id))
-                .filter(column.eq(user))
-                .filter(after(U::TxId, U::Id, cursor.user))
-                .filter(U::TxId.lt(horizon))
-                .order_by_asc(U::TxId)
-                .order_by_asc(U::Id)
-                .limit(limit)
-        };
-        let received = side(U::ReceiveUserId).all(&self.db).await?;
-        let sent = side(U::CreatorId).all(&self.db).await?;
+        let walk = self
+            .private_walk(tenant_id, user, cursor.user, limit)
+            .await?;
+        let (received, sent) = (walk.received, walk.sent);
         let private_full = received.len() as u64 == limit || sent.len() as u64 == limit;
         let private = merge_walks(received, sent, limit as usize);
         let group_rows = if groups.is_empty() {
             vec![]
         } else {
+            let horizon = self.stable_horizon().await?;
             let mut mine = Condition::any();
             for (group, first) in groups {
                 mine = mine.add(

@@ -13,6 +13,7 @@ mod history;
 mod memberships;
 mod message_rows;
 mod messages;
+mod private_walk;
 mod search;
 mod social;
 mod writer;
