@@ -209,11 +209,11 @@ impl UserActor {
                     .supervisor
                     .push_to_user(&(self.key.0, *friend), &frame, None);
             }
-            let (store, (tenant, user)) = (self.state.store.clone(), self.key);
-            actix::spawn(async move {
-                if let Err(e) = store.set_presence(tenant, user, online, now).await {
-                    tracing::debug!(error = %e, "could not record presence");
-                }
+            self.state.writer.presence(crate::store::PresenceWrite {
+                tenant_id: self.key.0,
+                user_id: self.key.1,
+                online,
+                at: now,
             });
         }
         self.state.bus.presence(crate::cluster::PresenceChange {

@@ -13,6 +13,7 @@ mod history;
 mod memberships;
 mod message_rows;
 mod messages;
+mod presence_writer;
 mod private_walk;
 mod search;
 mod social;
@@ -36,6 +37,7 @@ pub use messages::{
     Conversation, NewMessage, Stored, StoredMessage, SyncCursor, SyncPage, EXTRA_ANONYMOUS,
     EXTRA_CLIENT_MSG_ID, STATE_RECALLED,
 };
+pub use presence_writer::PresenceWrite;
 pub use search::SearchScope;
 pub use social::{ChatSettings, FriendFacts, UserFacts, FRIEND_ADDED};
 pub use writer::Writer;

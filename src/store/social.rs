@@ -225,4 +225,25 @@ impl Store {
             .await?;
         Ok(())
     }
+
+    /// Marks several users online or offline in one transaction (`presence_writer`).
+    pub async fn set_presences(
+        &self,
+        changes: &[(Option<Uuid>, Uuid, bool, DateTime<Utc>)],
+    ) -> Result<(), StoreError> {
+        use sea_orm::sea_query::Expr;
+        use user_chat_card::Column as C;
+        let txn = self.write_txn().await?;
+        for (tenant_id, user, online, at) in changes {
+            user_chat_card::Entity::update_many()
+                .col_expr(C::State, Expr::value(if *online { 0 } else { 1 }))
+                .col_expr(C::LastOnlineTime, Expr::value(*at))
+                .filter(tenant_filter(C::TenantId, *tenant_id))
+                .filter(C::UserId.eq(*user))
+                .exec(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
 }

@@ -16,6 +16,7 @@ use actix::Arbiter;
 use sea_orm::DbBackend;
 use tokio::sync::{mpsc, watch};
 
+use super::presence_writer::PresenceWrite;
 use super::{Conversation, NewMessage, Store, StoreError, Stored};
 
 /// The most messages one transaction takes.
@@ -56,6 +57,8 @@ impl Drop for Done {
 #[derive(Clone)]
 pub struct Writer {
     shards: Vec<mpsc::UnboundedSender<Job>>,
+    /// Presence changes, written in batches on the same thread (`presence_writer`).
+    presence: mpsc::UnboundedSender<PresenceWrite>,
     /// Messages queued and not yet answered; `flush` waits for it to reach zero.
     pending: Arc<watch::Sender<usize>>,
     /// The most messages that may wait at once.
@@ -79,8 +82,11 @@ impl Writer {
                 tx
             })
             .collect();
+        let (presence, changes) = mpsc::unbounded_channel();
+        arbiter.spawn(super::presence_writer::run(store.clone(), changes));
         Writer {
             shards,
+            presence,
             pending,
             limit,
         }
@@ -123,6 +129,11 @@ impl Writer {
                 "the writer has stopped".into(),
             )));
         }
+    }
+
+    /// Queues a presence change for the next presence batch.
+    pub fn presence(&self, change: PresenceWrite) {
+        let _ = self.presence.send(change);
     }
 
     /// Waits (up to ten seconds) until every queued message is committed or refused: the last

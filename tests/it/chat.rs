@@ -2,6 +2,7 @@
 //! presence, idempotency, and every error a client can cause.
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
@@ -278,6 +279,21 @@ async fn read_receipts_and_presence() {
         a.pending().iter().all(|f| f["type"] != "presence"),
         "one offline notice for the last device"
     );
+    // The card records it too (presence is written in batches, after the notices go out).
+    let card = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let (_, card) = app
+                .call("GET", "/api/im/users/me/card", Some(&bob_token), None)
+                .await;
+            if card["state"] == 1 && card["lastOnlineTime"].is_string() {
+                return card;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the card records bob offline");
+    assert_eq!(card["online"], false, "{card}");
     app.stop().await;
 }
 
