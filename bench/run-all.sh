@@ -86,6 +86,7 @@ if [[ $ONLY == *fanout* ]]; then
   fresh_pg; pod 1 8101
   run fanout-100 $(lg) --url http://127.0.0.1:8101 fanout --members 100 --rate 1000 --duration 10
   run fanout-1000 $(lg) --url http://127.0.0.1:8101 fanout --members 1000 --rate 400 --duration 10
+  run fanout-1000-700 $(lg) --url http://127.0.0.1:8101 fanout --members 1000 --rate 700 --duration 10
   run fanout-10000 $(lg) --url http://127.0.0.1:8101 fanout --members 10000 --rate 40 --duration 10
   stop_all
   sio 3001
