@@ -24,17 +24,46 @@ pub fn bearer_token(req: &HttpRequest) -> Option<String> {
         .and_then(|q| q.get("access_token").cloned())
 }
 
-/// Verifies `token` fully: signature and claims, then that it was not revoked.
-pub async fn authenticate(state: &AppState, token: Option<String>) -> Result<Identity, ApiError> {
+/// Checks `token`'s signature and claims (not yet whether it was revoked).
+fn verify(state: &AppState, token: Option<String>) -> Result<Identity, ApiError> {
     let token = token.ok_or_else(|| ApiError::unauthorized("a bearer token is required"))?;
-    let identity = state.tokens.verify(&token).map_err(|e| match e {
+    state.tokens.verify(&token).map_err(|e| match e {
         TokenError::Expired => ApiError::unauthorized("the token has expired"),
         TokenError::Invalid(why) => {
             ApiError::unauthorized(format!("the token is not valid ({why})"))
         }
-    })?;
+    })
+}
+
+/// Verifies `token` fully: signature and claims, then that it was not revoked.
+pub async fn authenticate(state: &AppState, token: Option<String>) -> Result<Identity, ApiError> {
+    let identity = verify(state, token)?;
     if state.store.is_revoked(&identity.token_key).await? {
         return Err(ApiError::unauthorized("the token was revoked"));
+    }
+    Ok(identity)
+}
+
+/// Verifies `token` for a new connection (`/ws`, the SignalR hub): as [`authenticate`], and
+/// the account must not be banned (403 `IM:Banned`). Both checks are one query.
+pub async fn authenticate_connection(
+    state: &AppState,
+    token: Option<String>,
+) -> Result<Identity, ApiError> {
+    let identity = verify(state, token)?;
+    let (revoked, banned) = state
+        .store
+        .connect_standing(&identity.token_key, identity.tenant_id, identity.user_id)
+        .await?;
+    if revoked {
+        return Err(ApiError::unauthorized("the token was revoked"));
+    }
+    if banned {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::FORBIDDEN,
+            "IM:Banned",
+            "this account is banned",
+        ));
     }
     Ok(identity)
 }

@@ -4,8 +4,7 @@
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use actix_web_actors::ws;
 
-use super::error::ApiError;
-use super::identity::{authenticate, bearer_token};
+use super::identity::{authenticate_connection, bearer_token};
 use crate::actors::session::Session;
 use crate::state::AppState;
 
@@ -17,20 +16,7 @@ async fn connect(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, actix_web::Error> {
     super::check_origin(&req, &state.config.http.cors_origins)?;
-    let identity = authenticate(&state, bearer_token(&req)).await?;
-    if state
-        .store
-        .is_banned(identity.tenant_id, identity.user_id)
-        .await
-        .map_err(ApiError::from)?
-    {
-        return Err(ApiError::new(
-            actix_web::http::StatusCode::FORBIDDEN,
-            "IM:Banned",
-            "this account is banned",
-        )
-        .into());
-    }
+    let identity = authenticate_connection(&state, bearer_token(&req)).await?;
     let max_frame = state.config.limits.max_frame_bytes;
     let info = connection_info(&req);
     let session = Session::new(state.into_inner(), identity, info);

@@ -3,7 +3,6 @@
 //! Both want a valid token, from `Authorization: Bearer` or `access_token`. Only the
 //! WebSockets transport is offered; SignalR clients then use nothing else.
 
-use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use actix_web_actors::ws;
 use serde_json::json;
@@ -13,7 +12,7 @@ use super::hub::HubSession;
 use super::MAX_MESSAGE_BYTES;
 use crate::auth::Identity;
 use crate::http::error::ApiError;
-use crate::http::identity::{authenticate, bearer_token};
+use crate::http::identity::{authenticate_connection, bearer_token};
 use crate::state::AppState;
 
 /// The newest negotiate version this server speaks.
@@ -21,19 +20,7 @@ const NEGOTIATE_VERSION: u32 = 1;
 
 /// The caller's identity, refusing banned accounts as `/ws` does.
 async fn caller(state: &AppState, req: &HttpRequest) -> Result<Identity, ApiError> {
-    let identity = authenticate(state, bearer_token(req)).await?;
-    if state
-        .store
-        .is_banned(identity.tenant_id, identity.user_id)
-        .await?
-    {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "IM:Banned",
-            "this account is banned",
-        ));
-    }
-    Ok(identity)
+    authenticate_connection(state, bearer_token(req)).await
 }
 
 fn query(req: &HttpRequest) -> std::collections::HashMap<String, String> {

@@ -145,14 +145,41 @@ impl Store {
         }
     }
 
-    /// Whether `user` is banned. Users without a built-in account (external tokens) are not.
-    pub async fn is_banned(&self, tenant_id: Option<Uuid>, user: Uuid) -> Result<bool, StoreError> {
-        let row = user_credential::Entity::find()
-            .filter(tenant_filter(user_credential::Column::TenantId, tenant_id))
-            .filter(user_credential::Column::UserId.eq(user))
-            .one(&self.db)
-            .await?;
-        Ok(row.is_some_and(|c| c.is_banned))
+    /// Whether a connection may open, in one statement (a reconnect storm pays every round
+    /// trip once per user): was the token with `key` revoked, and is `user` banned? Users
+    /// without a built-in account (external tokens) are not banned.
+    pub async fn connect_standing(
+        &self,
+        key: &str,
+        tenant_id: Option<Uuid>,
+        user: Uuid,
+    ) -> Result<(bool, bool), StoreError> {
+        use sea_orm::sea_query::{Expr, ExprTrait, Query};
+        use sea_orm::ConnectionTrait;
+        let revoked = Query::select()
+            .expr(Expr::val(1))
+            .from(revoked_token::Entity)
+            .and_where(Expr::col(revoked_token::Column::Jti).eq(key))
+            .to_owned();
+        let banned = Query::select()
+            .column(user_credential::Column::IsBanned)
+            .from(user_credential::Entity)
+            .cond_where(tenant_filter(user_credential::Column::TenantId, tenant_id))
+            .and_where(Expr::col(user_credential::Column::UserId).eq(user))
+            .limit(1)
+            .to_owned();
+        let statement = Query::select()
+            .expr_as(Expr::exists(revoked), "revoked")
+            .expr_as(Expr::from(banned), "banned")
+            .to_owned();
+        let row = self
+            .db
+            .query_one_raw(self.backend().build(&statement))
+            .await?
+            .ok_or_else(|| StoreError::Unavailable("no answer".into()))?;
+        let revoked: bool = row.try_get("", "revoked")?;
+        let banned: Option<bool> = row.try_get("", "banned")?;
+        Ok((revoked, banned.unwrap_or(false)))
     }
 
     /// Whether the token with `key` was revoked.

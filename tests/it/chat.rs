@@ -853,29 +853,43 @@ async fn backend_pushes_and_client_publishes() {
     app.stop().await;
 }
 
-#[actix_rt::test]
-async fn refused_before_the_upgrade() {
-    let db = TestDb::new(Backend::Sqlite, "ws_refused").await.unwrap();
+on_both_databases!(refused_before_the_upgrade, |db: TestDb| async move {
     let app = TestApp::start(db.config()).await;
-    let url = format!(
-        "{}/ws?access_token=nonsense",
-        app.base.replace("http://", "ws://")
-    );
-    match app.client.ws(url).connect().await {
-        Err(awc::error::WsClientError::InvalidResponseStatus(status)) => {
-            assert_eq!(status.as_u16(), 401)
+    let ws = app.base.replace("http://", "ws://");
+    let status_of = |token: &str| {
+        let url = format!("{ws}/ws?access_token={token}");
+        let client = app.client.clone();
+        async move {
+            match client.ws(url).connect().await {
+                Err(awc::error::WsClientError::InvalidResponseStatus(status)) => status.as_u16(),
+                Ok(_) => 101,
+                Err(e) => panic!("expected an answer to the upgrade, got {e}"),
+            }
         }
-        other => panic!(
-            "expected a 401 before the upgrade, got {:?}",
-            other.map(|_| ())
-        ),
-    }
-    let url = format!("{}/ws", app.base.replace("http://", "ws://"));
+    };
+    assert_eq!(status_of("nonsense").await, 401);
+    let url = format!("{ws}/ws");
     assert!(
         matches!(app.client.ws(url).connect().await, Err(awc::error::WsClientError::InvalidResponseStatus(s)) if s.as_u16() == 401)
     );
+    // A token logged out, and an account banned, are refused before the upgrade too.
+    let (_, gone) = app.user(&unique("gone")).await;
+    assert_eq!(status_of(&gone).await, 101);
+    let (status, _) = app
+        .call("POST", "/api/auth/logout", Some(&gone), None)
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(status_of(&gone).await, 401, "a logged-out token");
+    let (banned, banned_token) = app.user(&unique("banned")).await;
+    let banned = uuid::Uuid::parse_str(&banned).unwrap();
+    app.state()
+        .store
+        .set_banned(None, banned, true)
+        .await
+        .unwrap();
+    assert_eq!(status_of(&banned_token).await, 403, "a banned account");
     app.stop().await;
-}
+});
 
 #[actix_rt::test]
 async fn a_message_near_the_frame_limit_goes_through() {
