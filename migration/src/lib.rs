@@ -11,6 +11,7 @@ mod m20261125_000004_message_search;
 mod m20261125_000005_history_indexes;
 mod m20261125_000006_conversation_counters;
 mod m20261126_000007_counter_lock_order;
+mod m20261126_000008_search_without_pending_list;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_history_indexes::Migration),
             Box::new(m20261125_000006_conversation_counters::Migration),
             Box::new(m20261126_000007_counter_lock_order::Migration),
+            Box::new(m20261126_000008_search_without_pending_list::Migration),
         ]
     }
 }

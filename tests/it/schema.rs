@@ -359,6 +359,23 @@ on_both_databases!(
         for name in NAMED_INDEXES.iter().chain(UNIQUE_INDEXES) {
             assert!(have.contains(*name), "index {name} exists; have {have:?}");
         }
+        if conn.get_database_backend() == DbBackend::Postgres {
+            // The search indexes take entries at once: a pending list's merge stalled inserts.
+            let stmt = Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT c.relname AS name, array_to_string(c.reloptions, ',') AS options \
+                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE n.nspname = $1 AND c.relname LIKE '%Content_Search'",
+                [db.schema.clone().into()],
+            );
+            let rows = conn.query_all_raw(stmt).await.unwrap();
+            assert_eq!(rows.len(), 2, "two search indexes");
+            for row in rows {
+                let name: String = row.try_get("", "name").unwrap();
+                let options: Option<String> = row.try_get("", "options").unwrap();
+                assert_eq!(options.as_deref(), Some("fastupdate=off"), "{name}");
+            }
+        }
     }
 );
 
