@@ -198,14 +198,15 @@ pub fn pod_gone(state: &Arc<AppState>, shared: &Shared, node: &str) {
         addr.do_send(FriendsGone(gone.clone()));
     }
     if first_alive {
-        let (store, at) = (state.store.clone(), chrono::Utc::now());
-        actix_rt::spawn(async move {
-            for (tenant, user) in gone.iter() {
-                if let Err(e) = store.set_presence(*tenant, *user, false, at).await {
-                    tracing::debug!(error = %e, "could not record presence");
-                }
-            }
-        });
+        let at = chrono::Utc::now();
+        for (tenant, user) in gone.iter() {
+            state.writer.presence(crate::store::PresenceWrite {
+                tenant_id: *tenant,
+                user_id: *user,
+                online: false,
+                at,
+            });
+        }
     }
 }
 

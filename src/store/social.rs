@@ -10,7 +10,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::accounts::{concurrency_stamp, tenant_filter};
-use super::{Store, StoreError};
+use super::{PresenceWrite, Store, StoreError};
 
 /// Friendship status, as ABP numbers it.
 pub const FRIEND_ADDED: i16 = 1;
@@ -206,40 +206,18 @@ impl Store {
         Ok(())
     }
 
-    /// Marks the user online or offline on their chat card.
-    pub async fn set_presence(
-        &self,
-        tenant_id: Option<Uuid>,
-        user: Uuid,
-        online: bool,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        use sea_orm::sea_query::Expr;
-        use user_chat_card::Column as C;
-        user_chat_card::Entity::update_many()
-            .col_expr(C::State, Expr::value(if online { 0 } else { 1 }))
-            .col_expr(C::LastOnlineTime, Expr::value(at))
-            .filter(tenant_filter(C::TenantId, tenant_id))
-            .filter(C::UserId.eq(user))
-            .exec(&self.db)
-            .await?;
-        Ok(())
-    }
-
-    /// Marks several users online or offline in one transaction (`presence_writer`).
-    pub async fn set_presences(
-        &self,
-        changes: &[(Option<Uuid>, Uuid, bool, DateTime<Utc>)],
-    ) -> Result<(), StoreError> {
+    /// Marks users online or offline on their chat cards, in one transaction
+    /// (`presence_writer`).
+    pub async fn set_presences(&self, changes: &[PresenceWrite]) -> Result<(), StoreError> {
         use sea_orm::sea_query::Expr;
         use user_chat_card::Column as C;
         let txn = self.write_txn().await?;
-        for (tenant_id, user, online, at) in changes {
+        for c in changes {
             user_chat_card::Entity::update_many()
-                .col_expr(C::State, Expr::value(if *online { 0 } else { 1 }))
-                .col_expr(C::LastOnlineTime, Expr::value(*at))
-                .filter(tenant_filter(C::TenantId, *tenant_id))
-                .filter(C::UserId.eq(*user))
+                .col_expr(C::State, Expr::value(if c.online { 0 } else { 1 }))
+                .col_expr(C::LastOnlineTime, Expr::value(c.at))
+                .filter(tenant_filter(C::TenantId, c.tenant_id))
+                .filter(C::UserId.eq(c.user_id))
                 .exec(&txn)
                 .await?;
         }

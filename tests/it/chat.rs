@@ -280,7 +280,7 @@ async fn read_receipts_and_presence() {
         "one offline notice for the last device"
     );
     // The card records it too (presence is written in batches, after the notices go out).
-    let card = tokio::time::timeout(Duration::from_secs(10), async {
+    let card = tokio::time::timeout(crate::ws::WAIT, async {
         loop {
             let (_, card) = app
                 .call("GET", "/api/im/users/me/card", Some(&bob_token), None)
