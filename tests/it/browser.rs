@@ -332,3 +332,136 @@ async fn the_admin_console_and_the_try_it_page_work_in_a_browser() {
     b.close().await;
     app.stop().await;
 }
+
+/// Waits until every image the page asked for so far has loaded or failed: a control image
+/// added after them reports through a listener (script, which the policy allows), and the
+/// browser fetches in order on one connection, so by then the hostile ones have failed too.
+async fn images_settled(w: &Browser<'_>) {
+    w.script(
+        "window.__control = false; const i = new Image(); \
+         i.addEventListener('error', () => { window.__control = true; }); \
+         i.src = '/nonexistent-control.png'; document.body.appendChild(i); return 1;",
+    )
+    .await;
+    w.until("the control image to fail", "window.__control === true")
+        .await;
+}
+
+#[actix_rt::test]
+async fn hostile_names_and_messages_run_no_script() {
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let db = TestDb::new(Backend::Sqlite, "browser_xss").await.unwrap();
+    let mut config = db.config();
+    config.admin.api_key = "admin-key-123".into();
+    let app = TestApp::start(config).await;
+    let victim_name = unique("vic");
+    let (victim, _) = app.user(&victim_name).await;
+    let (attacker, attacker_token) = app.user(&unique("eve")).await;
+    // Quote-breaking attributes, markup and `javascript:` in every value the page shows.
+    let nick = "x\" onmouseover=\"window.__pwned='nick'\" data-x=\"<img src=x onerror=\"window.__pwned='nickimg'\">";
+    let (status, answer) = app
+        .call(
+            "PUT",
+            "/api/im/users/me/card",
+            Some(&attacker_token),
+            Some(json!({ "nickName": nick })),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    app.befriend(&victim, &attacker).await;
+    for name in [
+        "<svg onload=__p=1>",
+        "\"onmouseover=\"__p=2",
+        "'onfocus='__p=3'",
+    ] {
+        let (status, g) = app
+            .call(
+                "POST",
+                "/api/im/groups",
+                Some(&attacker_token),
+                Some(json!({ "name": name })),
+            )
+            .await;
+        assert_eq!(status, 201, "{g}");
+        let group: i64 = g["id"].as_str().unwrap().parse().unwrap();
+        app.state()
+            .store
+            .add_member(None, group, victim.parse().unwrap(), false, None)
+            .await
+            .unwrap();
+    }
+    let mut eve = WsClient::connect(&app, &attacker_token).await;
+    for content in [
+        "<img src=x onerror=\"window.__pwned='msg'\">",
+        "</div><script>window.__pwned='script'</script>",
+        "javascript:window.__pwned='js'",
+    ] {
+        let ack = eve
+            .request(json!({"type": "send", "toUserId": victim, "content": content}))
+            .await;
+        assert_eq!(ack["type"], "ack", "{ack}");
+    }
+
+    let w = driver.window().await;
+    w.open(&app.base).await;
+    w.type_into("#name", &victim_name).await;
+    w.type_into("#password", "password-123").await;
+    w.click("#login").await;
+    w.until(
+        "the friend and the three groups",
+        "document.querySelector('#friends [data-user]') && document.querySelectorAll('#groups [data-group]').length === 3",
+    )
+    .await;
+    w.click("#friends [data-user]").await;
+    w.until(
+        "the hostile messages, as text",
+        "[...document.querySelectorAll('.bubble')].filter(b => b.textContent.includes('__pwned')).length === 3",
+    )
+    .await;
+    // A system notice with markup, while the page is open.
+    let res = app
+        .client
+        .post(format!("{}/api/admin/broadcast", app.base))
+        .insert_header(("x-api-key", "admin-key-123"))
+        .send_json(&json!({"content": "<img src=x onerror=\"window.__pwned='notice'\">"}))
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 202);
+    w.until(
+        "the notice, as text",
+        "document.getElementById('info').textContent.includes('onerror')",
+    )
+    .await;
+    // Hover and focus everything; then let every image load or fail.
+    w.script(
+        "document.querySelectorAll('*').forEach(e => ['mouseover', 'focus', 'mouseenter'] \
+         .forEach(t => e.dispatchEvent(new Event(t, { bubbles: true })))); return 1;",
+    )
+    .await;
+    images_settled(&w).await;
+    let ran = w
+        .script("return [window.__pwned === undefined ? null : window.__pwned, window.__p === undefined ? null : window.__p];")
+        .await;
+    assert_eq!(ran, json!([null, null]), "a hostile value ran as script");
+    // The names are shown as written.
+    let shown = w
+        .script("return document.getElementById('friends').textContent;")
+        .await;
+    assert!(shown.as_str().unwrap().contains("onmouseover"), "{shown}");
+
+    // Even markup that got into the page cannot run: the policy forbids inline handlers.
+    w.script(
+        "document.body.insertAdjacentHTML('beforeend', '<img src=\"/nope.png\" onerror=\"window.__csp=1\">'); return 1;",
+    )
+    .await;
+    images_settled(&w).await;
+    assert_eq!(
+        w.script("return window.__csp === undefined;").await,
+        true,
+        "an inline handler ran despite the Content-Security-Policy"
+    );
+    w.close().await;
+    app.stop().await;
+}

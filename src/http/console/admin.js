@@ -6,10 +6,11 @@ const $ = (id) => document.getElementById(id);
 let token = sessionStorage.getItem("im.admin.token");
 let timer = null;
 
+// Every value from the server is text: escaped for element content and quoted attributes
+// alike (quotes too, so a name cannot close an attribute and open another).
+const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;" };
 function esc(text) {
-  const d = document.createElement("div");
-  d.textContent = text == null ? "" : String(text);
-  return d.innerHTML;
+  return (text == null ? "" : String(text)).replace(/[&<>"'`]/g, (c) => ESCAPES[c]);
 }
 
 function showError(message) {
@@ -84,8 +85,13 @@ function start(me) {
   $("console").classList.remove("hidden");
   $("logout").classList.remove("hidden");
   if (me) $("who").textContent = me.userName;
-  refresh();
   clearInterval(timer);
+  // The cluster's figures are the host's; a tenant's administrator manages users and groups.
+  if (me && me.tenantId) {
+    $("cluster").classList.add("hidden");
+    return;
+  }
+  refresh();
   timer = setInterval(refresh, 2000);
 }
 

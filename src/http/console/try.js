@@ -6,10 +6,11 @@ let token = null, me = null, ws = null, peer = null, reqId = 0;
 const friends = new Map();
 const sending = new Map(); // request id → the message, until its ack gives it an id
 
+// Every value from the server is text: escaped for element content and quoted attributes
+// alike (quotes too, so a name cannot close an attribute and open another).
+const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;" };
 function esc(text) {
-  const d = document.createElement("div");
-  d.textContent = text == null ? "" : String(text);
-  return d.innerHTML;
+  return (text == null ? "" : String(text)).replace(/[&<>"'`]/g, (c) => ESCAPES[c]);
 }
 function banner(id, message) {
   $(id).textContent = message || "";
@@ -165,7 +166,7 @@ function onFrame(f) {
       }
       break;
     case "recalled": {
-      const b = document.querySelector(`.bubble[data-id="${f.messageId}"]`);
+      const b = document.querySelector(`.bubble[data-id="${CSS.escape(String(f.messageId))}"]`);
       if (b) b.firstChild.textContent = "recalled";
       break;
     }
