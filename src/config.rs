@@ -23,8 +23,43 @@ pub struct Config {
     pub limits: Limits,
     pub push: PushConfig,
     pub admin: AdminConfig,
+    pub accounts: AccountsConfig,
     pub http: HttpConfig,
     pub log: LogConfig,
+}
+
+/// Who may make an account here by themselves (`POST /api/auth/register`).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccountsConfig {
+    /// Whether anyone may register at all (false: accounts come from an external issuer's
+    /// tokens or `imcluster admin create`).
+    pub open_registration: bool,
+    /// Tenants (GUIDs) people may register into besides the host tenant; `["*"]` any. This
+    /// product keeps no tenant list of its own, so a tenant id nobody configured is refused
+    /// rather than created by whoever names it first.
+    pub registration_tenants: Vec<String>,
+}
+
+impl Default for AccountsConfig {
+    fn default() -> Self {
+        AccountsConfig {
+            open_registration: true,
+            registration_tenants: vec![],
+        }
+    }
+}
+
+impl AccountsConfig {
+    /// Whether a person may register into `tenant` (`None` = the host tenant).
+    pub fn may_register(&self, tenant: Option<uuid::Uuid>) -> bool {
+        self.open_registration
+            && tenant.is_none_or(|t| {
+                self.registration_tenants
+                    .iter()
+                    .any(|l| l == "*" || l.parse::<uuid::Uuid>().is_ok_and(|l| l == t))
+            })
+    }
 }
 
 /// Who this pod is and where it listens.
@@ -133,6 +168,11 @@ pub struct Limits {
     /// Failed logins a minute per account name before logins for it answer 429 (five times
     /// as many per client address); 0 = no limit.
     pub login_failures_per_minute: u32,
+    /// Groups, friend requests and join requests one user may create a minute (each answers
+    /// 429 `IM:RateLimited` past it); 0 = no limit.
+    pub creations_per_minute: u32,
+    /// Accounts one client address may register an hour; 0 = no limit.
+    pub registrations_per_hour: u32,
 }
 
 /// Backend services pushing through this node.
@@ -160,14 +200,42 @@ pub struct HttpConfig {
     /// `["*"]` allows any (tokens are bearer tokens, not cookies), `[]` none but same-origin,
     /// or a list like `["https://app.example.com"]`.
     pub cors_origins: Vec<String>,
+    /// Proxies (addresses or CIDR ranges) whose `X-Forwarded-For` is believed; a client's
+    /// address is then the nearest one in it that is not a trusted proxy. Empty: the TCP peer
+    /// is the client, and the header is ignored.
+    pub trusted_proxies: Vec<String>,
+    /// A key `/metrics` asks for (`Authorization: Bearer KEY`, as Prometheus's
+    /// `authorization` setting sends it); empty = open, for a port only the scraper reaches.
+    pub metrics_key: String,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
         HttpConfig {
             cors_origins: vec!["*".into()],
+            trusted_proxies: vec![],
+            metrics_key: String::new(),
         }
     }
+}
+
+impl HttpConfig {
+    /// The trusted proxies, parsed (a plain address is a range of one).
+    pub fn proxies(&self) -> Vec<ipnet::IpNet> {
+        self.trusted_proxies
+            .iter()
+            .filter_map(|p| parse_net(p))
+            .collect()
+    }
+}
+
+/// An address or a CIDR range.
+fn parse_net(text: &str) -> Option<ipnet::IpNet> {
+    text.parse::<ipnet::IpNet>().ok().or_else(|| {
+        text.parse::<std::net::IpAddr>()
+            .ok()
+            .map(ipnet::IpNet::from)
+    })
 }
 
 /// Logging.
@@ -232,6 +300,8 @@ impl Default for Limits {
             max_group_size: 10_000,
             recall_window_seconds: 120,
             login_failures_per_minute: 10,
+            creations_per_minute: 30,
+            registrations_per_hour: 30,
         }
     }
 }
@@ -330,6 +400,28 @@ impl Config {
             return bad(
                 "http.cors_origins",
                 format!("`{origin}` is not \"*\" or an origin like https://app.example.com"),
+            );
+        }
+        if let Some(proxy) = self
+            .http
+            .trusted_proxies
+            .iter()
+            .find(|p| parse_net(p).is_none())
+        {
+            return bad(
+                "http.trusted_proxies",
+                format!("`{proxy}` is not an address or a range like 10.0.0.0/8"),
+            );
+        }
+        if let Some(tenant) = self
+            .accounts
+            .registration_tenants
+            .iter()
+            .find(|t| *t != "*" && t.parse::<uuid::Uuid>().is_err())
+        {
+            return bad(
+                "accounts.registration_tenants",
+                format!("`{tenant}` is not \"*\" or a tenant GUID"),
             );
         }
         if self.database.max_connections == 0 {
@@ -462,6 +554,7 @@ impl Config {
         hide(&mut c.jwt.secret);
         hide(&mut c.push.api_key);
         hide(&mut c.admin.api_key);
+        hide(&mut c.http.metrics_key);
         c.database.url = redact_url(&c.database.url);
         c.redis.url = redact_url(&c.redis.url);
         c

@@ -33,6 +33,10 @@ pub struct AppState {
     pub hubs: crate::signalr::HubConnections,
     /// Failed logins per name and address (password guessing).
     pub login_throttle: crate::auth::LoginThrottle,
+    /// Creations per user and registrations per address.
+    pub quotas: crate::auth::Quotas,
+    /// `http.trusted_proxies`, parsed once.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     schema_ready: AtomicBool,
 }
 
@@ -44,6 +48,11 @@ impl AppState {
             .max(1);
         let login_throttle =
             crate::auth::LoginThrottle::new(config.limits.login_failures_per_minute);
+        let quotas = crate::auth::Quotas::new(
+            config.limits.creations_per_minute,
+            config.limits.registrations_per_hour,
+        );
+        let trusted_proxies = config.http.proxies();
         let writer = Writer::start(store.clone(), config.limits.max_pending_writes);
         AppState {
             node_name: config.node_name(),
@@ -57,6 +66,8 @@ impl AppState {
             sync_gate: tokio::sync::Semaphore::new(sync_turns),
             hubs: Default::default(),
             login_throttle,
+            quotas,
+            trusted_proxies,
             schema_ready: AtomicBool::new(false),
         }
     }

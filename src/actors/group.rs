@@ -270,14 +270,14 @@ impl Handler<RecallInGroup> for GroupActor {
         let window =
             chrono::Duration::seconds(self.state.config.limits.recall_window_seconds as i64);
         let allowed = self.facts(ctx).and_then(|facts| {
-            let admin = facts.admins.contains(&origin.user_id) || facts.owner == origin.user_id;
-            let sender = message.from == Some(origin.user_id);
-            match (admin, sender) {
-                (true, _) => Ok(()),
-                (false, true) if Utc::now() - message.send_time <= window => Ok(()),
-                (false, true) => Err(Code::RecallWindowPassed),
-                (false, false) => Err(Code::Forbidden),
-            }
+            crate::chat::group_rules::may_recall(
+                facts,
+                origin.user_id,
+                message.from,
+                message.send_time,
+                Utc::now(),
+                window,
+            )
         });
         if let Err(code) = allowed {
             origin.fail(code);

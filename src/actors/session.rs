@@ -15,6 +15,7 @@ use super::requests;
 use super::user::{Draft, MyGroups, Origin, ReplyTo, UserActor};
 use super::SessionHandle;
 use crate::auth::Identity;
+use crate::chat::input::{check_send, Invalid};
 use crate::chat::wire::served;
 use crate::protocol::{ClientFrame, Code, Id, SendFrame, ServerFrame, Target};
 use crate::state::AppState;
@@ -152,23 +153,20 @@ impl Session {
         id: Option<String>,
         send: SendFrame,
     ) {
-        if let Some(key) = &send.client_msg_id {
-            if key.is_empty() || key.len() > 64 {
-                return self.bad_frame(
-                    ctx,
-                    id,
-                    "`clientMsgId` must have 1 to 64 characters".into(),
-                );
-            }
-        }
-        if send.content.is_empty() {
-            return self.send_frame(ctx, ServerFrame::error(id, Code::MessageIncomplete));
+        let extra = send.extra.unwrap_or_default();
+        match check_send(&send.content, send.client_msg_id.as_deref(), &extra) {
+            Ok(()) => {}
+            Err(Invalid {
+                code: Code::MessageIncomplete,
+                ..
+            }) => return self.send_frame(ctx, ServerFrame::error(id, Code::MessageIncomplete)),
+            Err(invalid) => return self.bad_frame(ctx, id, invalid.detail),
         }
         let draft = Draft {
             content: send.content,
             message_type: send.message_type,
             is_anonymous: send.is_anonymous,
-            extra: send.extra.unwrap_or_default(),
+            extra,
             client_msg_id: send.client_msg_id,
         };
         let origin = self.origin(ctx, id.clone());

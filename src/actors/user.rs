@@ -140,6 +140,8 @@ impl Draft {
         origin: &Origin,
         to: Conversation,
     ) -> NewMessage {
+        let mut extra = self.extra;
+        crate::chat::input::strip_server_keys(&mut extra);
         NewMessage {
             tenant_id,
             message_id: state.ids.next_id(),
@@ -150,7 +152,7 @@ impl Draft {
             message_type: self.message_type,
             source: 0,
             is_anonymous: self.is_anonymous,
-            extra: self.extra,
+            extra,
             client_msg_id: self.client_msg_id,
             send_time: crate::state::now_millis(),
         }

@@ -2,10 +2,12 @@
 
 mod claims;
 mod password;
+mod quotas;
 mod throttle;
 mod tokens;
 
 pub use claims::{Claims, Identity};
 pub use password::{dummy_hash, hash_password, verify_password};
+pub use quotas::Quotas;
 pub use throttle::LoginThrottle;
 pub use tokens::{TokenError, Tokens};

@@ -138,11 +138,19 @@ impl Tokens {
                     .map_err(|_| TokenError::Invalid("`tenantid` is not a GUID".into()))?,
             ),
         };
+        // The name is a label copied into every message the user sends (`SendUserName`, 64
+        // characters): an external issuer's longer name is cut to fit, here, once.
         let user_name = claims
             .name
             .or(claims.preferred_username)
             .or(claims.unique_name)
-            .unwrap_or_default();
+            .unwrap_or_default()
+            .chars()
+            .take(MAX_NAME_CHARS)
+            .collect();
+        if claims.jti.as_ref().is_some_and(|j| j.len() > 64) {
+            return Err(TokenError::Invalid("`jti` is longer than 64 bytes".into()));
+        }
         let token_key = claims.jti.unwrap_or_else(|| {
             token
                 .rsplit('.')
@@ -162,6 +170,9 @@ impl Tokens {
         })
     }
 }
+
+/// The longest user name a token may carry into messages (the `SendUserName` column).
+pub const MAX_NAME_CHARS: usize = 64;
 
 /// Seconds since the Unix epoch.
 pub fn unix_now() -> i64 {

@@ -30,6 +30,10 @@ struct BackendPush {
     user_id: Option<Uuid>,
     #[serde(default)]
     connection_id: Option<String>,
+    /// Set by a pod relaying a tenant's push to a connection: the connection must be of
+    /// `tenant_id`.
+    #[serde(default)]
+    only_tenant: bool,
     /// Set when a pod relays a push it took over HTTP (and already delivered itself).
     #[serde(default)]
     origin: Option<String>,
@@ -63,6 +67,10 @@ pub async fn handle(
     if push.origin.as_deref() == Some(n.node.as_str()) || push.method.is_empty() {
         return Ok(());
     }
+    if super::push::is_reserved_method(&push.method) {
+        tracing::warn!(channel, method = %push.method, "a push under a hub callback's name, dropped");
+        return Ok(());
+    }
     let target = if channel == n.send_broadcast() {
         PushTarget::Broadcast {
             tenant_id: push.tenant_id,
@@ -81,7 +89,12 @@ pub async fn handle(
             tracing::warn!(channel, "a push to a connection without `connectionId`");
             return Ok(());
         };
-        PushTarget::Connection { connection_id }
+        PushTarget::Connection {
+            connection_id,
+            only_tenant: push
+                .only_tenant
+                .then_some(super::push::TenantScope(push.tenant_id)),
+        }
     };
     let push = Push {
         target,

@@ -26,7 +26,7 @@ use crate::actors::{GroupKey, SessionHandle, UserKey};
 pub use directory::{Applied, Directory};
 pub use local::LocalBus;
 pub use names::Names;
-pub use push::{deliver_locally, Push, PushTarget};
+pub use push::{deliver_locally, is_reserved_method, Push, PushTarget, TenantScope};
 pub use redis_bus::RedisBus;
 pub use relay::{Packet, Relay};
 

@@ -21,7 +21,24 @@ pub enum PushTarget {
     },
     Connection {
         connection_id: String,
+        /// Set when the pusher may reach one tenant only (a tenant's token): the connection
+        /// must belong to `Some(tenant)`; `None` = any connection.
+        #[serde(default)]
+        only_tenant: Option<TenantScope>,
     },
+}
+
+/// The one tenant a scoped push may reach (`None` inside = the host tenant).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantScope(pub Option<Uuid>);
+
+/// The callback names the SignalR hubs use for their own frames (chat messages, recalls,
+/// presence). A backend push under one of them would reach hub clients as a forged chat
+/// message or presence change, so pushes may not use them.
+pub fn is_reserved_method(method: &str) -> bool {
+    crate::signalr::translate::CALLBACKS
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case(method))
 }
 
 /// A backend push: a method name and its data, for a target.
@@ -53,9 +70,13 @@ pub async fn deliver_locally(state: &AppState, push: &Push) -> usize {
                 None => 0,
             }
         }
-        PushTarget::Connection { connection_id } => state
+        PushTarget::Connection {
+            connection_id,
+            only_tenant,
+        } => state
             .supervisor
             .connection(connection_id)
+            .filter(|s| only_tenant.is_none_or(|t| s.tenant_id == t.0))
             .map(|s| usize::from(s.push(text)))
             .unwrap_or(0),
     }

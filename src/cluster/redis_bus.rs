@@ -244,8 +244,15 @@ impl Bus for RedisBus {
                 body["userId"] = serde_json::json!(user_id);
                 names.send_user()
             }
-            PushTarget::Connection { connection_id } => {
+            PushTarget::Connection {
+                connection_id,
+                only_tenant,
+            } => {
                 body["connectionId"] = serde_json::json!(connection_id);
+                if let Some(scope) = only_tenant {
+                    body["onlyTenant"] = serde_json::json!(true);
+                    body["tenantId"] = serde_json::json!(scope.0);
+                }
                 names.send_client()
             }
         };

@@ -46,10 +46,18 @@ fn valid_user_name(name: &str) -> bool {
 #[utoipa::path(tag = "accounts", operation_id = "accounts_register", responses((status = 201, description = "created"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[post("/api/auth/register")]
 async fn register(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     body: web::Json<Credentials>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
+    if !state.config.accounts.may_register(body.tenant_id) {
+        return Err(ApiError::forbidden(if body.tenant_id.is_some() {
+            "this tenant does not take registrations (accounts.registration_tenants)"
+        } else {
+            "registration is closed (accounts.open_registration)"
+        }));
+    }
     Validator::default()
         .length(&body.user_name, "userName", 3, 64)
         .check(
@@ -59,6 +67,11 @@ async fn register(
         )
         .length(&body.password, "password", 8, 128)
         .finish()?;
+    let address = super::client_addr::client_address(&req, &state.trusted_proxies);
+    state
+        .quotas
+        .register(&address)
+        .map_err(|wait| ApiError::rate_limited("too many registrations from this address", wait))?;
     let password = body.password;
     let hash = web::block(move || hash_password(&password))
         .await
@@ -88,10 +101,7 @@ async fn login(
     body: web::Json<Credentials>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let address = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+    let address = super::client_addr::client_address(&req, &state.trusted_proxies);
     let throttled_name = format!("{:?}:{}", body.tenant_id, body.user_name);
     Validator::default()
         .check(

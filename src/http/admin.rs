@@ -20,6 +20,22 @@ use crate::store::{Conversation, HistoryFilter};
 struct Admin {
     who: String,
     tenant_id: Option<Uuid>,
+    /// The API key or a host-tenant token: may see the whole cluster (stats, pods, config).
+    /// A tenant's administrator sees and acts in that tenant only.
+    host: bool,
+}
+
+impl Admin {
+    /// Cluster-wide views are the host's: 403 for a tenant's administrator.
+    fn require_host(&self) -> Result<(), ApiError> {
+        if self.host {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(
+                "cluster-wide views are for the host's administrators",
+            ))
+        }
+    }
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -42,6 +58,7 @@ async fn admin(req: &HttpRequest, state: &AppState) -> Result<Admin, ApiError> {
         return Ok(Admin {
             who: "api-key".into(),
             tenant_id,
+            host: true,
         });
     }
     let identity = authenticate(state, bearer_token(req)).await?;
@@ -51,6 +68,7 @@ async fn admin(req: &HttpRequest, state: &AppState) -> Result<Admin, ApiError> {
     Ok(Admin {
         who: format!("{} ({})", identity.user_name, identity.user_id),
         tenant_id: identity.tenant_id,
+        host: identity.tenant_id.is_none(),
     })
 }
 
@@ -73,7 +91,7 @@ fn this_pod(state: &AppState) -> serde_json::Value {
 #[utoipa::path(tag = "admin", operation_id = "admin_stats", responses((status = 200, description = "the cluster at a glance"), (status = "4XX", description = "the error body with its code")))]
 #[get("/api/admin/stats")]
 async fn stats(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    admin(&req, &state).await?;
+    admin(&req, &state).await?.require_host()?;
     let mut pods = vec![this_pod(&state)];
     pods.extend(state.bus.pod_infos().await);
     let sum = |field: &str| -> f64 { pods.iter().filter_map(|p| p[field].as_f64()).sum() };
@@ -89,7 +107,7 @@ async fn stats(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespo
 #[utoipa::path(tag = "admin", operation_id = "admin_nodes", responses((status = 200, description = "every living pod"), (status = "4XX", description = "the error body with its code")))]
 #[get("/api/admin/nodes")]
 async fn nodes(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    admin(&req, &state).await?;
+    admin(&req, &state).await?.require_host()?;
     let mut pods = vec![this_pod(&state)];
     pods.extend(state.bus.pod_infos().await);
     Ok(HttpResponse::Ok().json(json!({ "items": pods })))
@@ -419,7 +437,7 @@ async fn broadcast(
 #[utoipa::path(tag = "admin", operation_id = "admin_config", responses((status = 200, description = "the effective configuration, secrets redacted"), (status = "4XX", description = "the error body with its code")))]
 #[get("/api/admin/config")]
 async fn config(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    admin(&req, &state).await?;
+    admin(&req, &state).await?.require_host()?;
     Ok(HttpResponse::Ok().json(state.config.redacted()))
 }
 

@@ -14,6 +14,7 @@ use super::error::ApiError;
 use super::paging::{Page, Paging};
 use crate::actors::user::{Draft, Origin, ReplyTo};
 use crate::auth::Identity;
+use crate::chat::input::check_send;
 use crate::chat::wire::served;
 use crate::protocol::{Id, Message, SendFrame, ServerFrame};
 use crate::state::AppState;
@@ -60,25 +61,17 @@ async fn send_message(
     body: web::Json<SendFrame>,
 ) -> Result<HttpResponse, ApiError> {
     let send = body.into_inner();
+    let extra = send.extra.unwrap_or_default();
+    let invalid = check_send(&send.content, send.client_msg_id.as_deref(), &extra).err();
     let mut v = super::error::Validator::default();
-    v.check(!send.content.is_empty(), "content", "`content` is required")
-        .check(
-            send.content.chars().count() <= 1_048_576,
-            "content",
-            "`content` may have at most 1048576 characters",
-        )
-        .check(
-            send.client_msg_id
-                .as_deref()
-                .is_none_or(|k| (1..=64).contains(&k.len())),
-            "clientMsgId",
-            "`clientMsgId` must have 1 to 64 characters",
-        )
-        .check(
-            send.target.to_user_id.is_some() != send.target.group_id.is_some(),
-            "toUserId",
-            "give `toUserId` or `groupId`, not both",
-        );
+    if let Some(invalid) = invalid {
+        v.check(false, invalid.field, invalid.detail);
+    }
+    v.check(
+        send.target.to_user_id.is_some() != send.target.group_id.is_some(),
+        "toUserId",
+        "give `toUserId` or `groupId`, not both",
+    );
     v.finish()?;
     let to = match (send.target.to_user_id, send.target.group_id) {
         (Some(user), _) => Conversation::User(user),
@@ -97,7 +90,7 @@ async fn send_message(
         content: send.content,
         message_type: send.message_type,
         is_anonymous: send.is_anonymous,
-        extra: send.extra.unwrap_or_default(),
+        extra,
         client_msg_id: send.client_msg_id,
     };
     let state = state.into_inner();

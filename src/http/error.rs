@@ -79,6 +79,27 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, "IM:NotFound", message)
     }
 
+    /// 429 `IM:RateLimited`: past a per-user or per-address limit; try again after `wait`.
+    pub fn rate_limited(what: &str, wait: std::time::Duration) -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "IM:RateLimited",
+            format!("{what}: try again in {} s", wait.as_secs().max(1)),
+        )
+    }
+
+    /// Counts one creation by `me` (a group, a friend or join request) against
+    /// `limits.creations_per_minute`.
+    pub fn check_creation(
+        state: &crate::state::AppState,
+        me: &crate::auth::Identity,
+    ) -> Result<(), Self> {
+        state
+            .quotas
+            .create(me.tenant_id, me.user_id)
+            .map_err(|wait| Self::rate_limited("too many groups and requests a minute", wait))
+    }
+
     pub fn unavailable() -> Self {
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -127,11 +148,23 @@ impl ResponseError for ApiError {
     }
 }
 
+impl From<crate::protocol::Code> for ApiError {
+    /// A protocol code as a route answers it: its status, its code and its text.
+    fn from(code: crate::protocol::Code) -> Self {
+        let status = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::FORBIDDEN);
+        Self::new(status, code.as_str(), code.message())
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::Conflict => {
                 Self::new(StatusCode::CONFLICT, "IM:Conflict", "it already exists")
+            }
+            StoreError::Refused(detail) => {
+                tracing::error!(%detail, "the database refused a value that passed validation");
+                Self::unavailable()
             }
             StoreError::Unavailable(detail) => {
                 tracing::warn!(%detail, "storage unavailable");
@@ -166,6 +199,54 @@ impl Validator {
             (min..=max).contains(&n),
             field,
             format!("`{field}` must have {min} to {max} characters"),
+        )
+    }
+
+    /// Checks that an optional free text has at most `max` characters (its column's length).
+    pub fn text(&mut self, value: Option<&str>, field: &str, max: usize) -> &mut Self {
+        let n = value.map_or(0, |v| v.chars().count());
+        self.check(
+            n <= max,
+            field,
+            format!("`{field}` may have at most {max} characters"),
+        )
+    }
+
+    /// Checks an optional name people read (nickname, group name, remark): when given, 1 to
+    /// `max` characters, not blank, with no control, bidi-override or zero-width characters.
+    pub fn name(&mut self, value: Option<&str>, field: &str, max: usize) -> &mut Self {
+        let Some(value) = value else { return self };
+        self.length(value, field, 1, max)
+            .check(
+                !value.trim().is_empty(),
+                field,
+                format!("`{field}` may not be blank"),
+            )
+            .check(
+                !value.chars().any(crate::chat::input::is_hidden_or_control),
+                field,
+                format!("`{field}` may not hold control, bidi-override or zero-width characters"),
+            )
+    }
+
+    /// Checks an optional label people read that may be cleared (a nickname, a remark): as
+    /// [`Validator::name`], but empty is allowed.
+    pub fn label(&mut self, value: Option<&str>, field: &str, max: usize) -> &mut Self {
+        match value {
+            Some("") | None => self,
+            some => self.name(some, field, max),
+        }
+    }
+
+    /// Checks an optional URL a page will load: at most `max` characters, `http(s)` only.
+    pub fn http_url(&mut self, value: Option<&str>, field: &str, max: usize) -> &mut Self {
+        let Some(value) = value.filter(|v| !v.is_empty()) else {
+            return self;
+        };
+        self.text(Some(value), field, max).check(
+            crate::chat::input::is_http_url(value),
+            field,
+            format!("`{field}` must be an http or https URL"),
         )
     }
 

@@ -106,17 +106,10 @@ async fn befriend_or_ask(
             "friendId",
             "you cannot befriend yourself",
         )
-        .check(
-            b.remark_name.as_deref().unwrap_or_default().chars().count() <= 256,
-            "remarkName",
-            "`remarkName` may have at most 256 characters",
-        )
-        .check(
-            b.description.as_deref().unwrap_or_default().chars().count() <= 50,
-            "description",
-            "`description` may have at most 50 characters",
-        )
+        .label(b.remark_name.as_deref(), "remarkName", 256)
+        .text(b.description.as_deref(), "description", 50)
         .finish()?;
+    ApiError::check_creation(&state, &me)?;
     let (tenant, friend) = (me.tenant_id, b.friend_id);
     let target = state.store.user_facts(tenant, friend).await?;
     if !target.exists {
@@ -334,11 +327,7 @@ async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let (friend, b) = (path.into_inner(), body.into_inner());
     Validator::default()
-        .check(
-            b.remark_name.as_deref().unwrap_or_default().chars().count() <= 256,
-            "remarkName",
-            "`remarkName` may have at most 256 characters",
-        )
+        .label(b.remark_name.as_deref(), "remarkName", 256)
         .finish()?;
     let update = FriendUpdate {
         remark_name: b.remark_name,

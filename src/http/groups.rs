@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::error::{ApiError, Validator};
 use super::paging::{Page, Paging};
 use crate::auth::Identity;
+use crate::chat::group_rules::{is_admin, may_accept, may_ban, may_remove, Refused};
 use crate::protocol::{Code, Id};
 use crate::state::AppState;
 use crate::store::{GroupFacts, GroupUpdate, NewGroup, StoreError, JOIN_ACCEPTED, JOIN_REJECTED};
@@ -61,8 +62,12 @@ async fn facts(state: &AppState, me: &Identity, group: i64) -> Result<GroupFacts
         .ok_or_else(|| abp(StatusCode::NOT_FOUND, Code::GroupNotFound))
 }
 
-fn is_admin(f: &GroupFacts, user: Uuid) -> bool {
-    f.owner == user || f.admins.contains(&user)
+/// A group rule's refusal as a route answers it.
+fn refusal(r: Refused) -> ApiError {
+    match r.code {
+        Code::Forbidden => ApiError::forbidden(r.reason),
+        code => code.into(),
+    }
 }
 
 fn require_admin(f: &GroupFacts, me: &Identity) -> Result<(), ApiError> {
@@ -126,35 +131,19 @@ struct GroupBody {
 }
 
 impl GroupBody {
+    /// Create and update share one set of rules; create also needs a name.
     fn validate(&self, state: &AppState, creating: bool) -> Result<(), ApiError> {
-        let len = |v: &Option<String>| v.as_deref().unwrap_or_default().chars().count();
         let max = state.config.limits.max_group_size as i32;
         Validator::default()
             .check(
-                !creating || self.name.as_deref().is_some_and(|n| !n.trim().is_empty()),
+                !creating || self.name.is_some(),
                 "name",
                 "`name` is required",
             )
-            .check(
-                len(&self.name) <= 20,
-                "name",
-                "`name` may have at most 20 characters",
-            )
-            .check(
-                len(&self.notice) <= 64,
-                "notice",
-                "`notice` may have at most 64 characters",
-            )
-            .check(
-                len(&self.description) <= 128,
-                "description",
-                "`description` may have at most 128 characters",
-            )
-            .check(
-                len(&self.avatar_url) <= 128,
-                "avatarUrl",
-                "`avatarUrl` may have at most 128 characters",
-            )
+            .name(self.name.as_deref(), "name", 20)
+            .text(self.notice.as_deref(), "notice", 64)
+            .text(self.description.as_deref(), "description", 128)
+            .http_url(self.avatar_url.as_deref(), "avatarUrl", 128)
             .check(
                 self.max_user_count.is_none_or(|m| (2..=max).contains(&m)),
                 "maxUserCount",
@@ -173,6 +162,7 @@ async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     b.validate(&state, true)?;
+    ApiError::check_creation(&state, &me)?;
     let group_id = state.ids.next_id();
     let new = NewGroup {
         tenant_id: me.tenant_id,
@@ -312,13 +302,10 @@ async fn join(
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     Validator::default()
-        .check(
-            b.join_info.as_deref().unwrap_or_default().chars().count() <= 256,
-            "joinInfo",
-            "`joinInfo` may have at most 256 characters",
-        )
+        .text(b.join_info.as_deref(), "joinInfo", 256)
         .finish()?;
     let group = b.group_id.0;
+    ApiError::check_creation(&state, &me)?;
     let f = facts(&state, &me, group).await?;
     if f.blacklist.contains(&me.user_id) {
         return Err(abp(StatusCode::FORBIDDEN, Code::GroupBanned));
@@ -425,8 +412,14 @@ async fn accept(
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let group = b.group_id.0;
+    Validator::default()
+        .text(b.reject_reason.as_deref(), "rejectReason", 256)
+        .finish()?;
     let f = facts(&state, &me, group).await?;
     require_admin(&f, &me)?;
+    if b.allow_accept {
+        may_accept(&f, me.user_id, b.user_id).map_err(refusal)?;
+    }
     if b.allow_accept && f.members.len() as i64 >= i64::from(f.max_user_count) {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -502,12 +495,7 @@ async fn remove(
 ) -> Result<HttpResponse, ApiError> {
     let (group, user) = (body.group_id.0, body.user_id);
     let f = facts(&state, &me, group).await?;
-    require_admin(&f, &me)?;
-    if user == f.owner || (f.admins.contains(&user) && f.owner != me.user_id) {
-        return Err(ApiError::forbidden(
-            "only the owner removes admins, and nobody removes the owner",
-        ));
-    }
+    may_remove(&f, me.user_id, user).map_err(refusal)?;
     if !state.store.remove_member(me.tenant_id, group, user).await? {
         return Err(ApiError::not_found("not a member"));
     }
@@ -590,11 +578,7 @@ async fn update_member(
     let b = body.into_inner();
     let group = b.group_id.0;
     Validator::default()
-        .check(
-            b.nick_name.as_deref().unwrap_or_default().chars().count() <= 256,
-            "nickName",
-            "`nickName` may have at most 256 characters",
-        )
+        .label(b.nick_name.as_deref(), "nickName", 256)
         .finish()?;
     let f = facts(&state, &me, group).await?;
     if !f.members.contains(&b.user_id) {
@@ -674,15 +658,13 @@ async fn ban(
 ) -> Result<HttpResponse, ApiError> {
     let (group, user) = (path.into_inner().0, body.user_id);
     let f = facts(&state, &me, group).await?;
-    require_admin(&f, &me)?;
-    if user == f.owner || user == me.user_id {
-        return Err(ApiError::forbidden("neither the owner nor yourself"));
-    }
+    may_ban(&f, me.user_id, user).map_err(refusal)?;
     match state
         .store
         .blacklist_member(me.tenant_id, group, user, me.user_id)
         .await
     {
+        // A ban committed beside this one did the same.
         Ok(()) | Err(StoreError::Conflict) => {}
         Err(e) => return Err(e.into()),
     }

@@ -32,9 +32,21 @@ async fn ready(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-#[utoipa::path(tag = "operations", operation_id = "operations_metrics", responses((status = 200, description = "Prometheus text format")))]
+#[utoipa::path(tag = "operations", operation_id = "operations_metrics", responses((status = 200, description = "Prometheus text format"), (status = 401, description = "`http.metrics_key` is set and the request did not carry it")))]
 #[get("/metrics")]
-async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+async fn metrics(
+    req: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, super::error::ApiError> {
+    let key = &state.config.http.metrics_key;
+    if !key.is_empty()
+        && super::identity::bearer_token(&req)
+            .is_none_or(|given| given.as_bytes() != key.as_bytes())
+    {
+        return Err(super::error::ApiError::unauthorized(
+            "/metrics wants `Authorization: Bearer` with http.metrics_key",
+        ));
+    }
     let m = crate::metrics::metrics();
     let (connections, users, groups, restarts) = state.supervisor.counts();
     m.connections.set(connections as i64);
@@ -42,9 +54,9 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     m.user_actors.set(users as i64);
     m.group_actors.set(groups as i64);
     m.actor_restarts.set(restarts as i64);
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(m.render())
+        .body(m.render()))
 }
 
 /// Registers the routes of this file.

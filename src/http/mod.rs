@@ -5,6 +5,7 @@ pub mod abp_wrap;
 mod accounts;
 mod admin;
 mod chat;
+pub mod client_addr;
 pub mod error;
 mod friends;
 mod groups;

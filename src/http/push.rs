@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::error::{ApiError, Validator};
 use super::identity::{authenticate, bearer_token};
-use crate::cluster::{deliver_locally, Push, PushTarget};
+use crate::cluster::{deliver_locally, is_reserved_method, Push, PushTarget, TenantScope};
 use crate::state::AppState;
 
 /// The body of every push route.
@@ -23,36 +23,69 @@ struct PushBody {
     tenant_id: Option<Uuid>,
 }
 
-/// Pushes are for backend services: the configured `X-API-Key`, or a token with role `service`.
-async fn authorize(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+/// Which tenants a pusher may reach: the API key and host tokens any (and may name one), a
+/// tenant's token its own tenant only.
+#[derive(Clone, Copy)]
+enum Reach {
+    Any,
+    Tenant(Option<Uuid>),
+}
+
+impl Reach {
+    /// The tenant a push goes to: the one the body names, which a tenant's token may only
+    /// name as its own.
+    fn tenant(self, named: Option<Uuid>) -> Result<Option<Uuid>, ApiError> {
+        match self {
+            Reach::Any => Ok(named),
+            Reach::Tenant(own) if named.is_none() || named == own => Ok(own),
+            Reach::Tenant(_) => Err(ApiError::forbidden(
+                "a tenant's token pushes to its own tenant only",
+            )),
+        }
+    }
+}
+
+/// Pushes are for backend services: the configured `X-API-Key`, or a token with role `service`
+/// (or `admin`).
+async fn authorize(req: &HttpRequest, state: &AppState) -> Result<Reach, ApiError> {
     let key = &state.config.push.api_key;
     if let Some(given) = req.headers().get("x-api-key") {
         return if !key.is_empty() && given.as_bytes() == key.as_bytes() {
-            Ok(())
+            Ok(Reach::Any)
         } else {
             Err(ApiError::unauthorized("the API key is not valid"))
         };
     }
     let identity = authenticate(state, bearer_token(req)).await?;
-    if identity.has_role("service") || identity.has_role("admin") {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden("pushing needs role `service`"))
+    if !(identity.has_role("service") || identity.has_role("admin")) {
+        return Err(ApiError::forbidden("pushing needs role `service`"));
     }
+    Ok(match identity.tenant_id {
+        None => Reach::Any,
+        own => Reach::Tenant(own),
+    })
 }
+
+/// What a push route resolves from its path once the pusher's reach is known.
+type Target = Box<dyn FnOnce(Reach, Option<Uuid>) -> Result<PushTarget, ApiError>>;
 
 async fn push(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: PushBody,
-    target: PushTarget,
+    target: Target,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&req, &state).await?;
+    let reach = authorize(&req, &state).await?;
     Validator::default()
         .length(&body.method, "method", 1, 128)
+        .check(
+            !is_reserved_method(&body.method),
+            "method",
+            "`method` names one of the hubs' own callbacks",
+        )
         .finish()?;
     let push = Push {
-        target,
+        target: target(reach, body.tenant_id)?,
         method: body.method,
         data: body.data,
     };
@@ -68,11 +101,12 @@ async fn broadcast(
     state: web::Data<AppState>,
     body: web::Json<PushBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    let target = PushTarget::Broadcast {
-        tenant_id: body.tenant_id,
-    };
-    push(req, state, body, target).await
+    let target: Target = Box::new(|reach, named| {
+        Ok(PushTarget::Broadcast {
+            tenant_id: reach.tenant(named)?,
+        })
+    });
+    push(req, state, body.into_inner(), target).await
 }
 
 #[utoipa::path(tag = "push", operation_id = "push_to_user", responses((status = 202, description = "accepted: how many sessions of this pod it reached"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
@@ -83,12 +117,14 @@ async fn to_user(
     path: web::Path<Uuid>,
     body: web::Json<PushBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    let target = PushTarget::User {
-        tenant_id: body.tenant_id,
-        user_id: path.into_inner(),
-    };
-    push(req, state, body, target).await
+    let user_id = path.into_inner();
+    let target: Target = Box::new(move |reach, named| {
+        Ok(PushTarget::User {
+            tenant_id: reach.tenant(named)?,
+            user_id,
+        })
+    });
+    push(req, state, body.into_inner(), target).await
 }
 
 #[utoipa::path(tag = "push", operation_id = "push_to_connection", responses((status = 202, description = "accepted: how many sessions of this pod it reached"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
@@ -99,11 +135,17 @@ async fn to_connection(
     path: web::Path<String>,
     body: web::Json<PushBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    let target = PushTarget::Connection {
-        connection_id: path.into_inner(),
-    };
-    push(req, state, body, target).await
+    let connection_id = path.into_inner();
+    let target: Target = Box::new(move |reach, _| {
+        Ok(PushTarget::Connection {
+            connection_id,
+            only_tenant: match reach {
+                Reach::Any => None,
+                Reach::Tenant(own) => Some(TenantScope(own)),
+            },
+        })
+    });
+    push(req, state, body.into_inner(), target).await
 }
 
 /// Registers the routes of this file.

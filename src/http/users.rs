@@ -97,28 +97,11 @@ async fn update_my_card(
     body: web::Json<CardBody>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
-    let opt = |v: &Option<String>| v.as_deref().unwrap_or_default().chars().count();
     Validator::default()
-        .check(
-            opt(&b.nick_name) <= 256,
-            "nickName",
-            "`nickName` may have at most 256 characters",
-        )
-        .check(
-            opt(&b.sign) <= 30,
-            "sign",
-            "`sign` may have at most 30 characters",
-        )
-        .check(
-            opt(&b.description) <= 50,
-            "description",
-            "`description` may have at most 50 characters",
-        )
-        .check(
-            opt(&b.avatar_url) <= 512,
-            "avatarUrl",
-            "`avatarUrl` may have at most 512 characters",
-        )
+        .label(b.nick_name.as_deref(), "nickName", 256)
+        .text(b.sign.as_deref(), "sign", 30)
+        .text(b.description.as_deref(), "description", 50)
+        .http_url(b.avatar_url.as_deref(), "avatarUrl", 512)
         .check(
             b.sex.is_none_or(|s| (0..=2).contains(&s)),
             "sex",

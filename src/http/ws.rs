@@ -4,7 +4,7 @@
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use actix_web_actors::ws;
 
-use super::identity::{authenticate_connection, bearer_token};
+use super::identity::{authenticate, connection_token};
 use crate::actors::session::Session;
 use crate::state::AppState;
 
@@ -16,9 +16,9 @@ async fn connect(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, actix_web::Error> {
     super::check_origin(&req, &state.config.http.cors_origins)?;
-    let identity = authenticate_connection(&state, bearer_token(&req)).await?;
+    let identity = authenticate(&state, connection_token(&req)).await?;
     let max_frame = state.config.limits.max_frame_bytes;
-    let info = connection_info(&req);
+    let info = connection_info(&req, &state.trusted_proxies);
     let session = Session::new(state.into_inner(), identity, info);
     ws::WsResponseBuilder::new(session, &req, stream)
         .frame_size(max_frame)
@@ -26,14 +26,13 @@ async fn connect(
 }
 
 /// Where a connection comes from, for operators: the client's address and user agent.
-pub fn connection_info(req: &HttpRequest) -> crate::actors::ConnectionInfo {
+pub fn connection_info(
+    req: &HttpRequest,
+    trusted: &[ipnet::IpNet],
+) -> crate::actors::ConnectionInfo {
     crate::actors::ConnectionInfo {
         since: chrono::Utc::now(),
-        remote_addr: req
-            .connection_info()
-            .realip_remote_addr()
-            .unwrap_or_default()
-            .to_string(),
+        remote_addr: super::client_addr::client_address(req, trusted),
         user_agent: req
             .headers()
             .get(actix_web::http::header::USER_AGENT)

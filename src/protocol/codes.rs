@@ -85,4 +85,17 @@ impl Code {
             Code::Unavailable => "Storage is unavailable: nothing was stored, try again",
         }
     }
+
+    /// The HTTP status a route answers with this code.
+    pub fn http_status(self) -> u16 {
+        match self {
+            Code::UserNotFound | Code::GroupNotFound | Code::NotFound => 404,
+            Code::MessageIncomplete | Code::BadFrame => 400,
+            Code::FrameTooLarge => 413,
+            Code::AlreadyFriends => 409,
+            Code::RateLimited => 429,
+            Code::Unavailable => 503,
+            _ => 403,
+        }
+    }
 }

@@ -12,7 +12,7 @@ use super::hub::HubSession;
 use super::MAX_MESSAGE_BYTES;
 use crate::auth::Identity;
 use crate::http::error::ApiError;
-use crate::http::identity::{authenticate_connection, bearer_token};
+use crate::http::identity::{authenticate, connection_token};
 use crate::state::AppState;
 
 /// The newest negotiate version this server speaks.
@@ -20,7 +20,7 @@ const NEGOTIATE_VERSION: u32 = 1;
 
 /// The caller's identity, refusing banned accounts as `/ws` does.
 async fn caller(state: &AppState, req: &HttpRequest) -> Result<Identity, ApiError> {
-    authenticate_connection(state, bearer_token(req)).await
+    authenticate(state, connection_token(req)).await
 }
 
 fn query(req: &HttpRequest) -> std::collections::HashMap<String, String> {
@@ -77,7 +77,7 @@ pub async fn connect(
             }
         },
     };
-    let info = crate::http::ws::connection_info(&req);
+    let info = crate::http::ws::connection_info(&req, &state.trusted_proxies);
     let session = HubSession::new(
         state.clone().into_inner(),
         identity,

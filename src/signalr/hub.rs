@@ -22,6 +22,7 @@ use crate::actors::requests;
 use crate::actors::user::{Draft, Origin, ReplyTo, UserActor};
 use crate::actors::{ConnectionInfo, SessionHandle};
 use crate::auth::Identity;
+use crate::chat::input::{check_send, Invalid};
 use crate::protocol::{Code, Id, ServerFrame};
 use crate::state::AppState;
 use crate::store::Conversation;
@@ -226,8 +227,16 @@ impl HubSession {
             (None, Some(to)) => Conversation::User(to),
             (None, None) => return self.refuse_send(ctx, id, &message, Code::UserNotFound),
         };
-        if message.content.is_empty() {
-            return self.refuse_send(ctx, id, &message, Code::MessageIncomplete);
+        match check_send(&message.content, None, &message.extra_properties) {
+            Ok(()) => {}
+            Err(Invalid {
+                code: Code::MessageIncomplete,
+                ..
+            }) => return self.refuse_send(ctx, id, &message, Code::MessageIncomplete),
+            Err(invalid) => {
+                let error = unexpected(&target, Some((invalid.code.as_str(), &invalid.detail)));
+                return self.complete(ctx, id, Outcome::Error(error));
+            }
         }
         let draft = Draft {
             content: message.content.clone(),

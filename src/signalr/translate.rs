@@ -16,6 +16,13 @@ pub const GET_CHAT_MESSAGE: &str = "get-chat-message";
 pub const RECALL_CHAT_MESSAGE: &str = "recall-chat-message";
 pub const USER_ONLINED: &str = "on-user-onlined";
 pub const USER_OFFLINED: &str = "on-user-offlined";
+/// Every callback name above: no backend push may use one.
+pub const CALLBACKS: [&str; 4] = [
+    GET_CHAT_MESSAGE,
+    RECALL_CHAT_MESSAGE,
+    USER_ONLINED,
+    USER_OFFLINED,
+];
 
 /// The native frames a hub client has a callback for.
 #[derive(Debug, Deserialize)]
@@ -102,6 +109,8 @@ pub fn to_hub(listener: Listener, native: &str, notice_id: impl FnOnce() -> i64)
             if online { USER_ONLINED } else { USER_OFFLINED },
             (listener.tenant_id, user_id),
         )),
+        // A push never speaks under a callback's name (the push routes refuse it too).
+        Native::Event { method, .. } if CALLBACKS.contains(&method.as_str()) => None,
         Native::Event { method, data } => Some(call(&method, [data])),
         Native::Other => None,
     }

@@ -181,13 +181,4 @@ impl Store {
         let banned: Option<bool> = row.try_get("", "banned")?;
         Ok((revoked, banned.unwrap_or(false)))
     }
-
-    /// Whether the token with `key` was revoked.
-    pub async fn is_revoked(&self, key: &str) -> Result<bool, StoreError> {
-        let row = revoked_token::Entity::find()
-            .filter(revoked_token::Column::Jti.eq(key))
-            .one(&self.db)
-            .await?;
-        Ok(row.is_some())
-    }
 }

@@ -97,7 +97,9 @@ impl Store {
         Ok(deleted.rows_affected > 0)
     }
 
-    /// Removes a friendship in both directions; false if there was none.
+    /// Removes a friendship as `a` asks: `a`'s row, and `b`'s unless `b` blocked `a` (a
+    /// block is `b`'s to lift, so the blocked side cannot erase it by unfriending); false if
+    /// there was nothing to remove.
     pub async fn remove_friend(
         &self,
         tenant_id: Option<Uuid>,
@@ -114,7 +116,12 @@ impl Store {
             .add(
                 sea_orm::Condition::all()
                     .add(F::UserId.eq(b))
-                    .add(F::FrientId.eq(a)),
+                    .add(F::FrientId.eq(a))
+                    .add(
+                        sea_orm::Condition::any()
+                            .add(F::Black.is_null())
+                            .add(F::Black.eq(false)),
+                    ),
             );
         let deleted = user_chat_friend::Entity::delete_many()
             .filter(tenant_filter(F::TenantId, tenant_id))

@@ -203,7 +203,8 @@ impl Store {
         Ok(())
     }
 
-    /// Bans `user` from a group: blacklisted, and no longer a member.
+    /// Bans `user` from a group: blacklisted, no longer a member, and any pending request to
+    /// join rejected. Banning a banned user changes nothing more and is no error.
     pub async fn blacklist_member(
         &self,
         tenant_id: Option<Uuid>,
@@ -224,16 +225,39 @@ impl Store {
             .filter(user_group_card::Column::UserId.eq(user))
             .exec(&txn)
             .await?;
-        group_chat_black::Entity::insert(group_chat_black::ActiveModel {
-            tenant_id: Set(tenant_id),
-            group_id: Set(group_id),
-            shield_user_id: Set(user),
-            creation_time: Set(Utc::now()),
-            creator_id: Set(Some(by)),
-            ..Default::default()
-        })
-        .exec(&txn)
-        .await?;
+        {
+            use entity::group_join_request::{Column as J, Entity as Requests};
+            use sea_orm::sea_query::Expr;
+            Requests::update_many()
+                .col_expr(J::Status, Expr::value(super::JOIN_REJECTED))
+                .col_expr(J::LastModificationTime, Expr::value(Utc::now()))
+                .col_expr(J::LastModifierId, Expr::value(by))
+                .filter(tenant_filter(J::TenantId, tenant_id))
+                .filter(J::GroupId.eq(group_id))
+                .filter(J::UserId.eq(user))
+                .filter(J::Status.eq(super::JOIN_PENDING))
+                .exec(&txn)
+                .await?;
+        }
+        let listed = group_chat_black::Entity::find()
+            .filter(tenant_filter(group_chat_black::Column::TenantId, tenant_id))
+            .filter(group_chat_black::Column::GroupId.eq(group_id))
+            .filter(group_chat_black::Column::ShieldUserId.eq(user))
+            .one(&txn)
+            .await?
+            .is_some();
+        if !listed {
+            group_chat_black::Entity::insert(group_chat_black::ActiveModel {
+                tenant_id: Set(tenant_id),
+                group_id: Set(group_id),
+                shield_user_id: Set(user),
+                creation_time: Set(Utc::now()),
+                creator_id: Set(Some(by)),
+                ..Default::default()
+            })
+            .exec(&txn)
+            .await?;
+        }
         txn.commit().await?;
         Ok(())
     }

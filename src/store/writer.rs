@@ -158,34 +158,53 @@ async fn run(
         let m = crate::metrics::metrics();
         m.batch_size.observe(size as f64);
         let started = std::time::Instant::now();
-        let result = store.insert_messages(&messages).await;
+        let outcomes = commit(&store, &messages).await;
         // Room first: a sender told of its commit may send again at once.
         pending.send_modify(|n| {
             *n -= size;
             m.writes_pending.set(*n as i64);
         });
-        match result {
-            Ok(outcomes) => {
-                m.commit_seconds.observe(started.elapsed().as_secs_f64());
-                for (message, outcome) in messages.iter().zip(&outcomes) {
-                    if *outcome == Stored::New {
-                        m.messages_stored
-                            .with_label_values(&[message.to.kind()])
-                            .inc();
-                    }
-                }
-                for (done, outcome) in waiting.into_iter().zip(outcomes) {
-                    done.answer(Ok(outcome));
-                }
+        m.commit_seconds.observe(started.elapsed().as_secs_f64());
+        for (message, outcome) in messages.iter().zip(&outcomes) {
+            if matches!(outcome, Ok(Stored::New)) {
+                m.messages_stored
+                    .with_label_values(&[message.to.kind()])
+                    .inc();
+            }
+        }
+        for (done, outcome) in waiting.into_iter().zip(outcomes) {
+            done.answer(outcome);
+        }
+    }
+}
+
+/// Commits `messages` in one transaction and gives each its outcome. When the database refuses
+/// a value (one row's fault, not the connection's), the batch is split in halves and each
+/// committed again, in order, until the rows at fault stand alone: only their senders get the
+/// error. A connection failure fails the whole batch at once, with no retries.
+async fn commit(store: &Store, messages: &[NewMessage]) -> Vec<Result<Stored, StoreError>> {
+    let mut outcomes = Vec::with_capacity(messages.len());
+    let mut parts = vec![messages];
+    while let Some(part) = parts.pop() {
+        match store.insert_messages(part).await {
+            Ok(stored) => outcomes.extend(stored.into_iter().map(Ok)),
+            Err(StoreError::Refused(why)) if part.len() > 1 => {
+                tracing::warn!(%why, size = part.len(), "a batch holds a refused row; splitting it");
+                let (first, second) = part.split_at(part.len() / 2);
+                parts.push(second);
+                parts.push(first);
             }
             Err(e) => {
-                tracing::warn!(error = %e, size = messages.len(), "a batch of messages failed to commit");
-                for done in waiting {
-                    done.answer(Err(StoreError::Unavailable(e.to_string())));
-                }
+                tracing::warn!(error = %e, size = part.len(), "messages failed to commit");
+                let why = e.to_string();
+                outcomes.extend(
+                    part.iter()
+                        .map(|_| Err(StoreError::Unavailable(why.clone()))),
+                );
             }
         }
     }
+    outcomes
 }
 
 #[cfg(test)]

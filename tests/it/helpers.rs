@@ -87,6 +87,12 @@ impl TestDb {
         config.database.max_connections = 8;
         config.jwt.secret = TEST_SECRET.into();
         config.log.level = "warn".into();
+        // Scenario tests make many users and groups from one address in a second; the
+        // creation and registration limits have tests of their own (`security.rs`).
+        config.limits.creations_per_minute = 0;
+        config.limits.registrations_per_hour = 0;
+        // Tenant tests register into tenants of their own making.
+        config.accounts.registration_tenants = vec!["*".into()];
         config
     }
 }

@@ -23,5 +23,6 @@ mod injection;
 mod logs;
 mod openapi;
 mod schema;
+mod security;
 mod signalr;
 mod tokens;
