@@ -12,7 +12,7 @@ use chrono::Utc;
 use super::group::TypingInGroup;
 use super::handle::{CloseWith, HandleSlot, Push};
 use super::requests;
-use super::user::{Draft, MyGroups, Origin, ReplyTo, UserActor};
+use super::user::{Draft, MyGroups, Origin, ReplyTo, TypingPrivate, UserActor};
 use super::SessionHandle;
 use crate::auth::Identity;
 use crate::chat::input::{check_send, Invalid};
@@ -277,12 +277,11 @@ impl Session {
         let tenant = self.identity.tenant_id;
         match (target.to_user_id, target.group_id) {
             (Some(to), None) => {
-                let text = ServerFrame::Typing {
-                    user_id: self.identity.user_id,
-                    group_id: None,
-                }
-                .to_text();
-                self.state.deliver(&[(tenant, to)], &text, None);
+                let origin = self.origin(ctx, id);
+                self.state
+                    .supervisor
+                    .user(&self.state, (tenant, to))
+                    .do_send(TypingPrivate { origin });
             }
             (None, Some(Id(group))) => self
                 .state

@@ -372,6 +372,40 @@ impl Handler<SendPrivate> for UserActor {
     }
 }
 
+/// "Typing…" from `origin` to this user. It follows the private-send rule: a stranger where
+/// friendship is needed, a blocked user, anyone when the user takes no messages, gets nothing
+/// through; refused, a frame that carried an `id` is answered with the code a send would get.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct TypingPrivate {
+    pub origin: Origin,
+}
+
+impl Handler<TypingPrivate> for UserActor {
+    type Result = ();
+
+    fn handle(&mut self, TypingPrivate { origin }: TypingPrivate, ctx: &mut Context<Self>) {
+        self.last_active = Instant::now();
+        let Some(facts) = &self.facts else {
+            // Typing is not worth a wait: it is dropped until the facts are in.
+            self.load_facts(ctx);
+            return;
+        };
+        if let Err(code) = rules::check_private(facts, origin.user_id, false) {
+            if origin.request_id.is_some() {
+                origin.fail(code);
+            }
+            return;
+        }
+        let text = ServerFrame::Typing {
+            user_id: origin.user_id,
+            group_id: None,
+        }
+        .to_text();
+        self.state.deliver(&[self.key], &text, None);
+    }
+}
+
 impl Handler<Committed> for UserActor {
     type Result = ();
 

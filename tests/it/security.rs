@@ -970,3 +970,39 @@ async fn the_pages_forbid_inline_script() {
     }
     app.stop().await;
 }
+
+on_both_databases!(
+    typing_follows_the_private_send_rule,
+    |db: TestDb| async move {
+        let app = TestApp::start(db.config()).await;
+        let (bob, bob_token) = app.user(&unique("bob")).await;
+        let (friend, friend_token) = app.user(&unique("fran")).await;
+        let (blocked, blocked_token) = app.user(&unique("blake")).await;
+        let (_, stranger_token) = app.user(&unique("stan")).await;
+        app.befriend(&bob, &friend).await;
+        app.befriend(&bob, &blocked).await;
+        let (status, _) = app
+            .call(
+                "PUT",
+                &format!("/api/im/my-friends/{blocked}"),
+                Some(&bob_token),
+                Some(json!({"black": true})),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let mut bob_ws = WsClient::connect(&app, &bob_token).await;
+        let typing = json!({"type": "typing", "toUserId": bob});
+        let mut stranger = WsClient::connect(&app, &stranger_token).await;
+        assert_eq!(stranger.request(typing.clone()).await["code"], "03403");
+        let mut blocked_ws = WsClient::connect(&app, &blocked_token).await;
+        assert_eq!(blocked_ws.request(typing.clone()).await["code"], "03401");
+        // Without an id a refused typing is dropped silently, as typing is fire-and-forget.
+        stranger.send(typing.clone()).await;
+        // A friend's typing arrives, and it is the first bob sees.
+        let mut friend_ws = WsClient::connect(&app, &friend_token).await;
+        friend_ws.send(typing).await;
+        let seen = bob_ws.next_of("typing").await;
+        assert_eq!(seen["userId"], friend.as_str(), "{seen}");
+        app.stop().await;
+    }
+);
