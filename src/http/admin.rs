@@ -285,7 +285,12 @@ async fn dismiss_group(
         .group_facts(a.tenant_id, group)
         .await?
         .ok_or_else(|| ApiError::not_found("no such group"))?;
-    state.store.dismiss_group(a.tenant_id, group).await?;
+    let dismiss = crate::store::GroupChange::Dismiss;
+    let by = uuid::Uuid::nil(); // an operator, as recall's `byUserId`
+    state
+        .store
+        .change_group(a.tenant_id, group, by, dismiss, |_| Ok::<(), ()>(()))
+        .await?;
     tracing::info!(admin = %a.who, group, "admin: dismiss group");
     state.reload_group(&(a.tenant_id, group));
     let data = json!({"groupId": Id(group), "name": facts.name, "byAdministrator": true});

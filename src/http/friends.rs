@@ -2,7 +2,6 @@
 //! reaches the running user actors at once (a friend just removed cannot send the next second)
 //! and the other party gets a `notice`.
 
-use actix_web::http::StatusCode;
 use actix_web::{delete, get, post, put, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -15,7 +14,7 @@ use super::users::UserCard;
 use crate::auth::Identity;
 use crate::protocol::Code;
 use crate::state::AppState;
-use crate::store::{FriendEntry, FriendUpdate, StoreError, FRIEND_ADDED};
+use crate::store::{FriendChange, FriendEntry, FriendOutcome, FriendUpdate, FRIEND_ADDED};
 
 /// A friend as ABP's `UserFriend` shows one: the card and my side of the friendship.
 #[derive(Serialize)]
@@ -52,10 +51,6 @@ fn friend_of(entry: FriendEntry, state: &AppState) -> UserFriend {
         special_focus: entry.row.special_focus.unwrap_or(false),
         card: entry.card.map(|c| UserCard::of(c, state)),
     }
-}
-
-fn abp(status: StatusCode, code: Code) -> ApiError {
-    ApiError::new(status, code.as_str(), code.message())
 }
 
 /// Both users' actors reload what they know of each other.
@@ -113,44 +108,29 @@ async fn befriend_or_ask(
     let (tenant, friend) = (me.tenant_id, b.friend_id);
     let target = state.store.user_facts(tenant, friend).await?;
     if !target.exists {
-        return Err(abp(StatusCode::NOT_FOUND, Code::UserNotFound));
-    }
-    if state
-        .store
-        .friend_row(tenant, me.user_id, friend)
-        .await?
-        .is_some()
-    {
-        return Err(abp(StatusCode::CONFLICT, Code::AlreadyFriends));
+        return Err(Code::UserNotFound.into());
     }
     let settings = target.settings;
     if settings.is_some_and(|s| !s.allow_add_friend) {
-        return Err(abp(StatusCode::FORBIDDEN, Code::RefusesFriends));
+        return Err(Code::RefusesFriends.into());
     }
     // They asked me first, or they take friends without review: we are friends now.
-    let they_asked = state
+    let ask = FriendChange::Ask {
+        remark_name: b.remark_name,
+        description: b.description.clone(),
+        direct: settings.is_some_and(|s| !s.require_add_friend_validation),
+    };
+    let outcome = state
         .store
-        .friend_row(tenant, friend, me.user_id)
-        .await?
-        .is_some_and(|r| r.status != FRIEND_ADDED);
-    let direct = they_asked || settings.is_some_and(|s| !s.require_add_friend_validation);
-    match state
-        .store
-        .request_friend(
-            tenant,
-            me.user_id,
-            friend,
-            b.remark_name,
-            b.description.clone(),
-        )
-        .await
-    {
-        Err(StoreError::Conflict) => return Err(abp(StatusCode::CONFLICT, Code::AlreadyFriends)),
-        other => other?,
-    }
+        .change_friendship(tenant, me.user_id, friend, ask)
+        .await?;
     let who = json!({"userId": me.user_id, "userName": me.user_name, "description": b.description});
+    let direct = match outcome {
+        FriendOutcome::Befriended => true,
+        FriendOutcome::Asked => false,
+        _ => return Err(Code::AlreadyFriends.into()),
+    };
     if direct {
-        state.store.befriend(tenant, me.user_id, friend).await?;
         reload_pair(&state, tenant, me.user_id, friend);
         state.notify(
             &(tenant, friend),
@@ -209,38 +189,25 @@ async fn decide(
 ) -> Result<HttpResponse, ApiError> {
     let (requester, decision) = path.into_inner();
     let tenant = me.tenant_id;
-    let pending = state
+    let (change, kind, code) = match decision.as_str() {
+        "accept" => (FriendChange::Accept, "friend.accepted", 205),
+        "reject" => (FriendChange::Reject, "friend.rejected", 207),
+        _ => return Err(ApiError::not_found("a request is accepted or rejected")),
+    };
+    // Under the pair's lock: of an accept and a reject at once, one finds the request, the
+    // other finds it gone (404), and the requester hears one outcome.
+    let outcome = state
         .store
-        .friend_row(tenant, requester, me.user_id)
-        .await?
-        .is_some_and(|r| r.status != FRIEND_ADDED);
-    if !pending {
+        .change_friendship(tenant, me.user_id, requester, change)
+        .await?;
+    if outcome == FriendOutcome::Nothing {
         return Err(ApiError::not_found("no pending request from this user"));
     }
-    let who = json!({"userId": me.user_id, "userName": me.user_name});
-    match decision.as_str() {
-        "accept" => {
-            state.store.befriend(tenant, requester, me.user_id).await?;
-            reload_pair(&state, tenant, requester, me.user_id);
-            state.notify(
-                &(tenant, requester),
-                "friend.accepted",
-                json!({"code": 205, "by": who}),
-            );
-        }
-        "reject" => {
-            state
-                .store
-                .reject_friend(tenant, requester, me.user_id)
-                .await?;
-            state.notify(
-                &(tenant, requester),
-                "friend.rejected",
-                json!({"code": 207, "by": who}),
-            );
-        }
-        _ => return Err(ApiError::not_found("a request is accepted or rejected")),
+    if outcome == FriendOutcome::Befriended {
+        reload_pair(&state, tenant, requester, me.user_id);
     }
+    let who = json!({"userId": me.user_id, "userName": me.user_name});
+    state.notify(&(tenant, requester), kind, json!({"code": code, "by": who}));
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -361,11 +328,11 @@ async fn remove(
     query: web::Query<RemoveQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let friend = query.friend_id;
-    if !state
+    let outcome = state
         .store
-        .remove_friend(me.tenant_id, me.user_id, friend)
-        .await?
-    {
+        .change_friendship(me.tenant_id, me.user_id, friend, FriendChange::Remove)
+        .await?;
+    if outcome == FriendOutcome::Nothing {
         return Err(ApiError::not_found("not a friend"));
     }
     reload_pair(&state, me.tenant_id, me.user_id, friend);

@@ -16,7 +16,7 @@ use crate::auth::Identity;
 use crate::chat::group_rules::{is_admin, may_accept, may_ban, may_remove, Refused};
 use crate::protocol::{Code, Id};
 use crate::state::AppState;
-use crate::store::{GroupFacts, GroupUpdate, NewGroup, StoreError, JOIN_ACCEPTED, JOIN_REJECTED};
+use crate::store::{Changed, GroupChange, GroupFacts, GroupUpdate, NewGroup, StoreError};
 
 /// A group as ABP's `Group` DTO shows it.
 #[derive(Serialize)]
@@ -49,17 +49,52 @@ fn group_dto(g: chat_group::Model, count: u64) -> Group {
     }
 }
 
-fn abp(status: StatusCode, code: Code) -> ApiError {
-    ApiError::new(status, code.as_str(), code.message())
-}
-
-/// The group's facts, or 404 `02404`.
+/// The group's facts for a read, or 404 `02404`.
 async fn facts(state: &AppState, me: &Identity, group: i64) -> Result<GroupFacts, ApiError> {
     state
         .store
         .group_facts(me.tenant_id, group)
         .await?
-        .ok_or_else(|| abp(StatusCode::NOT_FOUND, Code::GroupNotFound))
+        .ok_or_else(|| Code::GroupNotFound.into())
+}
+
+/// Applies `change` by the caller if `rule` allows it on the group's facts as they are under
+/// the group's lock: the facts as they were before, or `None` when what it acts on was not
+/// there (no pending request, not a member, not banned). No group: 404 `02404`.
+async fn change(
+    state: &AppState,
+    me: &Identity,
+    group: i64,
+    change: GroupChange,
+    rule: impl FnOnce(&GroupFacts) -> Result<(), ApiError>,
+) -> Result<Option<GroupFacts>, ApiError> {
+    let changed = state
+        .store
+        .change_group(me.tenant_id, group, me.user_id, change, rule)
+        .await?;
+    outcome(changed)
+}
+
+/// A change's outcome as a route answers it.
+fn outcome(changed: Changed<ApiError>) -> Result<Option<GroupFacts>, ApiError> {
+    match changed {
+        Changed::Done(f) => Ok(Some(f)),
+        Changed::Nothing(_) => Ok(None),
+        Changed::Refused(e) => Err(e),
+        Changed::NoGroup => Err(Code::GroupNotFound.into()),
+    }
+}
+
+fn is_full(f: &GroupFacts) -> bool {
+    f.members.len() as i64 >= i64::from(f.max_user_count)
+}
+
+fn group_full() -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, "IM:GroupFull", "the group is full")
+}
+
+fn conflict(message: &'static str) -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, "IM:Conflict", message)
 }
 
 /// A group rule's refusal as a route answers it.
@@ -113,7 +148,7 @@ async fn dto(state: &AppState, me: &Identity, group: i64) -> Result<Group, ApiEr
         .store
         .group_row(me.tenant_id, group)
         .await?
-        .ok_or_else(|| abp(StatusCode::NOT_FOUND, Code::GroupNotFound))?;
+        .ok_or_else(|| ApiError::from(Code::GroupNotFound))?;
     let count = state.store.member_count(me.tenant_id, group).await?;
     Ok(group_dto(row, count))
 }
@@ -182,10 +217,7 @@ async fn create(
         avatar_url: b.avatar_url,
         ..Default::default()
     };
-    state
-        .store
-        .update_group(me.tenant_id, group_id, me.user_id, rest)
-        .await?;
+    change(&state, &me, group_id, GroupChange::Update(rest), |_| Ok(())).await?;
     state.reload_user(&(me.tenant_id, me.user_id));
     Ok(HttpResponse::Created().json(dto(&state, &me, group_id).await?))
 }
@@ -242,7 +274,7 @@ async fn update(
     let group = path.into_inner().0;
     let b = body.into_inner();
     b.validate(&state, false)?;
-    require_admin(&facts(&state, &me, group).await?, &me)?;
+    let max = b.max_user_count;
     let u = GroupUpdate {
         name: b.name,
         notice: b.notice,
@@ -252,10 +284,17 @@ async fn update(
         allow_anonymous: b.allow_anonymous,
         allow_send_message: b.allow_send_message,
     };
-    state
-        .store
-        .update_group(me.tenant_id, group, me.user_id, u)
-        .await?;
+    change(&state, &me, group, GroupChange::Update(u), |f| {
+        require_admin(f, &me)?;
+        Validator::default()
+            .check(
+                max.is_none_or(|m| m as usize >= f.members.len()),
+                "maxUserCount",
+                "`maxUserCount` may not be below the group's member count",
+            )
+            .finish()
+    })
+    .await?;
     changed(&state, &me, group, None);
     Ok(HttpResponse::Ok().json(dto(&state, &me, group).await?))
 }
@@ -268,9 +307,11 @@ async fn dismiss(
     path: web::Path<Id>,
 ) -> Result<HttpResponse, ApiError> {
     let group = path.into_inner().0;
-    let f = facts(&state, &me, group).await?;
-    require_owner(&f, &me)?;
-    state.store.dismiss_group(me.tenant_id, group).await?;
+    let f = change(&state, &me, group, GroupChange::Dismiss, |f| {
+        require_owner(f, &me)
+    })
+    .await?
+    .ok_or_else(|| ApiError::from(Code::GroupNotFound))?;
     changed(&state, &me, group, None);
     for user in &f.members {
         state.reload_user(&(me.tenant_id, *user));
@@ -306,38 +347,29 @@ async fn join(
         .finish()?;
     let group = b.group_id.0;
     ApiError::check_creation(&state, &me)?;
-    let f = facts(&state, &me, group).await?;
-    if f.blacklist.contains(&me.user_id) {
-        return Err(abp(StatusCode::FORBIDDEN, Code::GroupBanned));
-    }
-    if f.members.contains(&me.user_id) {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "IM:Conflict",
-            "you are already a member",
-        ));
-    }
-    if f.members.len() as i64 >= i64::from(f.max_user_count) {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "IM:GroupFull",
-            "the group is full",
-        ));
-    }
-    match state
+    let asked = GroupChange::Join {
+        info: b.join_info.clone(),
+    };
+    let rule = |f: &GroupFacts| {
+        if f.blacklist.contains(&me.user_id) {
+            return Err(ApiError::from(Code::GroupBanned));
+        }
+        if f.members.contains(&me.user_id) {
+            return Err(conflict("you are already a member"));
+        }
+        if is_full(f) {
+            return Err(group_full());
+        }
+        Ok(())
+    };
+    let f = match state
         .store
-        .request_join(me.tenant_id, group, me.user_id, b.join_info.clone())
+        .change_group(me.tenant_id, group, me.user_id, asked, rule)
         .await
     {
-        Err(StoreError::Conflict) => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "IM:Conflict",
-                "you already asked to join",
-            ))
-        }
-        other => other?,
-    }
+        Err(StoreError::Conflict) => return Err(conflict("you already asked to join")),
+        other => outcome(other?)?.ok_or_else(|| ApiError::from(Code::GroupNotFound))?,
+    };
     let data = json!({"code": 204, "groupId": Id(group), "userId": me.user_id, "userName": me.user_name, "joinInfo": b.join_info});
     for admin in f
         .admins
@@ -415,48 +447,34 @@ async fn accept(
     Validator::default()
         .text(b.reject_reason.as_deref(), "rejectReason", 256)
         .finish()?;
-    let f = facts(&state, &me, group).await?;
-    require_admin(&f, &me)?;
-    if b.allow_accept {
-        may_accept(&f, me.user_id, b.user_id).map_err(refusal)?;
-    }
-    if b.allow_accept && f.members.len() as i64 >= i64::from(f.max_user_count) {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "IM:GroupFull",
-            "the group is full",
-        ));
-    }
-    let status = if b.allow_accept {
-        JOIN_ACCEPTED
+    let user = b.user_id;
+    let decision = if b.allow_accept {
+        GroupChange::Accept { user }
     } else {
-        JOIN_REJECTED
-    };
-    if !state
-        .store
-        .close_join_request(
-            me.tenant_id,
-            group,
-            b.user_id,
-            status,
-            me.user_id,
-            b.reject_reason.clone(),
-        )
-        .await?
-    {
-        return Err(ApiError::not_found("no pending request from this user"));
-    }
-    let key = (me.tenant_id, b.user_id);
-    if b.allow_accept {
-        match state
-            .store
-            .add_member(me.tenant_id, group, b.user_id, false, Some(me.user_id))
-            .await
-        {
-            Ok(()) | Err(StoreError::Conflict) => {}
-            Err(e) => return Err(e.into()),
+        GroupChange::Reject {
+            user,
+            reason: b.reject_reason.clone(),
         }
-        changed(&state, &me, group, Some(b.user_id));
+    };
+    let f = change(&state, &me, group, decision, |f| {
+        require_admin(f, &me)?;
+        if !b.allow_accept {
+            return Ok(());
+        }
+        may_accept(f, me.user_id, user).map_err(refusal)?;
+        if f.members.contains(&user) {
+            return Err(conflict("the user is already a member"));
+        }
+        if is_full(f) {
+            return Err(group_full());
+        }
+        Ok(())
+    })
+    .await?
+    .ok_or_else(|| ApiError::not_found("no pending request from this user"))?;
+    let key = (me.tenant_id, user);
+    if b.allow_accept {
+        changed(&state, &me, group, Some(user));
         state.notify(
             &key,
             "group.joinAccepted",
@@ -467,7 +485,7 @@ async fn accept(
             &me,
             &f,
             "group.memberJoined",
-            json!({"groupId": Id(group), "userId": b.user_id}),
+            json!({"groupId": Id(group), "userId": user}),
         );
     } else {
         state.notify(
@@ -494,11 +512,11 @@ async fn remove(
     body: web::Json<MemberBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (group, user) = (body.group_id.0, body.user_id);
-    let f = facts(&state, &me, group).await?;
-    may_remove(&f, me.user_id, user).map_err(refusal)?;
-    if !state.store.remove_member(me.tenant_id, group, user).await? {
-        return Err(ApiError::not_found("not a member"));
-    }
+    let f = change(&state, &me, group, GroupChange::Remove { user }, |f| {
+        may_remove(f, me.user_id, user).map_err(refusal)
+    })
+    .await?
+    .ok_or_else(|| ApiError::not_found("not a member"))?;
     changed(&state, &me, group, Some(user));
     notify_members(
         &state,
@@ -525,19 +543,17 @@ async fn leave(
     query: web::Query<LeaveQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let group = query.group_id.0;
-    let f = facts(&state, &me, group).await?;
-    if f.owner == me.user_id {
-        return Err(ApiError::forbidden(
-            "the owner transfers the group or dismisses it first",
-        ));
-    }
-    if !state
-        .store
-        .remove_member(me.tenant_id, group, me.user_id)
-        .await?
-    {
-        return Err(abp(StatusCode::FORBIDDEN, Code::NotGroupMember));
-    }
+    let me_out = GroupChange::Remove { user: me.user_id };
+    let f = change(&state, &me, group, me_out, |f| {
+        if f.owner == me.user_id {
+            return Err(ApiError::forbidden(
+                "the owner transfers the group or dismisses it first",
+            ));
+        }
+        Ok(())
+    })
+    .await?
+    .ok_or_else(|| ApiError::from(Code::NotGroupMember))?;
     changed(&state, &me, group, Some(me.user_id));
     notify_members(
         &state,
@@ -580,41 +596,42 @@ async fn update_member(
     Validator::default()
         .label(b.nick_name.as_deref(), "nickName", 256)
         .finish()?;
-    let f = facts(&state, &me, group).await?;
-    if !f.members.contains(&b.user_id) {
-        return Err(ApiError::not_found("not a member"));
-    }
-    if b.is_admin.is_some() {
-        require_owner(&f, &me)?;
-    }
-    if b.silence_end.is_some() {
-        require_admin(&f, &me)?;
-        if b.user_id == f.owner {
-            return Err(ApiError::forbidden("nobody silences the owner"));
+    let user = b.user_id;
+    let (is_admin, silence_end, nick_name) = (b.is_admin, b.silence_end, b.nick_name);
+    let card = GroupChange::Member {
+        user,
+        is_admin,
+        silence_end,
+        nick_name: nick_name.clone(),
+    };
+    let f = change(&state, &me, group, card, |f| {
+        if !f.members.contains(&user) {
+            return Err(ApiError::not_found("not a member"));
         }
-    }
-    if b.nick_name.is_some() && b.user_id != me.user_id {
-        return Err(ApiError::forbidden("members set their own nickname"));
-    }
-    state
-        .store
-        .update_member(
-            me.tenant_id,
-            group,
-            b.user_id,
-            b.is_admin,
-            b.silence_end,
-            b.nick_name,
-        )
-        .await?;
+        if is_admin.is_some() {
+            require_owner(f, &me)?;
+        }
+        if silence_end.is_some() {
+            require_admin(f, &me)?;
+            if user == f.owner {
+                return Err(ApiError::forbidden("nobody silences the owner"));
+            }
+        }
+        if nick_name.is_some() && user != me.user_id {
+            return Err(ApiError::forbidden("members set their own nickname"));
+        }
+        Ok(())
+    })
+    .await?
+    .ok_or_else(|| ApiError::not_found("not a member"))?;
     changed(&state, &me, group, None);
-    if let Some(until) = b.silence_end {
+    if let Some(until) = silence_end {
         notify_members(
             &state,
             &me,
             &f,
             "group.silenced",
-            json!({"groupId": Id(group), "userId": b.user_id, "until": until, "by": me.user_id}),
+            json!({"groupId": Id(group), "userId": user, "until": until, "by": me.user_id}),
         );
     }
     Ok(HttpResponse::NoContent().finish())
@@ -635,15 +652,16 @@ async fn transfer(
     body: web::Json<UserBody>,
 ) -> Result<HttpResponse, ApiError> {
     let group = path.into_inner().0;
-    let f = facts(&state, &me, group).await?;
-    require_owner(&f, &me)?;
-    if !f.members.contains(&body.user_id) {
-        return Err(ApiError::not_found("the new owner must be a member"));
-    }
-    state
-        .store
-        .transfer_group(me.tenant_id, group, body.user_id)
-        .await?;
+    let to = body.user_id;
+    change(&state, &me, group, GroupChange::Transfer { to }, |f| {
+        require_owner(f, &me)?;
+        if !f.members.contains(&to) {
+            return Err(ApiError::not_found("the new owner must be a member"));
+        }
+        Ok(())
+    })
+    .await?
+    .ok_or_else(|| ApiError::not_found("the new owner must be a member"))?;
     changed(&state, &me, group, None);
     Ok(HttpResponse::Ok().json(dto(&state, &me, group).await?))
 }
@@ -657,17 +675,11 @@ async fn ban(
     body: web::Json<UserBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (group, user) = (path.into_inner().0, body.user_id);
-    let f = facts(&state, &me, group).await?;
-    may_ban(&f, me.user_id, user).map_err(refusal)?;
-    match state
-        .store
-        .blacklist_member(me.tenant_id, group, user, me.user_id)
-        .await
-    {
-        // A ban committed beside this one did the same.
-        Ok(()) | Err(StoreError::Conflict) => {}
-        Err(e) => return Err(e.into()),
-    }
+    let f = change(&state, &me, group, GroupChange::Ban { user }, |f| {
+        may_ban(f, me.user_id, user).map_err(refusal)
+    })
+    .await?
+    .ok_or_else(|| ApiError::from(Code::GroupNotFound))?;
     changed(&state, &me, group, Some(user));
     if f.members.contains(&user) {
         notify_members(
@@ -689,14 +701,11 @@ async fn unban(
     path: web::Path<(Id, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (Id(group), user) = path.into_inner();
-    require_admin(&facts(&state, &me, group).await?, &me)?;
-    if !state
-        .store
-        .unblacklist_member(me.tenant_id, group, user)
-        .await?
-    {
-        return Err(ApiError::not_found("not banned"));
-    }
+    change(&state, &me, group, GroupChange::Unban { user }, |f| {
+        require_admin(f, &me)
+    })
+    .await?
+    .ok_or_else(|| ApiError::not_found("not banned"))?;
     changed(&state, &me, group, None);
     Ok(HttpResponse::NoContent().finish())
 }
@@ -725,7 +734,7 @@ async fn members(
     let group = query.group_id.0;
     let f = facts(&state, &me, group).await?;
     if !f.members.contains(&me.user_id) {
-        return Err(abp(StatusCode::FORBIDDEN, Code::NotGroupMember));
+        return Err(ApiError::from(Code::NotGroupMember));
     }
     let (skip, take) = paging.window();
     let (total, rows) = state.store.members(me.tenant_id, group, skip, take).await?;

@@ -1,13 +1,9 @@
 //! Friend requests and friendships (ABP's `AppUserChatFriends`: one row per direction; a row
 //! with `Status` 0 is a pending request from `UserId` to `FrientId`).
 
-use chrono::Utc;
 use entity::{user_chat_card, user_chat_friend};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::accounts::{concurrency_stamp, tenant_filter};
@@ -41,94 +37,7 @@ impl Store {
         user: Uuid,
         friend: Uuid,
     ) -> Result<Option<user_chat_friend::Model>, StoreError> {
-        Ok(user_chat_friend::Entity::find()
-            .filter(tenant_filter(user_chat_friend::Column::TenantId, tenant_id))
-            .filter(user_chat_friend::Column::UserId.eq(user))
-            .filter(user_chat_friend::Column::FrientId.eq(friend))
-            .one(&self.db)
-            .await?)
-    }
-
-    /// Records a request from `from` to `to`, pending. A second request is a conflict.
-    pub async fn request_friend(
-        &self,
-        tenant_id: Option<Uuid>,
-        from: Uuid,
-        to: Uuid,
-        remark_name: Option<String>,
-        description: Option<String>,
-    ) -> Result<(), StoreError> {
-        user_chat_friend::Entity::insert(user_chat_friend::ActiveModel {
-            tenant_id: Set(tenant_id),
-            user_id: Set(from),
-            frient_id: Set(to),
-            is_static: Set(Some(false)),
-            black: Set(Some(false)),
-            dont_disturb: Set(Some(false)),
-            special_focus: Set(Some(false)),
-            remark_name: Set(remark_name),
-            description: Set(description),
-            status: Set(FRIEND_PENDING),
-            extra_properties: Set("{}".into()),
-            concurrency_stamp: Set(concurrency_stamp()),
-            creation_time: Set(Utc::now()),
-            creator_id: Set(Some(from)),
-            ..Default::default()
-        })
-        .exec(&self.db)
-        .await?;
-        Ok(())
-    }
-
-    /// Ends a pending request from `from` to `to`; false if there was none.
-    pub async fn reject_friend(
-        &self,
-        tenant_id: Option<Uuid>,
-        from: Uuid,
-        to: Uuid,
-    ) -> Result<bool, StoreError> {
-        let deleted = user_chat_friend::Entity::delete_many()
-            .filter(tenant_filter(user_chat_friend::Column::TenantId, tenant_id))
-            .filter(user_chat_friend::Column::UserId.eq(from))
-            .filter(user_chat_friend::Column::FrientId.eq(to))
-            .filter(user_chat_friend::Column::Status.eq(FRIEND_PENDING))
-            .exec(&self.db)
-            .await?;
-        Ok(deleted.rows_affected > 0)
-    }
-
-    /// Removes a friendship as `a` asks: `a`'s row, and `b`'s unless `b` blocked `a` (a
-    /// block is `b`'s to lift, so the blocked side cannot erase it by unfriending); false if
-    /// there was nothing to remove.
-    pub async fn remove_friend(
-        &self,
-        tenant_id: Option<Uuid>,
-        a: Uuid,
-        b: Uuid,
-    ) -> Result<bool, StoreError> {
-        use user_chat_friend::Column as F;
-        let pair = sea_orm::Condition::any()
-            .add(
-                sea_orm::Condition::all()
-                    .add(F::UserId.eq(a))
-                    .add(F::FrientId.eq(b)),
-            )
-            .add(
-                sea_orm::Condition::all()
-                    .add(F::UserId.eq(b))
-                    .add(F::FrientId.eq(a))
-                    .add(
-                        sea_orm::Condition::any()
-                            .add(F::Black.is_null())
-                            .add(F::Black.eq(false)),
-                    ),
-            );
-        let deleted = user_chat_friend::Entity::delete_many()
-            .filter(tenant_filter(F::TenantId, tenant_id))
-            .filter(pair)
-            .exec(&self.db)
-            .await?;
-        Ok(deleted.rows_affected > 0)
+        super::friend_changes::row(&self.db, tenant_id, user, friend).await
     }
 
     /// Pending requests to `user`, oldest first, with the requesters' cards, and their count.

@@ -8,7 +8,8 @@ use entity::{chat_group, group_chat_black, user_chat_group, user_group_card};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::accounts::{concurrency_stamp, tenant_filter};
+use super::accounts::tenant_filter;
+use super::group_changes::{insert_member, GroupChange};
 use super::{Store, StoreError};
 
 /// Everything a group actor caches.
@@ -44,59 +45,75 @@ impl Store {
         tenant_id: Option<Uuid>,
         group_id: i64,
     ) -> Result<Option<GroupFacts>, StoreError> {
-        let Some(group) = chat_group::Entity::find()
-            .filter(tenant_filter(chat_group::Column::TenantId, tenant_id))
-            .filter(chat_group::Column::GroupId.eq(group_id))
-            .one(&self.db)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let members = user_chat_group::Entity::find()
-            .filter(tenant_filter(user_chat_group::Column::TenantId, tenant_id))
-            .filter(user_chat_group::Column::GroupId.eq(group_id))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|m| m.user_id)
-            .collect();
-        let cards = user_group_card::Entity::find()
-            .filter(tenant_filter(user_group_card::Column::TenantId, tenant_id))
-            .filter(user_group_card::Column::GroupId.eq(group_id))
-            .all(&self.db)
-            .await?;
-        let admins = cards
-            .iter()
-            .filter(|c| c.is_admin)
-            .map(|c| c.user_id)
-            .collect();
-        let silenced_until = cards
-            .iter()
-            .filter_map(|c| c.silence_end.map(|t| (c.user_id, t)))
-            .collect();
-        let blacklist = group_chat_black::Entity::find()
-            .filter(tenant_filter(group_chat_black::Column::TenantId, tenant_id))
-            .filter(group_chat_black::Column::GroupId.eq(group_id))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|b| b.shield_user_id)
-            .collect();
-        Ok(Some(GroupFacts {
-            group_id,
-            name: group.name,
-            owner: group.admin_user_id,
-            allow_anonymous: group.allow_anonymous,
-            allow_send_message: group.allow_send_message,
-            max_user_count: group.max_user_count,
-            members,
-            admins,
-            silenced_until,
-            blacklist,
-        }))
+        load_facts(&self.db, tenant_id, group_id, false).await
     }
+}
 
-    /// Creates a group whose owner is its first member and admin.
+/// The facts of a group on `db`; with `lock`, its row is locked for the rest of the
+/// transaction first (PostgreSQL `FOR UPDATE`; SQLite's writers take turns already), so the
+/// facts stay true until it commits.
+pub(super) async fn load_facts<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    tenant_id: Option<Uuid>,
+    group_id: i64,
+    lock: bool,
+) -> Result<Option<GroupFacts>, StoreError> {
+    use sea_orm::QuerySelect;
+    let mut row = chat_group::Entity::find()
+        .filter(tenant_filter(chat_group::Column::TenantId, tenant_id))
+        .filter(chat_group::Column::GroupId.eq(group_id));
+    if lock {
+        row = row.lock_exclusive();
+    }
+    let Some(group) = row.one(db).await? else {
+        return Ok(None);
+    };
+    let members = user_chat_group::Entity::find()
+        .filter(tenant_filter(user_chat_group::Column::TenantId, tenant_id))
+        .filter(user_chat_group::Column::GroupId.eq(group_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect();
+    let cards = user_group_card::Entity::find()
+        .filter(tenant_filter(user_group_card::Column::TenantId, tenant_id))
+        .filter(user_group_card::Column::GroupId.eq(group_id))
+        .all(db)
+        .await?;
+    let admins = cards
+        .iter()
+        .filter(|c| c.is_admin)
+        .map(|c| c.user_id)
+        .collect();
+    let silenced_until = cards
+        .iter()
+        .filter_map(|c| c.silence_end.map(|t| (c.user_id, t)))
+        .collect();
+    let blacklist = group_chat_black::Entity::find()
+        .filter(tenant_filter(group_chat_black::Column::TenantId, tenant_id))
+        .filter(group_chat_black::Column::GroupId.eq(group_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|b| b.shield_user_id)
+        .collect();
+    Ok(Some(GroupFacts {
+        group_id,
+        name: group.name,
+        owner: group.admin_user_id,
+        allow_anonymous: group.allow_anonymous,
+        allow_send_message: group.allow_send_message,
+        max_user_count: group.max_user_count,
+        members,
+        admins,
+        silenced_until,
+        blacklist,
+    }))
+}
+
+impl Store {
+    /// Creates a group whose owner is its first member and admin, in one transaction.
     pub async fn create_group(&self, group: NewGroup) -> Result<(), StoreError> {
         let now = Utc::now();
         let txn = self.write_txn().await?;
@@ -114,18 +131,21 @@ impl Store {
         })
         .exec(&txn)
         .await?;
-        txn.commit().await?;
-        self.add_member(
+        insert_member(
+            &txn,
             group.tenant_id,
             group.group_id,
             group.owner,
             true,
             Some(group.owner),
         )
-        .await
+        .await?;
+        txn.commit().await?;
+        Ok(())
     }
 
-    /// Adds `user` to a group (with a member card). Adding a member twice is a conflict.
+    /// Adds `user` to a group (with a member card), unchecked: for fixtures and tools. Adding
+    /// a member twice is a conflict. Requests go through `change_group`.
     pub async fn add_member(
         &self,
         tenant_id: Option<Uuid>,
@@ -134,31 +154,8 @@ impl Store {
         is_admin: bool,
         by: Option<Uuid>,
     ) -> Result<(), StoreError> {
-        let now = Utc::now();
         let txn = self.write_txn().await?;
-        user_chat_group::Entity::insert(user_chat_group::ActiveModel {
-            tenant_id: Set(tenant_id),
-            user_id: Set(user),
-            group_id: Set(group_id),
-            creation_time: Set(now),
-            creator_id: Set(by),
-            ..Default::default()
-        })
-        .exec(&txn)
-        .await?;
-        user_group_card::Entity::insert(user_group_card::ActiveModel {
-            tenant_id: Set(tenant_id),
-            user_id: Set(user),
-            group_id: Set(Some(group_id)),
-            is_admin: Set(is_admin),
-            extra_properties: Set("{}".into()),
-            concurrency_stamp: Set(concurrency_stamp()),
-            creation_time: Set(now),
-            creator_id: Set(by),
-            ..Default::default()
-        })
-        .exec(&txn)
-        .await?;
+        insert_member(&txn, tenant_id, group_id, user, is_admin, by).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -203,8 +200,7 @@ impl Store {
         Ok(())
     }
 
-    /// Bans `user` from a group: blacklisted, no longer a member, and any pending request to
-    /// join rejected. Banning a banned user changes nothing more and is no error.
+    /// Bans `user` from a group, unchecked (for fixtures and tools): as the ban route does.
     pub async fn blacklist_member(
         &self,
         tenant_id: Option<Uuid>,
@@ -212,53 +208,9 @@ impl Store {
         user: Uuid,
         by: Uuid,
     ) -> Result<(), StoreError> {
-        let txn = self.write_txn().await?;
-        user_chat_group::Entity::delete_many()
-            .filter(tenant_filter(user_chat_group::Column::TenantId, tenant_id))
-            .filter(user_chat_group::Column::GroupId.eq(group_id))
-            .filter(user_chat_group::Column::UserId.eq(user))
-            .exec(&txn)
+        let ban = GroupChange::Ban { user };
+        self.change_group(tenant_id, group_id, by, ban, |_| Ok::<(), ()>(()))
             .await?;
-        user_group_card::Entity::delete_many()
-            .filter(tenant_filter(user_group_card::Column::TenantId, tenant_id))
-            .filter(user_group_card::Column::GroupId.eq(group_id))
-            .filter(user_group_card::Column::UserId.eq(user))
-            .exec(&txn)
-            .await?;
-        {
-            use entity::group_join_request::{Column as J, Entity as Requests};
-            use sea_orm::sea_query::Expr;
-            Requests::update_many()
-                .col_expr(J::Status, Expr::value(super::JOIN_REJECTED))
-                .col_expr(J::LastModificationTime, Expr::value(Utc::now()))
-                .col_expr(J::LastModifierId, Expr::value(by))
-                .filter(tenant_filter(J::TenantId, tenant_id))
-                .filter(J::GroupId.eq(group_id))
-                .filter(J::UserId.eq(user))
-                .filter(J::Status.eq(super::JOIN_PENDING))
-                .exec(&txn)
-                .await?;
-        }
-        let listed = group_chat_black::Entity::find()
-            .filter(tenant_filter(group_chat_black::Column::TenantId, tenant_id))
-            .filter(group_chat_black::Column::GroupId.eq(group_id))
-            .filter(group_chat_black::Column::ShieldUserId.eq(user))
-            .one(&txn)
-            .await?
-            .is_some();
-        if !listed {
-            group_chat_black::Entity::insert(group_chat_black::ActiveModel {
-                tenant_id: Set(tenant_id),
-                group_id: Set(group_id),
-                shield_user_id: Set(user),
-                creation_time: Set(Utc::now()),
-                creator_id: Set(Some(by)),
-                ..Default::default()
-            })
-            .exec(&txn)
-            .await?;
-        }
-        txn.commit().await?;
         Ok(())
     }
 }

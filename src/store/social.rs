@@ -6,10 +6,10 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{user_chat_card, user_chat_friend, user_chat_group, user_chat_setting};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::accounts::{concurrency_stamp, tenant_filter};
+use super::accounts::tenant_filter;
 use super::{PresenceWrite, Store, StoreError};
 
 /// Friendship status, as ABP numbers it.
@@ -115,42 +115,7 @@ impl Store {
         b: Uuid,
     ) -> Result<(), StoreError> {
         let txn = self.write_txn().await?;
-        for (user, friend) in [(a, b), (b, a)] {
-            let existing = user_chat_friend::Entity::find()
-                .filter(tenant_filter(user_chat_friend::Column::TenantId, tenant_id))
-                .filter(user_chat_friend::Column::UserId.eq(user))
-                .filter(user_chat_friend::Column::FrientId.eq(friend))
-                .one(&txn)
-                .await?;
-            match existing {
-                Some(row) if row.status == FRIEND_ADDED => {}
-                Some(row) => {
-                    let mut active: user_chat_friend::ActiveModel = row.into();
-                    active.status = Set(FRIEND_ADDED);
-                    active.concurrency_stamp = Set(concurrency_stamp());
-                    sea_orm::ActiveModelTrait::update(active, &txn).await?;
-                }
-                None => {
-                    user_chat_friend::Entity::insert(user_chat_friend::ActiveModel {
-                        tenant_id: Set(tenant_id),
-                        user_id: Set(user),
-                        frient_id: Set(friend),
-                        is_static: Set(Some(false)),
-                        black: Set(Some(false)),
-                        dont_disturb: Set(Some(false)),
-                        special_focus: Set(Some(false)),
-                        status: Set(FRIEND_ADDED),
-                        extra_properties: Set("{}".into()),
-                        concurrency_stamp: Set(concurrency_stamp()),
-                        creation_time: Set(Utc::now()),
-                        creator_id: Set(Some(user)),
-                        ..Default::default()
-                    })
-                    .exec(&txn)
-                    .await?;
-                }
-            }
-        }
+        super::friend_changes::befriend_in(&txn, tenant_id, a, b).await?;
         txn.commit().await?;
         Ok(())
     }
