@@ -99,34 +99,6 @@ impl Store {
         Ok(row.map_or(0, |r| r.n as u64))
     }
 
-    /// After `me` read up to `message_id` from `peer`: what is left unread there.
-    pub async fn recount_unread(
-        &self,
-        tenant_id: Option<Uuid>,
-        me: Uuid,
-        peer: Uuid,
-        message_id: i64,
-    ) -> Result<(), StoreError> {
-        let b = self.backend();
-        let (tenant, mut values) = match tenant_id {
-            Some(t) => (format!("m.\"TenantId\" = {}", ph(b, 4)), vec![t.into()]),
-            None => ("m.\"TenantId\" IS NULL".to_string(), vec![]),
-        };
-        values.splice(0..0, [me.into(), peer.into(), message_id.into()]);
-        values.push(tenant_key(tenant_id).into());
-        let key = ph(b, values.len());
-        let sql = format!(
-            "UPDATE \"AppChatConversations\" SET \"UnreadCount\" = (SELECT COUNT(*) FROM \"AppUserMessages\" m \
-             WHERE {tenant} AND m.\"ReceiveUserId\" = {me} AND m.\"CreatorId\" = {peer} AND m.\"MessageId\" > {id}) \
-             WHERE \"TenantKey\" = {key} AND \"UserId\" = {me} AND \"PeerUserId\" = {peer}",
-            me = ph(b, 1),
-            peer = ph(b, 2),
-            id = ph(b, 3),
-        );
-        self.db.execute_raw(self.statement(sql, values)).await?;
-        Ok(())
-    }
-
     /// Per group of `groups`, how many messages of others lie after my read position, up to
     /// [`GROUP_UNREAD_CAP`]: each count reads at most that many index entries.
     async fn unread_groups(
@@ -262,4 +234,56 @@ impl Store {
             })
             .collect())
     }
+}
+
+/// The counter row of `me`'s side of the conversation with `peer`, locked for the rest of the
+/// transaction (PostgreSQL; SQLite's writers take turns already). A message committing into
+/// the conversation updates the same row, so it waits for this transaction, or this one for it:
+/// a recount made under the lock and the message's +1 never overwrite each other.
+pub(super) async fn lock_counter<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Option<Uuid>,
+    me: Uuid,
+    peer: Uuid,
+) -> Result<(), StoreError> {
+    let b = db.get_database_backend();
+    if b != DbBackend::Postgres {
+        return Ok(());
+    }
+    let sql =
+        "SELECT 1 FROM \"AppChatConversations\" WHERE \"TenantKey\" = $1 AND \"UserId\" = $2 \
+               AND \"PeerUserId\" = $3 FOR UPDATE";
+    let values: Vec<sea_orm::Value> = vec![tenant_key(tenant_id).into(), me.into(), peer.into()];
+    db.execute_raw(Statement::from_sql_and_values(b, sql, values))
+        .await?;
+    Ok(())
+}
+
+/// Sets `me`'s unread count with `peer` to the messages from `peer` after `read_to`.
+pub(super) async fn recount_unread<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Option<Uuid>,
+    me: Uuid,
+    peer: Uuid,
+    read_to: i64,
+) -> Result<(), StoreError> {
+    let b = db.get_database_backend();
+    let (tenant, mut values) = match tenant_id {
+        Some(t) => (format!("m.\"TenantId\" = {}", ph(b, 4)), vec![t.into()]),
+        None => ("m.\"TenantId\" IS NULL".to_string(), vec![]),
+    };
+    values.splice(0..0, [me.into(), peer.into(), read_to.into()]);
+    values.push(tenant_key(tenant_id).into());
+    let key = ph(b, values.len());
+    let sql = format!(
+        "UPDATE \"AppChatConversations\" SET \"UnreadCount\" = (SELECT COUNT(*) FROM \"AppUserMessages\" m \
+         WHERE {tenant} AND m.\"ReceiveUserId\" = {me} AND m.\"CreatorId\" = {peer} AND m.\"MessageId\" > {id}) \
+         WHERE \"TenantKey\" = {key} AND \"UserId\" = {me} AND \"PeerUserId\" = {peer}",
+        me = ph(b, 1),
+        peer = ph(b, 2),
+        id = ph(b, 3),
+    );
+    db.execute_raw(Statement::from_sql_and_values(b, sql, values))
+        .await?;
+    Ok(())
 }

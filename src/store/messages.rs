@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use entity::{client_message_id, group_message, read_position, user_message};
 use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use uuid::Uuid;
 
@@ -397,7 +397,10 @@ impl Store {
         Ok(())
     }
 
-    /// Moves `user`'s read position in a conversation forward to `message_id` (never back).
+    /// Moves `user`'s read position in a conversation forward to `message_id` (never back),
+    /// and for a private conversation sets the unread count from the position as stored, in one
+    /// transaction under the conversation's counter lock: reads from several devices and
+    /// messages committing meanwhile leave the count equal to the messages after the position.
     pub async fn mark_read(
         &self,
         tenant_id: Option<Uuid>,
@@ -421,46 +424,49 @@ impl Store {
                 Some(g) => R::GroupId.eq(g),
                 None => R::GroupId.is_null(),
             });
-        let existing = read_position::Entity::find()
+        let txn = self.write_txn().await?;
+        if let Some(peer) = peer {
+            super::conversations::lock_counter(&txn, tenant_id, user, peer).await?;
+        }
+        let insert = Query::insert()
+            .into_table(read_position::Entity)
+            .columns([
+                R::TenantId,
+                R::UserId,
+                R::PeerUserId,
+                R::GroupId,
+                R::MessageId,
+                R::LastModificationTime,
+            ])
+            .values_panic([
+                tenant_id.into(),
+                user.into(),
+                peer.into(),
+                group.into(),
+                message_id.into(),
+                Utc::now().into(),
+            ])
+            .on_conflict(OnConflict::new().do_nothing().to_owned())
+            .to_owned();
+        let backend = txn.get_database_backend();
+        txn.execute_raw(backend.build(&insert)).await?;
+        read_position::Entity::update_many()
+            .col_expr(R::MessageId, Expr::value(message_id))
+            .col_expr(R::LastModificationTime, Expr::value(Utc::now()))
             .filter(this.clone())
-            .one(&self.db)
+            .filter(R::MessageId.lt(message_id))
+            .exec(&txn)
             .await?;
-        if let Some(existing) = existing {
-            read_position::Entity::update_many()
-                .col_expr(R::MessageId, Expr::value(message_id))
-                .col_expr(R::LastModificationTime, Expr::value(Utc::now()))
+        if let Some(peer) = peer {
+            let stored = read_position::Entity::find()
                 .filter(this)
-                .filter(R::MessageId.lt(message_id))
-                .exec(&self.db)
-                .await?;
-            if let Some(peer) = peer.filter(|_| existing.message_id < message_id) {
-                self.recount_unread(tenant_id, user, peer, message_id)
-                    .await?;
-            }
-            return Ok(());
+                .one(&txn)
+                .await?
+                .map_or(message_id, |r| r.message_id);
+            super::conversations::recount_unread(&txn, tenant_id, user, peer, stored).await?;
         }
-        let insert = read_position::Entity::insert(read_position::ActiveModel {
-            tenant_id: Set(tenant_id),
-            user_id: Set(user),
-            peer_user_id: Set(peer),
-            group_id: Set(group),
-            message_id: Set(message_id),
-            last_modification_time: Set(Utc::now()),
-            ..Default::default()
-        })
-        .exec(&self.db)
-        .await;
-        match insert.map_err(StoreError::from) {
-            Ok(_) => match peer {
-                Some(peer) => self.recount_unread(tenant_id, user, peer, message_id).await,
-                None => Ok(()),
-            },
-            // Another device of the same user got there first: move it forward instead.
-            Err(StoreError::Conflict) => {
-                Box::pin(self.mark_read(tenant_id, user, with, message_id)).await
-            }
-            Err(e) => Err(e),
-        }
+        txn.commit().await?;
+        Ok(())
     }
 }
 
