@@ -227,6 +227,22 @@ impl UserActor {
         });
     }
 
+    /// An actor started for an id nobody has (a send to a made-up user) stops soon rather
+    /// than idling for minutes: thousands of such sends cost no memory. It leaves the
+    /// supervisor first, so what comes next starts afresh, and answers what is already in its
+    /// mailbox before it stops.
+    fn stop_if_nobody(&self, ctx: &mut Context<Self>) {
+        let nobody = self.facts.as_ref().is_some_and(|f| !f.exists);
+        if nobody && self.sessions.is_empty() {
+            self.state.supervisor.forget_user(&self.key, &ctx.address());
+            ctx.run_later(Duration::from_millis(200), |act, ctx| {
+                if act.sessions.is_empty() {
+                    ctx.stop();
+                }
+            });
+        }
+    }
+
     fn load_facts(&mut self, ctx: &mut Context<Self>) {
         let (store, (tenant, user)) = (self.state.store.clone(), self.key);
         ctx.wait(
@@ -360,6 +376,7 @@ impl Handler<SendPrivate> for UserActor {
         }
         if let Err(code) = rules::check_private(facts, origin.user_id, draft.is_anonymous) {
             origin.fail(code);
+            self.stop_if_nobody(ctx);
             return;
         }
         let message = draft.stamp(
@@ -395,6 +412,7 @@ impl Handler<TypingPrivate> for UserActor {
             if origin.request_id.is_some() {
                 origin.fail(code);
             }
+            self.stop_if_nobody(ctx);
             return;
         }
         let text = ServerFrame::Typing {

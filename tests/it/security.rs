@@ -1006,3 +1006,30 @@ on_both_databases!(
         app.stop().await;
     }
 );
+
+#[actix_rt::test]
+async fn sends_to_made_up_users_leave_no_actors_behind() {
+    let db = TestDb::new(Backend::Sqlite, "nobody").await.unwrap();
+    let app = TestApp::start(db.config()).await;
+    let (_, token) = app.user(&unique("nemo")).await;
+    let mut ws = WsClient::connect(&app, &token).await;
+    let actors = || app.state().supervisor.counts().1;
+    let before = actors();
+    for _ in 0..50 {
+        let to = uuid::Uuid::new_v4().to_string();
+        assert_eq!(ws.request(to_user(&to, "anyone?")).await["code"], "03404");
+    }
+    let deadline = tokio::time::Instant::now() + crate::ws::WAIT;
+    while actors() > before {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} user actors left for made-up users",
+            actors() - before
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // The real ones still work.
+    let (friend, _) = app.user(&unique("real")).await;
+    assert_eq!(ws.request(to_user(&friend, "hi")).await["code"], "03403");
+    app.stop().await;
+}
