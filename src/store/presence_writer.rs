@@ -25,9 +25,14 @@ pub struct PresenceWrite {
 }
 
 /// Writes queued presence changes, batch after batch, until the queue closes.
-pub(super) async fn run(store: Store, mut changes: mpsc::UnboundedReceiver<PresenceWrite>) {
+pub(super) async fn run(
+    store: Store,
+    mut changes: mpsc::UnboundedReceiver<PresenceWrite>,
+    pending: std::sync::Arc<tokio::sync::watch::Sender<usize>>,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while changes.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let received = batch.len();
         // In queue order, so each user's latest change wins.
         let mut latest = HashMap::with_capacity(batch.len());
         for c in batch.drain(..) {
@@ -37,5 +42,6 @@ pub(super) async fn run(store: Store, mut changes: mpsc::UnboundedReceiver<Prese
         if let Err(e) = store.set_presences(&rows).await {
             tracing::debug!(error = %e, size = rows.len(), "could not record presence");
         }
+        pending.send_modify(|n| *n -= received);
     }
 }

@@ -61,6 +61,8 @@ pub struct Writer {
     presence: mpsc::UnboundedSender<PresenceWrite>,
     /// Messages queued and not yet answered; `flush` waits for it to reach zero.
     pending: Arc<watch::Sender<usize>>,
+    /// Presence changes queued and not yet written; `flush` waits for these too.
+    presence_pending: Arc<watch::Sender<usize>>,
     /// The most messages that may wait at once.
     limit: usize,
 }
@@ -83,11 +85,17 @@ impl Writer {
             })
             .collect();
         let (presence, changes) = mpsc::unbounded_channel();
-        arbiter.spawn(super::presence_writer::run(store.clone(), changes));
+        let presence_pending = Arc::new(watch::Sender::new(0));
+        arbiter.spawn(super::presence_writer::run(
+            store.clone(),
+            changes,
+            presence_pending.clone(),
+        ));
         Writer {
             shards,
             presence,
             pending,
+            presence_pending,
             limit,
         }
     }
@@ -133,14 +141,21 @@ impl Writer {
 
     /// Queues a presence change for the next presence batch.
     pub fn presence(&self, change: PresenceWrite) {
-        let _ = self.presence.send(change);
+        self.presence_pending.send_modify(|n| *n += 1);
+        if self.presence.send(change).is_err() {
+            self.presence_pending.send_modify(|n| *n -= 1);
+        }
     }
 
-    /// Waits (up to ten seconds) until every queued message is committed or refused: the last
-    /// step of a graceful shutdown.
+    /// Waits (up to ten seconds) until every queued message is committed or refused and every
+    /// queued presence change is written: the last step of a graceful shutdown.
     pub async fn flush(&self) {
-        let mut pending = self.pending.subscribe();
-        let drained = pending.wait_for(|n| *n == 0);
+        let (mut messages, mut presence) =
+            (self.pending.subscribe(), self.presence_pending.subscribe());
+        let drained = async {
+            let _ = messages.wait_for(|n| *n == 0).await;
+            let _ = presence.wait_for(|n| *n == 0).await;
+        };
         let _ = tokio::time::timeout(std::time::Duration::from_secs(10), drained).await;
     }
 }

@@ -112,9 +112,14 @@ impl Drop for TestDb {
             rt.block_on(async {
                 use sea_orm::ConnectionTrait;
                 if let Ok(db) = sea_orm::Database::connect(&url).await {
-                    let _ = db
-                        .execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
-                        .await;
+                    // This drop blocks the test's thread, which may be the one that drives a
+                    // node's database connections: a node transaction still open would wait
+                    // for it forever, and the DROP for the transaction. A bounded wait leaves
+                    // the schema behind instead of hanging the suite.
+                    let drop = format!(
+                        "SET lock_timeout = '5s'; DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"
+                    );
+                    let _ = db.execute_unprepared(&drop).await;
                     db.close().await.ok();
                 }
             });
@@ -256,6 +261,8 @@ impl TestApp {
     pub async fn stop(&self) {
         if let (Some(state), Some(handle)) = (&self.node_state, &self.handle) {
             imcluster::startup::drain(state, handle).await;
+            // Nothing of the node's may still be writing when the test drops its database.
+            state.writer.flush().await;
         }
     }
 }
