@@ -22,6 +22,7 @@ mod ids;
 mod injection;
 mod logs;
 mod openapi;
+mod races;
 mod schema;
 mod security;
 mod signalr;
