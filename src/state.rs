@@ -51,6 +51,8 @@ impl AppState {
         let quotas = crate::auth::Quotas::new(
             config.limits.creations_per_minute,
             config.limits.registrations_per_hour,
+            config.limits.rate_per_second,
+            config.limits.rate_burst,
         );
         let trusted_proxies = config.http.proxies();
         let writer = Writer::start(store.clone(), config.limits.max_pending_writes);

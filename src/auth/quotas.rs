@@ -34,21 +34,38 @@ impl<K: std::hash::Hash + Eq + Clone> Bucket<K> {
     }
 }
 
-/// The creation and registration limits of this pod.
+/// The creation, registration and HTTP send limits of this pod.
 pub struct Quotas {
     creations: Bucket<(Option<uuid::Uuid>, uuid::Uuid)>,
     registrations: Bucket<String>,
+    sends: Bucket<(Option<uuid::Uuid>, uuid::Uuid)>,
 }
 
 impl Quotas {
     /// `creations_per_minute` per user, `registrations_per_hour` per address (0 = no limit).
-    pub fn new(creations_per_minute: u32, registrations_per_hour: u32) -> Quotas {
+    /// The WebSocket's frame rate (`rate_per_second`, burst `rate_burst`) becomes a user's
+    /// send rate over HTTP.
+    pub fn new(
+        creations_per_minute: u32,
+        registrations_per_hour: u32,
+        rate_per_second: u32,
+        rate_burst: u32,
+    ) -> Quotas {
+        let sends = NonZeroU32::new(rate_per_second).map(|rate| {
+            Quota::per_second(rate).allow_burst(NonZeroU32::new(rate_burst).unwrap_or(rate))
+        });
         Quotas {
             creations: Bucket::new(NonZeroU32::new(creations_per_minute).map(Quota::per_minute)),
             registrations: Bucket::new(
                 NonZeroU32::new(registrations_per_hour).map(Quota::per_hour),
             ),
+            sends: Bucket::new(sends),
         }
+    }
+
+    /// Counts one message sent over HTTP by `user`; `Err(wait)` past the rate.
+    pub fn send(&self, tenant: Option<uuid::Uuid>, user: uuid::Uuid) -> Result<(), Duration> {
+        self.sends.admit(&(tenant, user))
     }
 
     /// Counts one creation by `user` of `tenant`; `Err(wait)` past the limit.
@@ -68,7 +85,7 @@ mod tests {
 
     #[test]
     fn a_burst_then_refusals_then_others_unaffected() {
-        let q = Quotas::new(3, 2);
+        let q = Quotas::new(3, 2, 0, 0);
         let (me, other) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
         for _ in 0..3 {
             assert!(q.create(None, me).is_ok());
@@ -82,7 +99,7 @@ mod tests {
         assert!(q.register("1.1.1.1").is_ok() && q.register("1.1.1.1").is_ok());
         assert!(q.register("1.1.1.1").is_err());
         assert!(q.register("2.2.2.2").is_ok());
-        let off = Quotas::new(0, 0);
+        let off = Quotas::new(0, 0, 0, 0);
         for _ in 0..1000 {
             assert!(off.create(None, me).is_ok() && off.register("x").is_ok());
         }

@@ -73,6 +73,10 @@ async fn send_message(
         "give `toUserId` or `groupId`, not both",
     );
     v.finish()?;
+    state
+        .quotas
+        .send(me.tenant_id, me.user_id)
+        .map_err(|wait| ApiError::rate_limited("too many messages a second", wait))?;
     let to = match (send.target.to_user_id, send.target.group_id) {
         (Some(user), _) => Conversation::User(user),
         (_, Some(Id(group))) => Conversation::Group(group),

@@ -11,6 +11,7 @@ mod friends;
 mod groups;
 mod health;
 pub mod identity;
+mod message_requests;
 pub mod nul_guard;
 mod openapi;
 mod pages;
@@ -38,6 +39,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(users::routes)
         .configure(friends::routes)
         .configure(chat::routes)
+        .configure(message_requests::routes)
         .configure(groups::routes)
         .configure(admin::routes)
         .configure(pages::routes)

@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{accounts, admin, chat, friends, groups, health, push, users, ws};
+use super::{accounts, admin, chat, friends, groups, health, message_requests, push, users, ws};
 
 /// The document.
 #[derive(OpenApi)]
@@ -23,6 +23,7 @@ use super::{accounts, admin, chat, friends, groups, health, push, users, ws};
         groups::accept, groups::remove, groups::leave, groups::update_member, groups::transfer, groups::ban, groups::unban,
         groups::members, groups::my_groups,
         chat::send_message, chat::my_messages, chat::group_messages, chat::my_last_messages, chat::search,
+        message_requests::recall, message_requests::read,
         admin::stats, admin::nodes, admin::connections, admin::kick, admin::ban, admin::unban, admin::users,
         admin::groups, admin::dismiss_group, admin::messages, admin::recall, admin::broadcast, admin::config,
     ),

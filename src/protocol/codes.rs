@@ -86,6 +86,35 @@ impl Code {
         }
     }
 
+    /// Every code.
+    pub const ALL: [Code; 20] = [
+        Code::RecallWindowPassed,
+        Code::MessageIncomplete,
+        Code::NotGroupMember,
+        Code::GroupSendingDisabled,
+        Code::GroupNoAnonymous,
+        Code::GroupBanned,
+        Code::GroupNotFound,
+        Code::RejectsAllMessages,
+        Code::BlacklistedYou,
+        Code::RejectsAnonymous,
+        Code::NotFriends,
+        Code::UserNotFound,
+        Code::RefusesFriends,
+        Code::AlreadyFriends,
+        Code::BadFrame,
+        Code::FrameTooLarge,
+        Code::RateLimited,
+        Code::Forbidden,
+        Code::NotFound,
+        Code::Unavailable,
+    ];
+
+    /// The code written `text`, if it is one.
+    pub fn parse(text: &str) -> Option<Code> {
+        Code::ALL.into_iter().find(|c| c.as_str() == text)
+    }
+
     /// The HTTP status a route answers with this code.
     pub fn http_status(self) -> u16 {
         match self {

@@ -51,6 +51,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/im/chat/group/messages"),
     ("get", "/api/im/chat/my-last-messages"),
     ("get", "/api/im/chat/search"),
+    ("post", "/api/im/chat/messages/{message_id}/recall"),
+    ("post", "/api/im/chat/messages/{message_id}/read"),
     ("get", "/metrics"),
     ("get", "/api/admin/stats"),
     ("get", "/api/admin/nodes"),

@@ -1033,3 +1033,127 @@ async fn sends_to_made_up_users_leave_no_actors_behind() {
     assert_eq!(ws.request(to_user(&friend, "hi")).await["code"], "03403");
     app.stop().await;
 }
+
+#[actix_rt::test]
+async fn sends_over_http_are_rate_limited_like_the_websocket() {
+    let db = TestDb::new(Backend::Sqlite, "http_rate").await.unwrap();
+    let mut config = db.config();
+    config.limits.rate_burst = 5;
+    config.limits.rate_per_second = 1;
+    let app = TestApp::start(config).await;
+    let (alice, alice_token) = app.user(&unique("alice")).await;
+    let (bob, bob_token) = app.user(&unique("bob")).await;
+    let (carol, carol_token) = app.user(&unique("carol")).await;
+    app.befriend(&alice, &bob).await;
+    app.befriend(&carol, &bob).await;
+    let mut b = WsClient::connect(&app, &bob_token).await;
+    let (mut acked, mut limited) = (0, 0);
+    for n in 0..12 {
+        let body = json!({"toUserId": bob, "content": format!("flood {n}")});
+        let (status, answer) = app
+            .call(
+                "POST",
+                "/api/im/chat/send-message",
+                Some(&alice_token),
+                Some(body),
+            )
+            .await;
+        match status {
+            200 => acked += 1,
+            _ => {
+                assert_eq!((status, code(&answer)), (429, "IM:RateLimited"), "{answer}");
+                limited += 1;
+            }
+        }
+    }
+    assert!(
+        limited >= 5 && acked >= 5,
+        "acked {acked}, limited {limited}"
+    );
+    // Bob, online throughout, gets exactly the accepted ones before carol's marker.
+    let mut c = WsClient::connect(&app, &carol_token).await;
+    assert_eq!(c.request(to_user(&bob, "marker")).await["type"], "ack");
+    let mut flood = 0;
+    loop {
+        let m = b.next_of("message").await;
+        if m["message"]["content"] == "marker" {
+            break;
+        }
+        assert_eq!(m["message"]["fromUserId"], alice.as_str(), "{m}");
+        flood += 1;
+    }
+    assert_eq!(flood, acked);
+    // Another user is not held back.
+    let body = json!({"toUserId": bob, "content": "mine"});
+    let (status, _) = app
+        .call(
+            "POST",
+            "/api/im/chat/send-message",
+            Some(&carol_token),
+            Some(body),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let _ = carol;
+    app.stop().await;
+}
+
+on_both_databases!(recall_and_read_over_http, |db: TestDb| async move {
+    let app = TestApp::start(db.config()).await;
+    let (alice, alice_token) = app.user(&unique("alice")).await;
+    let (bob, bob_token) = app.user(&unique("bob")).await;
+    app.befriend(&alice, &bob).await;
+    let mut a = WsClient::connect(&app, &alice_token).await;
+    let mut b = WsClient::connect(&app, &bob_token).await;
+    let first = acked(a.request(to_user(&bob, "one")).await);
+    let second = acked(a.request(to_user(&bob, "two")).await);
+    // Bob reads over HTTP: alice hears of it.
+    let (status, answer) = app
+        .call(
+            "POST",
+            &format!("/api/im/chat/messages/{second}/read"),
+            Some(&bob_token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204, "{answer}");
+    let read = a.next_of("read").await;
+    assert_eq!(read["messageId"], second.as_str(), "{read}");
+    // Bob may not recall alice's message; alice recalls hers over HTTP and bob hears it.
+    let (status, answer) = app
+        .call(
+            "POST",
+            &format!("/api/im/chat/messages/{first}/recall"),
+            Some(&bob_token),
+            None,
+        )
+        .await;
+    assert_eq!((status, code(&answer)), (403, "IM:Forbidden"), "{answer}");
+    let (status, answer) = app
+        .call(
+            "POST",
+            &format!("/api/im/chat/messages/{first}/recall"),
+            Some(&alice_token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204, "{answer}");
+    let recalled = b.next_of("recalled").await;
+    assert_eq!(recalled["messageId"], first.as_str(), "{recalled}");
+    let (status, answer) = app
+        .call(
+            "POST",
+            "/api/im/chat/messages/123456789/recall",
+            Some(&alice_token),
+            None,
+        )
+        .await;
+    assert_eq!((status, code(&answer)), (404, "IM:NotFound"), "{answer}");
+    app.stop().await;
+});
+
+/// The message id of an `ack`.
+fn acked(ack: Value) -> String {
+    assert_eq!(ack["type"], "ack", "{ack}");
+    ack["messageId"].as_str().unwrap().to_string()
+}
