@@ -281,7 +281,10 @@ impl Session {
                 self.state
                     .supervisor
                     .user(&self.state, (tenant, to))
-                    .do_send(TypingPrivate { origin });
+                    .do_send(TypingPrivate {
+                        origin,
+                        answer: false,
+                    });
             }
             (None, Some(Id(group))) => self
                 .state

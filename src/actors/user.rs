@@ -396,24 +396,33 @@ impl Handler<SendPrivate> for UserActor {
 #[rtype(result = "()")]
 pub struct TypingPrivate {
     pub origin: Origin,
+    /// Whether the sender waits for an answer either way (a hub invocation); a native frame
+    /// hears only of a refusal, and only when it carried an `id`.
+    pub answer: bool,
 }
 
 impl Handler<TypingPrivate> for UserActor {
     type Result = ();
 
-    fn handle(&mut self, TypingPrivate { origin }: TypingPrivate, ctx: &mut Context<Self>) {
+    fn handle(&mut self, TypingPrivate { origin, answer }: TypingPrivate, ctx: &mut Context<Self>) {
         self.last_active = Instant::now();
         let Some(facts) = &self.facts else {
             // Typing is not worth a wait: it is dropped until the facts are in.
             self.load_facts(ctx);
+            if answer {
+                origin.done();
+            }
             return;
         };
         if let Err(code) = rules::check_private(facts, origin.user_id, false) {
-            if origin.request_id.is_some() {
+            if answer || origin.request_id.is_some() {
                 origin.fail(code);
             }
             self.stop_if_nobody(ctx);
             return;
+        }
+        if answer {
+            origin.done();
         }
         let text = ServerFrame::Typing {
             user_id: origin.user_id,

@@ -5,12 +5,14 @@
 use super::chat_message::{BindError, ChatMessageIn};
 use super::records::{HandshakeRequest, Incoming};
 
-/// The hub methods ABP's `MessagesHub` has.
+/// The hub methods ABP's `MessagesHub` has, and `typing`, an extension of this product's (ABP
+/// clients never call it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
     Send,
     Recall,
     Read,
+    Typing,
 }
 
 impl Method {
@@ -20,6 +22,7 @@ impl Method {
             Method::Send => "hub_send",
             Method::Recall => "hub_recall",
             Method::Read => "hub_read",
+            Method::Typing => "hub_typing",
         }
     }
 }
@@ -70,6 +73,7 @@ pub fn invocation(
         "send" => Method::Send,
         "recall" => Method::Recall,
         "read" => Method::Read,
+        "typing" => Method::Typing,
         _ => return Err(format!("Unknown hub method '{target}'")),
     };
     let arguments = arguments.unwrap_or_default();

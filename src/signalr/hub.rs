@@ -16,10 +16,11 @@ use super::reader::RecordReader;
 use super::records::{self, kind, Close, Completion, Incoming};
 use super::translate::{self, Listener, GET_CHAT_MESSAGE, RECALL_CHAT_MESSAGE};
 use super::MAX_MESSAGE_BYTES;
+use crate::actors::group::TypingInGroup;
 use crate::actors::handle::{CloseWith, HandleSlot, Push};
 use crate::actors::rate_limit::RateLimit;
 use crate::actors::requests;
-use crate::actors::user::{Draft, Origin, ReplyTo, UserActor};
+use crate::actors::user::{Draft, Origin, ReplyTo, TypingPrivate, UserActor};
 use crate::actors::{ConnectionInfo, SessionHandle};
 use crate::auth::Identity;
 use crate::chat::input::{check_send, Invalid};
@@ -212,6 +213,7 @@ impl HubSession {
             Method::Send => self.on_send(ctx, id, call.target, call.message),
             Method::Recall => self.on_recall(ctx, id, call.target, call.message),
             Method::Read => self.on_read(ctx, id, call.message),
+            Method::Typing => self.on_typing(ctx, id, call.target, call.message),
         }
     }
 
@@ -325,6 +327,45 @@ impl HubSession {
         self.await_answer(ctx, answer, move |act, ctx, _| {
             act.complete(ctx, id, Outcome::Void)
         });
+    }
+
+    /// `typing` (this product's extension): to a user, under the private-send rule, a refusal
+    /// failing the invocation with the code a send gets; to a group, its other online members.
+    fn on_typing(
+        &mut self,
+        ctx: &mut ws::WebsocketContext<Self>,
+        id: Option<String>,
+        target: String,
+        message: ChatMessageIn,
+    ) {
+        let tenant = self.identity.tenant_id;
+        match (message.group_id, message.to_user_id) {
+            (Some(group), _) => {
+                self.state
+                    .supervisor
+                    .group(&self.state, (tenant, group))
+                    .do_send(TypingInGroup(self.identity.user_id));
+                self.complete(ctx, id, Outcome::Void);
+            }
+            (None, Some(to)) => {
+                let (origin, answer) = self.origin();
+                self.state
+                    .supervisor
+                    .user(&self.state, (tenant, to))
+                    .do_send(TypingPrivate {
+                        origin,
+                        answer: true,
+                    });
+                self.await_answer(ctx, answer, move |act, ctx, frame| match frame {
+                    ServerFrame::Ack { .. } => act.complete(ctx, id, Outcome::Void),
+                    other => act.complete(ctx, id, Outcome::Error(failed(&target, &other))),
+                });
+            }
+            (None, None) => {
+                let error = format!("Failed to invoke '{target}' due to an error on the server.");
+                self.complete(ctx, id, Outcome::Error(error));
+            }
+        }
     }
 
     /// An origin whose answer comes back to this actor as a typed frame.

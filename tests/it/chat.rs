@@ -275,6 +275,8 @@ async fn read_receipts_and_presence() {
     let offline = a.next_of("presence").await;
     assert_eq!(offline["userId"], bob.as_str());
     assert_eq!(offline["online"], false, "{offline}");
+    // A round trip: a second notice sent with the first would be read before this answer.
+    assert_eq!(a.request(json!({"type": "ping"})).await["type"], "pong");
     assert!(
         a.pending().iter().all(|f| f["type"] != "presence"),
         "one offline notice for the last device"

@@ -8,9 +8,8 @@ use crate::ws::WsClient;
 
 #[actix_rt::test]
 async fn no_secret_or_token_reaches_the_log() {
-    let Some(cluster) = crate::pods::Cluster::new("logs").await else {
-        return;
-    };
+    // One pod is enough: the log of a real process, on SQLite, wherever the tests run.
+    let cluster = crate::pods::Cluster::single("logs").await;
     let key = "log-test-api-key-log-test-api-key-0123";
     let pod = cluster
         .pod_with(

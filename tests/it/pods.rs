@@ -54,6 +54,17 @@ impl Cluster {
         })
     }
 
+    /// One pod of its own on SQLite and the in-process bus, for tests that need a real
+    /// process (its log, its exit) but no cluster: it runs wherever the tests run.
+    pub async fn single(test: &str) -> Cluster {
+        Cluster {
+            db: TestDb::new(Backend::Sqlite, test).await.expect("SQLite"),
+            redis_url: String::new(),
+            namespace: unique("it"),
+            ttl_seconds: 3,
+        }
+    }
+
     /// Starts pod `id` (its node id; also its name `pod-<id>`).
     pub async fn pod(&self, id: u16) -> Pod {
         self.pod_with(id, &[]).await

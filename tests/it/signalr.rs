@@ -582,3 +582,54 @@ async fn a_hub_client_and_a_native_client_chat_across_pods() {
         }
     }
 }
+
+/// `typing`, this product's extension to the hub: the private-send rule applies as on `/ws`.
+#[actix_rt::test]
+async fn hub_typing_follows_the_private_send_rule() {
+    let db = TestDb::new(Backend::Sqlite, "hub_typing").await.unwrap();
+    let app = TestApp::start(db.config()).await;
+    let (bob, bob_token) = app.user(&unique("bob")).await;
+    let (friend, friend_token) = app.user(&unique("fred")).await;
+    let (_, stranger_token) = app.user(&unique("stan")).await;
+    app.befriend(&bob, &friend).await;
+    let mut bob_ws = crate::ws::WsClient::connect(&app, &bob_token).await;
+    let handshake = "{\"protocol\":\"json\",\"version\":1}\u{1e}";
+    let typing = |id: &str| {
+        format!(
+            "{}\u{1e}",
+            json!({"type": 1, "invocationId": id, "target": "typing", "arguments": [{"toUserId": bob}]})
+        )
+    };
+    let mut stranger = RawHub::open(&app, &format!("access_token={stranger_token}"))
+        .await
+        .ok()
+        .unwrap();
+    stranger.send(handshake).await;
+    assert_eq!(stranger.next().await, Some(json!({})));
+    stranger.send(&typing("1")).await;
+    let refused = stranger.next().await.unwrap();
+    assert_eq!(refused["type"], 3, "{refused}");
+    assert!(
+        refused["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("03403"),
+        "{refused}"
+    );
+    let mut hub = RawHub::open(&app, &format!("access_token={friend_token}"))
+        .await
+        .ok()
+        .unwrap();
+    hub.send(handshake).await;
+    assert_eq!(hub.next().await, Some(json!({})));
+    hub.send(&typing("2")).await;
+    let done = hub.next().await.unwrap();
+    assert_eq!(
+        (done["type"].clone(), done["error"].clone()),
+        (json!(3), Value::Null),
+        "{done}"
+    );
+    let seen = bob_ws.next_of("typing").await;
+    assert_eq!(seen["userId"], friend.as_str(), "{seen}");
+    app.stop().await;
+}
