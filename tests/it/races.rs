@@ -248,6 +248,29 @@ async fn run_races(w: &World) {
         .await;
         w.check_group(group, "transfer, transfer and leave").await;
 
+        // Transfer to C while an admin bans C.
+        let (o, admin, c) = (w.user().await, w.user().await, w.user().await);
+        let group = w.group(&o, &[&admin, &c], 50).await;
+        w.make_admin(&o, group, &admin).await;
+        race![
+            w.call(
+                round,
+                "PUT",
+                format!("/api/im/groups/{group}/owner"),
+                &o,
+                Some(to(&c))
+            ),
+            w.call(
+                round + 1,
+                "POST",
+                format!("/api/im/groups/{group}/blacks"),
+                &admin,
+                Some(json!({"userId": c.id})),
+            ),
+        ]
+        .await;
+        w.check_group(group, "transfer and ban").await;
+
         // Capacity: 12 accepts at once into a group with 2 free seats.
         let owner = w.user().await;
         let members = w.users(3).await;
