@@ -368,150 +368,14 @@ impl Config {
 
     /// Checks every value whose type alone does not make it valid.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        fn bad(key: &'static str, problem: impl Into<String>) -> Result<(), ConfigError> {
-            Err(ConfigError::Invalid {
-                key,
-                problem: problem.into(),
-            })
-        }
-        if self.node.id > 1023 {
-            return bad(
-                "node.id",
-                format!("must be between 0 and 1023, got {}", self.node.id),
-            );
-        }
-        if self.node.listen.parse::<SocketAddr>().is_err() {
-            return bad(
-                "node.listen",
-                format!("`{}` is not an address like 0.0.0.0:8080", self.node.listen),
-            );
-        }
-        let url = self.database.url.as_str();
-        if !(url.starts_with("sqlite:")
-            || url.starts_with("postgres://")
-            || url.starts_with("postgresql://"))
-        {
-            return bad("database.url", "must start with sqlite: or postgres://");
-        }
-        if let Some(origin) = self.http.cors_origins.iter().find(|o| {
-            *o != "*" && !(o.starts_with("http://") || o.starts_with("https://"))
-                || o.ends_with('/')
-        }) {
-            return bad(
-                "http.cors_origins",
-                format!("`{origin}` is not \"*\" or an origin like https://app.example.com"),
-            );
-        }
-        if let Some(proxy) = self
-            .http
-            .trusted_proxies
-            .iter()
-            .find(|p| parse_net(p).is_none())
-        {
-            return bad(
-                "http.trusted_proxies",
-                format!("`{proxy}` is not an address or a range like 10.0.0.0/8"),
-            );
-        }
-        if let Some(tenant) = self
-            .accounts
-            .registration_tenants
-            .iter()
-            .find(|t| *t != "*" && t.parse::<uuid::Uuid>().is_err())
-        {
-            return bad(
-                "accounts.registration_tenants",
-                format!("`{tenant}` is not \"*\" or a tenant GUID"),
-            );
-        }
-        if self.database.max_connections == 0 {
-            return bad("database.max_connections", "must be at least 1");
-        }
-        if !self.redis.url.is_empty() && redis::Client::open(self.redis.url.as_str()).is_err() {
-            return bad(
-                "redis.url",
-                format!("`{}` is not a Redis URL", self.redis.url),
-            );
-        }
-        let namespace = &self.redis.namespace;
-        if namespace.is_empty()
-            || namespace.len() > 64
-            || !namespace
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
-        {
-            return bad("redis.namespace", "must be 1–64 of [A-Za-z0-9_-]");
-        }
-        if !(3..=3600).contains(&self.redis.pod_ttl_seconds) {
-            return bad("redis.pod_ttl_seconds", "must be between 3 and 3600");
-        }
-        if self.node.clock_skew_ms != 0 && !self.node.fault_injection {
-            return bad("node.clock_skew_ms", "needs node.fault_injection = true");
-        }
-        if !self.jwt.secret.is_empty() && self.jwt.secret.len() < 32 {
-            return bad(
-                "jwt.secret",
-                "must be at least 32 bytes (or empty for a random one)",
-            );
-        }
-        if self.jwt.ttl_seconds == 0 {
-            return bad("jwt.ttl_seconds", "must be at least 1");
-        }
-        if !self.jwt.rs256_public_key.is_empty() {
-            let pem = self
-                .rs256_public_key_pem()
-                .map_err(|e| ConfigError::Invalid {
-                    key: "jwt.rs256_public_key",
-                    problem: e,
-                })?;
-            if jsonwebtoken::DecodingKey::from_rsa_pem(pem.as_bytes()).is_err() {
-                return bad(
-                    "jwt.rs256_public_key",
-                    "is not an RSA public key in PEM form",
-                );
-            }
-        }
-        let l = &self.limits;
-        if !(256..=16 * 1024 * 1024).contains(&l.max_frame_bytes) {
-            return bad("limits.max_frame_bytes", "must be between 256 and 16777216");
-        }
-        if l.rate_per_second == 0 || l.rate_burst == 0 {
-            return bad(
-                "limits.rate_per_second",
-                "rate_per_second and rate_burst must be at least 1",
-            );
-        }
-        if l.heartbeat_seconds == 0 {
-            return bad("limits.heartbeat_seconds", "must be at least 1");
-        }
-        if l.outbound_queue == 0 {
-            return bad("limits.outbound_queue", "must be at least 1");
-        }
-        if l.max_pending_writes == 0 {
-            return bad("limits.max_pending_writes", "must be at least 1");
-        }
-        if l.max_group_size < 2
-            || l.default_group_size < 2
-            || l.default_group_size > l.max_group_size
-        {
-            return bad(
-                "limits.default_group_size",
-                "group sizes must be at least 2, and the default no more than max_group_size",
-            );
-        }
-        if !matches!(self.log.format.as_str(), "text" | "json") {
-            return bad(
-                "log.format",
-                format!("must be `text` or `json`, got `{}`", self.log.format),
-            );
-        }
-        if crate::telemetry::filter(&self.log.level).is_err() {
-            return bad(
-                "log.level",
-                format!("`{}` is not a log filter", self.log.level),
-            );
-        }
-        Ok(())
+        self.node.validate()?;
+        self.database.validate()?;
+        self.redis.validate()?;
+        self.jwt.validate()?;
+        self.limits.validate()?;
+        self.accounts.validate()?;
+        self.http.validate()?;
+        self.log.validate()
     }
 
     /// The node's display name.
@@ -526,9 +390,16 @@ impl Config {
     /// The external issuer's key as PEM text, read from a file when the setting is a path. A
     /// key file is small: more than 64 KiB (a device, a wrong path) is refused, not read on.
     pub fn rs256_public_key_pem(&self) -> Result<String, String> {
+        self.jwt.public_key_pem()
+    }
+}
+
+impl JwtConfig {
+    /// The external issuer's public key as PEM text: the value itself, or the file it names.
+    pub fn public_key_pem(&self) -> Result<String, String> {
         use std::io::Read;
         const MAX_PEM_BYTES: u64 = 64 * 1024;
-        let value = self.jwt.rs256_public_key.trim();
+        let value = self.rs256_public_key.trim();
         if value.starts_with("-----BEGIN") {
             return Ok(value.to_string());
         }
@@ -542,7 +413,9 @@ impl Config {
         }
         Ok(pem)
     }
+}
 
+impl Config {
     /// This configuration with every secret replaced, for logs and the admin API.
     pub fn redacted(&self) -> Config {
         let mut c = self.clone();
@@ -592,6 +465,192 @@ fn describe(error: figment::Error) -> String {
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// A configuration error naming `key`.
+fn bad(key: &'static str, problem: impl Into<String>) -> Result<(), ConfigError> {
+    Err(ConfigError::Invalid {
+        key,
+        problem: problem.into(),
+    })
+}
+
+impl NodeConfig {
+    /// Checks the `[node]` section.
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.id > 1023 {
+            return bad(
+                "node.id",
+                format!("must be between 0 and 1023, got {}", self.id),
+            );
+        }
+        if self.listen.parse::<SocketAddr>().is_err() {
+            return bad(
+                "node.listen",
+                format!("`{}` is not an address like 0.0.0.0:8080", self.listen),
+            );
+        }
+        if self.clock_skew_ms != 0 && !self.fault_injection {
+            return bad("node.clock_skew_ms", "needs node.fault_injection = true");
+        }
+        Ok(())
+    }
+}
+
+impl DatabaseConfig {
+    /// Checks the `[database]` section.
+    fn validate(&self) -> Result<(), ConfigError> {
+        let url = self.url.as_str();
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return bad("database.url", "must start with sqlite: or postgres://");
+        }
+        if self.max_connections == 0 {
+            return bad("database.max_connections", "must be at least 1");
+        }
+        Ok(())
+    }
+}
+
+impl RedisConfig {
+    /// Checks the `[redis]` section.
+    fn validate(&self) -> Result<(), ConfigError> {
+        if !self.url.is_empty() && redis::Client::open(self.url.as_str()).is_err() {
+            return bad("redis.url", format!("`{}` is not a Redis URL", self.url));
+        }
+        let namespace = &self.namespace;
+        if namespace.is_empty()
+            || namespace.len() > 64
+            || !namespace
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+        {
+            return bad("redis.namespace", "must be 1–64 of [A-Za-z0-9_-]");
+        }
+        if !(3..=3600).contains(&self.pod_ttl_seconds) {
+            return bad("redis.pod_ttl_seconds", "must be between 3 and 3600");
+        }
+        Ok(())
+    }
+}
+
+impl JwtConfig {
+    /// Checks the `[jwt]` section.
+    fn validate(&self) -> Result<(), ConfigError> {
+        if !self.secret.is_empty() && self.secret.len() < 32 {
+            return bad(
+                "jwt.secret",
+                "must be at least 32 bytes (or empty for a random one)",
+            );
+        }
+        if self.ttl_seconds == 0 {
+            return bad("jwt.ttl_seconds", "must be at least 1");
+        }
+        if !self.rs256_public_key.is_empty() {
+            let pem = self.public_key_pem().map_err(|e| ConfigError::Invalid {
+                key: "jwt.rs256_public_key",
+                problem: e,
+            })?;
+            if jsonwebtoken::DecodingKey::from_rsa_pem(pem.as_bytes()).is_err() {
+                return bad(
+                    "jwt.rs256_public_key",
+                    "is not an RSA public key in PEM form",
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Limits {
+    /// Checks the `[limits]` section.
+    fn validate(&self) -> Result<(), ConfigError> {
+        if !(256..=16 * 1024 * 1024).contains(&self.max_frame_bytes) {
+            return bad("limits.max_frame_bytes", "must be between 256 and 16777216");
+        }
+        if self.rate_per_second == 0 || self.rate_burst == 0 {
+            return bad(
+                "limits.rate_per_second",
+                "rate_per_second and rate_burst must be at least 1",
+            );
+        }
+        if self.heartbeat_seconds == 0 {
+            return bad("limits.heartbeat_seconds", "must be at least 1");
+        }
+        if self.outbound_queue == 0 {
+            return bad("limits.outbound_queue", "must be at least 1");
+        }
+        if self.max_pending_writes == 0 {
+            return bad("limits.max_pending_writes", "must be at least 1");
+        }
+        if self.max_group_size < 2
+            || self.default_group_size < 2
+            || self.default_group_size > self.max_group_size
+        {
+            return bad(
+                "limits.default_group_size",
+                "group sizes must be at least 2, and the default no more than max_group_size",
+            );
+        }
+        Ok(())
+    }
+}
+
+impl AccountsConfig {
+    /// Checks the `[accounts]` section.
+    fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(tenant) = self
+            .registration_tenants
+            .iter()
+            .find(|t| *t != "*" && t.parse::<uuid::Uuid>().is_err())
+        {
+            return bad(
+                "accounts.registration_tenants",
+                format!("`{tenant}` is not \"*\" or a tenant GUID"),
+            );
+        }
+        Ok(())
+    }
+}
+
+impl HttpConfig {
+    /// Checks the `[http]` section.
+    fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(origin) = self.cors_origins.iter().find(|o| {
+            *o != "*" && !(o.starts_with("http://") || o.starts_with("https://"))
+                || o.ends_with('/')
+        }) {
+            return bad(
+                "http.cors_origins",
+                format!("`{origin}` is not \"*\" or an origin like https://app.example.com"),
+            );
+        }
+        if let Some(proxy) = self.trusted_proxies.iter().find(|p| parse_net(p).is_none()) {
+            return bad(
+                "http.trusted_proxies",
+                format!("`{proxy}` is not an address or a range like 10.0.0.0/8"),
+            );
+        }
+        Ok(())
+    }
+}
+
+impl LogConfig {
+    /// Checks the `[log]` section.
+    fn validate(&self) -> Result<(), ConfigError> {
+        if !matches!(self.format.as_str(), "text" | "json") {
+            return bad(
+                "log.format",
+                format!("must be `text` or `json`, got `{}`", self.format),
+            );
+        }
+        if crate::telemetry::filter(&self.level).is_err() {
+            return bad("log.level", format!("`{}` is not a log filter", self.level));
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
