@@ -53,6 +53,22 @@ pub struct Origin {
 }
 
 impl Origin {
+    /// An origin for `who` whose answer is awaited by the caller (an HTTP request, a hub
+    /// invocation), and where it arrives.
+    pub fn awaited(
+        who: &crate::auth::Identity,
+    ) -> (Origin, tokio::sync::oneshot::Receiver<ServerFrame>) {
+        let (reply_to, answer) = ReplyTo::waiter();
+        let origin = Origin {
+            tenant_id: who.tenant_id,
+            user_id: who.user_id,
+            user_name: who.user_name.clone(),
+            reply_to,
+            request_id: None,
+        };
+        (origin, answer)
+    }
+
     /// Sends the answer to the request.
     pub fn reply(&self, frame: ServerFrame) {
         match &self.reply_to {

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::error::ApiError;
 use super::paging::{Page, Paging};
-use crate::actors::user::{Draft, Origin, ReplyTo};
+use crate::actors::user::{Draft, Origin};
 use crate::auth::Identity;
 use crate::chat::input::check_send;
 use crate::chat::wire::served;
@@ -39,17 +39,6 @@ fn chat_message(m: &StoredMessage, me: Uuid) -> ChatMessage {
         form_user_name: message.from_user_name.clone(),
         extra_properties: message.extra.clone(),
         message,
-    }
-}
-
-/// The HTTP status that fits an error code.
-fn status_of(code: &str) -> StatusCode {
-    match code {
-        "03404" | "02404" | "IM:NotFound" => StatusCode::NOT_FOUND,
-        "01400" | "IM:BadFrame" => StatusCode::BAD_REQUEST,
-        "IM:Unavailable" => StatusCode::SERVICE_UNAVAILABLE,
-        "IM:RateLimited" => StatusCode::TOO_MANY_REQUESTS,
-        _ => StatusCode::FORBIDDEN,
     }
 }
 
@@ -82,14 +71,7 @@ async fn send_message(
         (_, Some(Id(group))) => Conversation::Group(group),
         _ => unreachable!("validated above"),
     };
-    let (reply_to, answer) = ReplyTo::waiter();
-    let origin = Origin {
-        tenant_id: me.tenant_id,
-        user_id: me.user_id,
-        user_name: me.user_name.clone(),
-        reply_to,
-        request_id: None,
-    };
+    let (origin, answer) = Origin::awaited(&me);
     let draft = Draft {
         content: send.content,
         message_type: send.message_type,
@@ -103,7 +85,7 @@ async fn send_message(
         Ok(Ok(ServerFrame::Ack { message_id: Some(id), send_time, .. })) => {
             Ok(HttpResponse::Ok().json(json!({"messageId": id, "sendTime": send_time.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))})))
         }
-        Ok(Ok(ServerFrame::Error { code, message, .. })) => Err(ApiError::new(status_of(code), code, message)),
+        Ok(Ok(ServerFrame::Error { code, message, .. })) => Err(ApiError::coded(code, message)),
         _ => Err(ApiError::unavailable()),
     }
 }

@@ -151,8 +151,16 @@ impl ResponseError for ApiError {
 impl From<crate::protocol::Code> for ApiError {
     /// A protocol code as a route answers it: its status, its code and its text.
     fn from(code: crate::protocol::Code) -> Self {
-        let status = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::FORBIDDEN);
-        Self::new(status, code.as_str(), code.message())
+        Self::coded(code.as_str(), code.message())
+    }
+}
+
+impl ApiError {
+    /// An actor's error frame (`code`, `message`) as a route answers it: the code's status.
+    pub fn coded(code: &'static str, message: impl Into<String>) -> Self {
+        let status = crate::protocol::Code::parse(code).map_or(403, |c| c.http_status());
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
+        Self::new(status, code, message)
     }
 }
 

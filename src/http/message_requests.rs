@@ -8,23 +8,10 @@ use std::time::Duration;
 use actix_web::{post, web, HttpResponse};
 
 use super::error::ApiError;
-use crate::actors::user::{Origin, ReplyTo};
+use crate::actors::user::Origin;
 use crate::auth::Identity;
-use crate::protocol::{Code, Id, ServerFrame};
+use crate::protocol::{Id, ServerFrame};
 use crate::state::AppState;
-
-/// An origin for `me` whose answer comes back to this request, and where to wait for it.
-fn origin(me: &Identity) -> (Origin, tokio::sync::oneshot::Receiver<ServerFrame>) {
-    let (reply_to, answer) = ReplyTo::waiter();
-    let origin = Origin {
-        tenant_id: me.tenant_id,
-        user_id: me.user_id,
-        user_name: me.user_name.clone(),
-        reply_to,
-        request_id: None,
-    };
-    (origin, answer)
-}
 
 /// 204 for an `ack`, the code's error for an `error`, `IM:Unavailable` for no answer.
 async fn answered(
@@ -32,12 +19,7 @@ async fn answered(
 ) -> Result<HttpResponse, ApiError> {
     match tokio::time::timeout(Duration::from_secs(30), answer).await {
         Ok(Ok(ServerFrame::Ack { .. })) => Ok(HttpResponse::NoContent().finish()),
-        Ok(Ok(ServerFrame::Error { code, message, .. })) => {
-            let status = Code::parse(code).map_or(403, Code::http_status);
-            let status = actix_web::http::StatusCode::from_u16(status)
-                .unwrap_or(actix_web::http::StatusCode::FORBIDDEN);
-            Err(ApiError::new(status, code, message))
-        }
+        Ok(Ok(ServerFrame::Error { code, message, .. })) => Err(ApiError::coded(code, message)),
         _ => Err(ApiError::unavailable()),
     }
 }
@@ -49,7 +31,7 @@ async fn recall(
     me: Identity,
     path: web::Path<Id>,
 ) -> Result<HttpResponse, ApiError> {
-    let (origin, answer) = origin(&me);
+    let (origin, answer) = Origin::awaited(&me);
     actix_rt::spawn(crate::actors::requests::recall(
         state.into_inner(),
         origin,
@@ -65,7 +47,7 @@ async fn read(
     me: Identity,
     path: web::Path<Id>,
 ) -> Result<HttpResponse, ApiError> {
-    let (origin, answer) = origin(&me);
+    let (origin, answer) = Origin::awaited(&me);
     let state = state.into_inner();
     let user = state.supervisor.user(&state, (me.tenant_id, me.user_id));
     actix_rt::spawn(crate::actors::requests::read(

@@ -66,14 +66,13 @@ async fn authorize(req: &HttpRequest, state: &AppState) -> Result<Reach, ApiErro
     })
 }
 
-/// What a push route resolves from its path once the pusher's reach is known.
-type Target = Box<dyn FnOnce(Reach, Option<Uuid>) -> Result<PushTarget, ApiError>>;
-
+/// Pushes `body` to the target a route resolves from its path and the pusher's reach (and the
+/// tenant the body names).
 async fn push(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: PushBody,
-    target: Target,
+    target: impl FnOnce(Reach, Option<Uuid>) -> Result<PushTarget, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
     let reach = authorize(&req, &state).await?;
     Validator::default()
@@ -101,11 +100,11 @@ async fn broadcast(
     state: web::Data<AppState>,
     body: web::Json<PushBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let target: Target = Box::new(|reach, named| {
+    let target = |reach: Reach, named| {
         Ok(PushTarget::Broadcast {
             tenant_id: reach.tenant(named)?,
         })
-    });
+    };
     push(req, state, body.into_inner(), target).await
 }
 
@@ -118,12 +117,12 @@ async fn to_user(
     body: web::Json<PushBody>,
 ) -> Result<HttpResponse, ApiError> {
     let user_id = path.into_inner();
-    let target: Target = Box::new(move |reach, named| {
+    let target = move |reach: Reach, named| {
         Ok(PushTarget::User {
             tenant_id: reach.tenant(named)?,
             user_id,
         })
-    });
+    };
     push(req, state, body.into_inner(), target).await
 }
 
@@ -136,7 +135,7 @@ async fn to_connection(
     body: web::Json<PushBody>,
 ) -> Result<HttpResponse, ApiError> {
     let connection_id = path.into_inner();
-    let target: Target = Box::new(move |reach, _| {
+    let target = move |reach: Reach, _| {
         Ok(PushTarget::Connection {
             connection_id,
             only_tenant: match reach {
@@ -144,7 +143,7 @@ async fn to_connection(
                 Reach::Tenant(own) => Some(TenantScope(own)),
             },
         })
-    });
+    };
     push(req, state, body.into_inner(), target).await
 }
 

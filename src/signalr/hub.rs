@@ -20,7 +20,7 @@ use crate::actors::group::TypingInGroup;
 use crate::actors::handle::{CloseWith, HandleSlot, Push};
 use crate::actors::rate_limit::RateLimit;
 use crate::actors::requests;
-use crate::actors::user::{Draft, Origin, ReplyTo, TypingPrivate, UserActor};
+use crate::actors::user::{Draft, Origin, TypingPrivate, UserActor};
 use crate::actors::{ConnectionInfo, SessionHandle};
 use crate::auth::Identity;
 use crate::chat::input::{check_send, Invalid};
@@ -370,15 +370,7 @@ impl HubSession {
 
     /// An origin whose answer comes back to this actor as a typed frame.
     fn origin(&self) -> (Origin, tokio::sync::oneshot::Receiver<ServerFrame>) {
-        let (reply_to, answer) = ReplyTo::waiter();
-        let origin = Origin {
-            tenant_id: self.identity.tenant_id,
-            user_id: self.identity.user_id,
-            user_name: self.identity.user_name.clone(),
-            reply_to,
-            request_id: None,
-        };
-        (origin, answer)
+        Origin::awaited(&self.identity)
     }
 
     /// Runs `then` with the actors' answer (or `IM:Unavailable` when none comes).

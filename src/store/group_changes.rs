@@ -50,13 +50,13 @@ pub enum GroupChange {
 #[derive(Debug)]
 pub enum Changed<R> {
     /// Applied; the facts as they were just before it.
-    Done(GroupFacts),
+    Done(Box<GroupFacts>),
     /// There is no such group (any more).
     NoGroup,
     /// The rule refused it, on the facts under the lock.
     Refused(R),
     /// What it acts on is not there: no pending request, not a member, not banned.
-    Nothing(GroupFacts),
+    Nothing,
 }
 
 impl Store {
@@ -87,10 +87,10 @@ impl Store {
         if !apply(&txn, &at, change).await? {
             // Nothing was written (every write of a change that finds nothing is conditional).
             txn.rollback().await?;
-            return Ok(Changed::Nothing(facts));
+            return Ok(Changed::Nothing);
         }
         txn.commit().await?;
-        Ok(Changed::Done(facts))
+        Ok(Changed::Done(Box::new(facts)))
     }
 }
 

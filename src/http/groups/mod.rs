@@ -85,8 +85,8 @@ pub(super) async fn change(
 /// A change's outcome as a route answers it.
 pub(super) fn outcome(changed: Changed<ApiError>) -> Result<Option<GroupFacts>, ApiError> {
     match changed {
-        Changed::Done(f) => Ok(Some(f)),
-        Changed::Nothing(_) => Ok(None),
+        Changed::Done(f) => Ok(Some(*f)),
+        Changed::Nothing => Ok(None),
         Changed::Refused(e) => Err(e),
         Changed::NoGroup => Err(Code::GroupNotFound.into()),
     }
