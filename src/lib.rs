@@ -9,6 +9,7 @@ pub mod http;
 pub mod ids;
 pub mod metrics;
 pub mod protocol;
+pub mod requests;
 pub mod signalr;
 pub mod startup;
 pub mod state;

@@ -10,7 +10,7 @@
 use actix::dev::ToEnvelope;
 use actix::prelude::*;
 
-use super::user::Origin;
+use crate::requests::Origin;
 use crate::state::AppState;
 use crate::store::{NewMessage, StoreError, Stored};
 

@@ -10,11 +10,11 @@ use bytestring::ByteString;
 use chrono::Utc;
 
 use super::commit::Committed;
-use super::user::{Draft, Origin};
 use super::GroupKey;
 use crate::chat::rules;
 use crate::chat::wire::wire;
 use crate::protocol::{Code, Id, ServerFrame};
+use crate::requests::{Draft, Origin};
 use crate::state::AppState;
 use crate::store::{Conversation, GroupFacts, StoredMessage};
 
@@ -270,7 +270,7 @@ impl Handler<RecallInGroup> for GroupActor {
         let window =
             chrono::Duration::seconds(self.state.config.limits.recall_window_seconds as i64);
         let allowed = self.facts(ctx).and_then(|facts| {
-            crate::chat::group_rules::may_recall(
+            crate::chat::rules::groups::may_recall(
                 facts,
                 origin.user_id,
                 message.from,

@@ -6,7 +6,6 @@ pub mod commit;
 pub mod group;
 pub mod handle;
 pub mod rate_limit;
-pub mod requests;
 pub mod session;
 pub mod supervisor;
 pub mod user;

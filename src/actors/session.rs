@@ -1,6 +1,6 @@
 //! One actor per WebSocket connection: heartbeats, the frame-size limit, a token-bucket rate
-//! limit, decoding frames into typed requests, and a bounded outbound queue (its mailbox).
-//! Requests go to the user and group actors; answers come back as pushed frames.
+//! limit, decoding frames into requests (`requests::submit` carries them out, as for every
+//! protocol), and a bounded outbound queue (its mailbox). Answers come back as pushed frames.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -9,17 +9,13 @@ use actix::prelude::*;
 use actix_web_actors::ws;
 use chrono::Utc;
 
-use super::group::TypingInGroup;
 use super::handle::{CloseWith, HandleSlot, Push};
-use super::requests;
-use super::user::{Draft, MyGroups, Origin, ReplyTo, TypingPrivate, UserActor};
+use super::user::UserActor;
 use super::SessionHandle;
 use crate::auth::Identity;
-use crate::chat::input::{check_send, Invalid};
-use crate::chat::wire::served;
-use crate::protocol::{ClientFrame, Code, Id, SendFrame, ServerFrame, Target};
+use crate::protocol::{ClientFrame, Code, ServerFrame};
+use crate::requests::{self, Invalid, Origin, ReplyTo, Request};
 use crate::state::AppState;
-use crate::store::{Conversation, SyncCursor};
 
 /// Bad frames a connection may send before it is closed with 1008.
 const MAX_BAD_FRAMES: u32 = 20;
@@ -55,10 +51,6 @@ impl Session {
     fn handle_of(&mut self, ctx: &ws::WebsocketContext<Self>) -> SessionHandle {
         self.handle
             .get(|| ctx.address(), &self.connection_id, &self.identity)
-    }
-
-    fn user_key(&self) -> super::UserKey {
-        (self.identity.tenant_id, self.identity.user_id)
     }
 
     /// Joins (or re-joins, after it died) this user's actor.
@@ -132,219 +124,45 @@ impl Session {
             Err(bad) => return self.bad_frame(ctx, bad.id, bad.detail),
         };
         let id = envelope.id;
-        crate::metrics::metrics()
-            .frames_received
-            .with_label_values(&[frame_kind(&envelope.frame)])
-            .inc();
-        match envelope.frame {
-            ClientFrame::Ping => self.send_frame(ctx, ServerFrame::Pong { id }),
-            ClientFrame::Send(send) => self.on_send(ctx, id, send),
-            ClientFrame::Sync { after, limit } => self.on_sync(ctx, id, after, limit),
-            ClientFrame::Recall { message_id } => self.on_recall(ctx, id, message_id),
-            ClientFrame::Read { message_id } => self.on_read(ctx, id, message_id),
-            ClientFrame::Typing(target) => self.on_typing(ctx, id, target),
-            ClientFrame::Publish { topic, data } => self.on_publish(ctx, id, topic, data),
-        }
-    }
-
-    fn on_send(
-        &mut self,
-        ctx: &mut ws::WebsocketContext<Self>,
-        id: Option<String>,
-        send: SendFrame,
-    ) {
-        let extra = send.extra.unwrap_or_default();
-        match check_send(&send.content, send.client_msg_id.as_deref(), &extra) {
+        let request = match envelope.frame {
+            ClientFrame::Ping => {
+                count_frame("ping");
+                return self.send_frame(ctx, ServerFrame::Pong { id });
+            }
+            ClientFrame::Send(send) => Request::Send(send.into()),
+            ClientFrame::Sync { after, limit } => Request::Sync { after, limit },
+            ClientFrame::Recall { message_id } => Request::Recall {
+                message_id: message_id.0,
+            },
+            ClientFrame::Read { message_id } => Request::Read {
+                message_id: message_id.0,
+            },
+            ClientFrame::Typing(target) => Request::Typing {
+                to_user_id: target.to_user_id,
+                group_id: target.group_id.map(|g| g.0),
+            },
+            ClientFrame::Publish { topic, data } => Request::Publish { topic, data },
+        };
+        count_frame(request.name());
+        let origin = self.origin(ctx, id.clone());
+        match requests::submit(&self.state, origin, request) {
             Ok(()) => {}
+            // An empty message is a business error (ABP's), not a broken frame.
             Err(Invalid {
                 code: Code::MessageIncomplete,
                 ..
-            }) => return self.send_frame(ctx, ServerFrame::error(id, Code::MessageIncomplete)),
-            Err(invalid) => return self.bad_frame(ctx, id, invalid.detail),
+            }) => self.send_frame(ctx, ServerFrame::error(id, Code::MessageIncomplete)),
+            Err(invalid) => self.bad_frame(ctx, id, invalid.detail),
         }
-        let draft = Draft {
-            content: send.content,
-            message_type: send.message_type,
-            is_anonymous: send.is_anonymous,
-            extra,
-            client_msg_id: send.client_msg_id,
-        };
-        let origin = self.origin(ctx, id.clone());
-        match (send.target.to_user_id, send.target.group_id) {
-            (Some(to), None) => {
-                self.state
-                    .supervisor
-                    .send(&self.state, origin, Conversation::User(to), draft)
-            }
-            (None, Some(Id(group))) => {
-                self.state
-                    .supervisor
-                    .send(&self.state, origin, Conversation::Group(group), draft)
-            }
-            _ => self.bad_frame(
-                ctx,
-                id,
-                "`send` needs `toUserId` or `groupId`, not both".into(),
-            ),
-        }
-    }
-
-    fn on_sync(
-        &mut self,
-        ctx: &mut ws::WebsocketContext<Self>,
-        id: Option<String>,
-        after: Option<String>,
-        limit: Option<u32>,
-    ) {
-        let cursor = match after.as_deref() {
-            None | Some("") => SyncCursor::default(),
-            Some(text) => match SyncCursor::decode(text) {
-                Some(c) => c,
-                None => {
-                    return self.bad_frame(
-                        ctx,
-                        id,
-                        "`after` is not a cursor this server gave".into(),
-                    )
-                }
-            },
-        };
-        let limit = u64::from(limit.unwrap_or(200).clamp(1, 1000));
-        let (state, user_addr) = (
-            self.state.clone(),
-            self.state.supervisor.user(&self.state, self.user_key()),
-        );
-        let (tenant, user) = self.user_key();
-        let handle = self.handle_of(ctx);
-        actix::spawn(async move {
-            // Wait for a turn (a storm of reconnects queues here), but not forever.
-            let gate = tokio::time::timeout(Duration::from_secs(30), state.sync_gate.acquire());
-            let Ok(Ok(_turn)) = gate.await else {
-                handle.push(ServerFrame::error(id, Code::Unavailable).to_text());
-                return;
-            };
-            let frame = match user_addr.send(MyGroups).await {
-                Ok(Some(groups)) => {
-                    match state.store.sync(tenant, user, &groups, cursor, limit).await {
-                        Ok(page) => ServerFrame::Sync {
-                            id,
-                            messages: page.messages.iter().map(|m| served(m, user)).collect(),
-                            next: page.next.encode(),
-                            more: page.more,
-                        },
-                        Err(_) => ServerFrame::error(id, Code::Unavailable),
-                    }
-                }
-                _ => ServerFrame::error(id, Code::Unavailable),
-            };
-            handle.push(frame.to_text());
-        });
-    }
-
-    fn on_recall(
-        &mut self,
-        ctx: &mut ws::WebsocketContext<Self>,
-        id: Option<String>,
-        message_id: Id,
-    ) {
-        actix::spawn(requests::recall(
-            self.state.clone(),
-            self.origin(ctx, id),
-            message_id,
-        ));
-    }
-
-    fn on_read(
-        &mut self,
-        ctx: &mut ws::WebsocketContext<Self>,
-        id: Option<String>,
-        message_id: Id,
-    ) {
-        actix::spawn(requests::read(
-            self.state.clone(),
-            self.origin(ctx, id),
-            self.user.clone(),
-            message_id,
-        ));
-    }
-
-    fn on_typing(
-        &mut self,
-        ctx: &mut ws::WebsocketContext<Self>,
-        id: Option<String>,
-        target: Target,
-    ) {
-        let tenant = self.identity.tenant_id;
-        match (target.to_user_id, target.group_id) {
-            (Some(to), None) => {
-                let origin = self.origin(ctx, id);
-                self.state
-                    .supervisor
-                    .user(&self.state, (tenant, to))
-                    .do_send(TypingPrivate {
-                        origin,
-                        answer: false,
-                    });
-            }
-            (None, Some(Id(group))) => self
-                .state
-                .supervisor
-                .group(&self.state, (tenant, group))
-                .do_send(TypingInGroup(self.identity.user_id)),
-            _ => self.bad_frame(
-                ctx,
-                id,
-                "`typing` needs `toUserId` or `groupId`, not both".into(),
-            ),
-        }
-    }
-
-    fn on_publish(
-        &mut self,
-        ctx: &mut ws::WebsocketContext<Self>,
-        id: Option<String>,
-        topic: String,
-        data: serde_json::Value,
-    ) {
-        let valid = (1..=64).contains(&topic.len())
-            && topic.bytes().all(|b| {
-                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
-            });
-        if !valid {
-            return self.bad_frame(ctx, id, "`topic` must match [a-z0-9._-]{1,64}".into());
-        }
-        self.state
-            .bus
-            .client_published(crate::cluster::ClientPublish {
-                topic,
-                data,
-                user_id: self.identity.user_id,
-                tenant_id: self.identity.tenant_id,
-                connection_id: self.connection_id.to_string(),
-                node: self.state.node_name.clone(),
-            });
-        self.send_frame(
-            ctx,
-            ServerFrame::Ack {
-                id,
-                message_id: None,
-                send_time: None,
-            },
-        );
     }
 }
 
-/// The metric label of a client frame.
-fn frame_kind(frame: &ClientFrame) -> &'static str {
-    match frame {
-        ClientFrame::Send(_) => "send",
-        ClientFrame::Recall { .. } => "recall",
-        ClientFrame::Read { .. } => "read",
-        ClientFrame::Sync { .. } => "sync",
-        ClientFrame::Typing(_) => "typing",
-        ClientFrame::Publish { .. } => "publish",
-        ClientFrame::Ping => "ping",
-    }
+/// Counts a client frame by kind.
+fn count_frame(kind: &str) {
+    crate::metrics::metrics()
+        .frames_received
+        .with_label_values(&[kind])
+        .inc();
 }
 
 impl Actor for Session {

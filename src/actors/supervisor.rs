@@ -197,9 +197,9 @@ impl Supervisor {
     pub fn send(
         &self,
         state: &Arc<AppState>,
-        origin: super::user::Origin,
+        origin: crate::requests::Origin,
         to: crate::store::Conversation,
-        draft: super::user::Draft,
+        draft: crate::requests::Draft,
     ) {
         match to {
             crate::store::Conversation::User(user) => self

@@ -16,164 +16,13 @@ use super::commit::Committed;
 use super::{SessionHandle, UserKey};
 use crate::chat::rules;
 use crate::chat::wire::wire;
-use crate::protocol::{Code, Id, ServerFrame};
+use crate::protocol::{Code, ServerFrame};
+use crate::requests::{Draft, Origin};
 use crate::state::AppState;
-use crate::store::{Conversation, NewMessage, Stored, UserFacts};
+use crate::store::{Conversation, UserFacts};
 
 /// How long a user actor with no session stays up before it stops.
 const IDLE: Duration = Duration::from_secs(60);
-
-/// Where the answer to a request goes: the WebSocket session that asked, or an HTTP handler
-/// waiting for it.
-#[derive(Clone)]
-pub enum ReplyTo {
-    Session(SessionHandle),
-    Waiter(Arc<parking_lot::Mutex<Option<tokio::sync::oneshot::Sender<ServerFrame>>>>),
-}
-
-impl ReplyTo {
-    /// A reply channel for an HTTP request, and the receiver its handler awaits.
-    pub fn waiter() -> (ReplyTo, tokio::sync::oneshot::Receiver<ServerFrame>) {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        (
-            ReplyTo::Waiter(Arc::new(parking_lot::Mutex::new(Some(tx)))),
-            rx,
-        )
-    }
-}
-
-/// Who sent a request, and where its answer goes.
-#[derive(Clone)]
-pub struct Origin {
-    pub tenant_id: Option<Uuid>,
-    pub user_id: Uuid,
-    pub user_name: String,
-    pub reply_to: ReplyTo,
-    pub request_id: Option<String>,
-}
-
-impl Origin {
-    /// An origin for `who` whose answer is awaited by the caller (an HTTP request, a hub
-    /// invocation), and where it arrives.
-    pub fn awaited(
-        who: &crate::auth::Identity,
-    ) -> (Origin, tokio::sync::oneshot::Receiver<ServerFrame>) {
-        let (reply_to, answer) = ReplyTo::waiter();
-        let origin = Origin {
-            tenant_id: who.tenant_id,
-            user_id: who.user_id,
-            user_name: who.user_name.clone(),
-            reply_to,
-            request_id: None,
-        };
-        (origin, answer)
-    }
-
-    /// Sends the answer to the request.
-    pub fn reply(&self, frame: ServerFrame) {
-        match &self.reply_to {
-            ReplyTo::Session(session) => {
-                session.push(frame.to_text());
-            }
-            ReplyTo::Waiter(waiter) => {
-                if let Some(tx) = waiter.lock().take() {
-                    let _ = tx.send(frame);
-                }
-            }
-        }
-    }
-
-    /// The connection that asked, if a WebSocket did: it has the answer, not a copy.
-    pub fn connection_id(&self) -> Option<Arc<str>> {
-        match &self.reply_to {
-            ReplyTo::Session(session) => Some(session.connection_id.clone()),
-            ReplyTo::Waiter(_) => None,
-        }
-    }
-
-    /// Answers a request that has nothing to return but its success.
-    pub fn done(&self) {
-        self.reply(ServerFrame::Ack {
-            id: self.request_id.clone(),
-            message_id: None,
-            send_time: None,
-        });
-    }
-
-    /// Answers the request with an error.
-    pub fn fail(&self, code: Code) {
-        crate::metrics::metrics()
-            .errors
-            .with_label_values(&[code.as_str()])
-            .inc();
-        self.reply(ServerFrame::error(self.request_id.clone(), code));
-    }
-}
-
-impl Origin {
-    /// Answers a send with the outcome of its commit; true when the message is newly stored
-    /// (and so must be delivered), false for a duplicate or a failure.
-    pub fn acknowledge(
-        &self,
-        message: &NewMessage,
-        outcome: Result<Stored, crate::store::StoreError>,
-    ) -> bool {
-        let (message_id, send_time, new) = match outcome {
-            Ok(Stored::New) => (message.message_id, message.send_time, true),
-            Ok(Stored::Duplicate {
-                message_id,
-                send_time,
-            }) => (message_id, send_time, false),
-            Err(_) => {
-                self.fail(Code::Unavailable);
-                return false;
-            }
-        };
-        self.reply(ServerFrame::Ack {
-            id: self.request_id.clone(),
-            message_id: Some(Id(message_id)),
-            send_time: Some(send_time),
-        });
-        new
-    }
-}
-
-/// A message to send, before its id is assigned.
-pub struct Draft {
-    pub content: String,
-    pub message_type: i32,
-    pub is_anonymous: bool,
-    pub extra: serde_json::Map<String, serde_json::Value>,
-    pub client_msg_id: Option<String>,
-}
-
-impl Draft {
-    /// The message to store: the sender from `origin`, a fresh id, the time now.
-    pub fn stamp(
-        self,
-        state: &AppState,
-        tenant_id: Option<Uuid>,
-        origin: &Origin,
-        to: Conversation,
-    ) -> NewMessage {
-        let mut extra = self.extra;
-        crate::chat::input::strip_server_keys(&mut extra);
-        NewMessage {
-            tenant_id,
-            message_id: state.ids.next_id(),
-            from: origin.user_id,
-            from_name: origin.user_name.clone(),
-            to,
-            content: self.content,
-            message_type: self.message_type,
-            source: 0,
-            is_anonymous: self.is_anonymous,
-            extra,
-            client_msg_id: self.client_msg_id,
-            send_time: crate::state::now_millis(),
-        }
-    }
-}
 
 /// The user actor.
 pub struct UserActor {
@@ -408,20 +257,19 @@ impl Handler<SendPrivate> for UserActor {
 /// "Typing…" from `origin` to this user. It follows the private-send rule: a stranger where
 /// friendship is needed, a blocked user, anyone when the user takes no messages, gets nothing
 /// through; refused, a frame that carried an `id` is answered with the code a send would get.
+/// A caller that awaits an answer (a hub invocation) gets one either way.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct TypingPrivate {
     pub origin: Origin,
-    /// Whether the sender waits for an answer either way (a hub invocation); a native frame
-    /// hears only of a refusal, and only when it carried an `id`.
-    pub answer: bool,
 }
 
 impl Handler<TypingPrivate> for UserActor {
     type Result = ();
 
-    fn handle(&mut self, TypingPrivate { origin, answer }: TypingPrivate, ctx: &mut Context<Self>) {
+    fn handle(&mut self, TypingPrivate { origin }: TypingPrivate, ctx: &mut Context<Self>) {
         self.last_active = Instant::now();
+        let answer = origin.awaits();
         let Some(facts) = &self.facts else {
             // Typing is not worth a wait: it is dropped until the facts are in.
             self.load_facts(ctx);

@@ -31,7 +31,7 @@ pub struct Invalid {
 }
 
 impl Invalid {
-    fn bad(field: &'static str, detail: impl Into<String>) -> Invalid {
+    pub fn bad(field: &'static str, detail: impl Into<String>) -> Invalid {
         Invalid {
             field,
             code: Code::BadFrame,

@@ -1,7 +1,6 @@
 //! The rules of chat, free of actors and SQL: who may send what to whom, and what each
 //! party sees of a message.
 
-pub mod group_rules;
 pub mod input;
 pub mod rules;
 pub mod wire;

@@ -14,7 +14,7 @@ use crate::chat::wire::served;
 use crate::cluster::connection_record;
 use crate::protocol::{Id, ServerFrame};
 use crate::state::AppState;
-use crate::store::{Conversation, HistoryFilter};
+use crate::store::HistoryFilter;
 
 /// Who is acting, for the log, and in which tenant.
 struct Admin {
@@ -372,43 +372,9 @@ async fn recall(
         .recall_message(message.message_id, message.to)
         .await?;
     tracing::info!(admin = %a.who, message = message.message_id, "admin: recall");
-    let by = Uuid::nil();
-    match message.to {
-        Conversation::User(to) => {
-            let from = message.from.unwrap_or_default();
-            for (user, peer) in [(to, from), (from, to)] {
-                let frame = ServerFrame::Recalled {
-                    message_id: Id(message.message_id),
-                    group_id: None,
-                    peer_user_id: Some(peer),
-                    by_user_id: by,
-                    by_user_name: None,
-                };
-                state.deliver(&[(a.tenant_id, user)], &frame.to_text(), None);
-            }
-        }
-        Conversation::Group(group) => {
-            let text = ServerFrame::Recalled {
-                message_id: Id(message.message_id),
-                group_id: Some(Id(group)),
-                peer_user_id: None,
-                by_user_id: by,
-                by_user_name: None,
-            }
-            .to_text();
-            state
-                .supervisor
-                .group(&state.clone().into_inner(), (a.tenant_id, group))
-                .do_send(crate::actors::group::Announce(
-                    crate::actors::group::GroupFrame {
-                        sender: None,
-                        except: None,
-                        own: None,
-                        text,
-                    },
-                ));
-        }
-    }
+    // An operator recalls anything; the parties see it taken back by nobody (the nil id).
+    let state = state.into_inner();
+    crate::requests::announce_recall(&state, a.tenant_id, &message, Uuid::nil(), None);
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -1,22 +1,17 @@
-//! `/api/im/chat`: history, the conversation list and sending over HTTP (ABP's routes).
-//! Sending takes the same path as a WebSocket `send`: the same actor checks it, the same
-//! writer commits it before the answer, the same fan-out delivers it.
-
-use std::time::Duration;
+//! `/api/im/chat`: history, the conversation list and search (ABP's routes). Sending and the
+//! other requests every protocol makes are in `message_requests`.
 
 use actix_web::http::StatusCode;
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{get, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::error::ApiError;
 use super::paging::{Page, Paging};
-use crate::actors::user::{Draft, Origin};
 use crate::auth::Identity;
-use crate::chat::input::check_send;
 use crate::chat::wire::served;
-use crate::protocol::{Id, Message, SendFrame, ServerFrame};
+use crate::protocol::{Id, Message};
 use crate::state::AppState;
 use crate::store::{Conversation, HistoryFilter, SearchScope, StoredMessage};
 
@@ -39,54 +34,6 @@ fn chat_message(m: &StoredMessage, me: Uuid) -> ChatMessage {
         form_user_name: message.from_user_name.clone(),
         extra_properties: message.extra.clone(),
         message,
-    }
-}
-
-#[utoipa::path(tag = "messages", operation_id = "messages_send_message", responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
-#[post("/api/im/chat/send-message")]
-async fn send_message(
-    state: web::Data<AppState>,
-    me: Identity,
-    body: web::Json<SendFrame>,
-) -> Result<HttpResponse, ApiError> {
-    let send = body.into_inner();
-    let extra = send.extra.unwrap_or_default();
-    let invalid = check_send(&send.content, send.client_msg_id.as_deref(), &extra).err();
-    let mut v = super::error::Validator::default();
-    if let Some(invalid) = invalid {
-        v.check(false, invalid.field, invalid.detail);
-    }
-    v.check(
-        send.target.to_user_id.is_some() != send.target.group_id.is_some(),
-        "toUserId",
-        "give `toUserId` or `groupId`, not both",
-    );
-    v.finish()?;
-    state
-        .quotas
-        .send(me.tenant_id, me.user_id)
-        .map_err(|wait| ApiError::rate_limited("too many messages a second", wait))?;
-    let to = match (send.target.to_user_id, send.target.group_id) {
-        (Some(user), _) => Conversation::User(user),
-        (_, Some(Id(group))) => Conversation::Group(group),
-        _ => unreachable!("validated above"),
-    };
-    let (origin, answer) = Origin::awaited(&me);
-    let draft = Draft {
-        content: send.content,
-        message_type: send.message_type,
-        is_anonymous: send.is_anonymous,
-        extra,
-        client_msg_id: send.client_msg_id,
-    };
-    let state = state.into_inner();
-    state.supervisor.send(&state, origin, to, draft);
-    match tokio::time::timeout(Duration::from_secs(30), answer).await {
-        Ok(Ok(ServerFrame::Ack { message_id: Some(id), send_time, .. })) => {
-            Ok(HttpResponse::Ok().json(json!({"messageId": id, "sendTime": send_time.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))})))
-        }
-        Ok(Ok(ServerFrame::Error { code, message, .. })) => Err(ApiError::coded(code, message)),
-        _ => Err(ApiError::unavailable()),
     }
 }
 
@@ -313,7 +260,6 @@ async fn search(
 /// Registers the routes of this file.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(search)
-        .service(send_message)
         .service(my_messages)
         .service(group_messages)
         .service(my_last_messages);

@@ -155,6 +155,16 @@ impl From<crate::protocol::Code> for ApiError {
     }
 }
 
+impl From<crate::requests::Invalid> for ApiError {
+    /// A request refused before it started, as HTTP answers it: 400 naming the field.
+    fn from(invalid: crate::requests::Invalid) -> Self {
+        Self::validation(vec![FieldError {
+            message: invalid.detail,
+            members: vec![invalid.field.to_string()],
+        }])
+    }
+}
+
 impl ApiError {
     /// An actor's error frame (`code`, `message`) as a route answers it: the code's status.
     pub fn coded(code: &'static str, message: impl Into<String>) -> Self {

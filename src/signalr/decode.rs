@@ -5,14 +5,15 @@
 use super::chat_message::{BindError, ChatMessageIn};
 use super::records::{HandshakeRequest, Incoming};
 
-/// The hub methods ABP's `MessagesHub` has, and `typing`, an extension of this product's (ABP
-/// clients never call it).
+/// The hub methods ABP's `MessagesHub` has, and `typing` and `sync`, extensions of this
+/// product's (ABP clients never call them).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
     Send,
     Recall,
     Read,
     Typing,
+    Sync,
 }
 
 impl Method {
@@ -23,17 +24,29 @@ impl Method {
             Method::Recall => "hub_recall",
             Method::Read => "hub_read",
             Method::Typing => "hub_typing",
+            Method::Sync => "hub_sync",
         }
     }
 }
 
-/// An invocation of a hub method with its one argument bound.
+/// An invocation of a hub method with its arguments bound.
 #[derive(Debug)]
 pub struct Call {
     pub method: Method,
     /// The name as the client spelled it (errors quote it).
     pub target: String,
-    pub message: ChatMessageIn,
+    pub arguments: Arguments,
+}
+
+/// A call's arguments: ABP's methods take one ChatMessage; `sync` takes a cursor and a limit,
+/// both optional (`sync()`, `sync(after)`, `sync(after, limit)`).
+#[derive(Debug, PartialEq)]
+pub enum Arguments {
+    Chat(ChatMessageIn),
+    Sync {
+        after: Option<String>,
+        limit: Option<u32>,
+    },
 }
 
 /// Whether the first record is a handshake this hub speaks (JSON, version 1); the error text
@@ -74,24 +87,52 @@ pub fn invocation(
         "recall" => Method::Recall,
         "read" => Method::Read,
         "typing" => Method::Typing,
+        "sync" => Method::Sync,
         _ => return Err(format!("Unknown hub method '{target}'")),
     };
     let arguments = arguments.unwrap_or_default();
-    let bound = match arguments.as_slice() {
-        [one] => ChatMessageIn::bind(one),
+    let bound = match (method, arguments.as_slice()) {
+        (Method::Sync, args) => sync_arguments(args),
+        (_, [one]) => ChatMessageIn::bind(one).map(Arguments::Chat),
         _ => Err(BindError::Shape),
     };
     match bound {
-        Ok(message) => Ok(Call {
+        Ok(arguments) => Ok(Call {
             method,
             target,
-            message,
+            arguments,
         }),
         Err(BindError::Shape) => Err(format!(
             "Failed to invoke '{target}' due to an error on the server."
         )),
         Err(BindError::BadId) => Err(unexpected(&target, None)),
     }
+}
+
+/// `sync`'s arguments: at most a cursor (text or null) and a limit (a whole number or null).
+fn sync_arguments(args: &[serde_json::Value]) -> Result<Arguments, BindError> {
+    use serde_json::Value;
+    let (after, limit) = match args {
+        [] => (&Value::Null, &Value::Null),
+        [after] => (after, &Value::Null),
+        [after, limit] => (after, limit),
+        _ => return Err(BindError::Shape),
+    };
+    let after = match after {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        _ => return Err(BindError::Shape),
+    };
+    let limit = match limit {
+        Value::Null => None,
+        Value::Number(n) => Some(
+            n.as_u64()
+                .map(|n| n.min(u64::from(u32::MAX)) as u32)
+                .ok_or(BindError::Shape)?,
+        ),
+        _ => return Err(BindError::Shape),
+    };
+    Ok(Arguments::Sync { after, limit })
 }
 
 /// SignalR's text for a method that threw, with the reason (code, text) when it is ours to
@@ -124,7 +165,10 @@ mod tests {
     fn invocations_bind_one_chat_message_case_insensitively() {
         let call = invocation(Some("SEND".into()), Some(vec![json!({"Content":"hi"})])).unwrap();
         assert_eq!((call.method, call.target.as_str()), (Method::Send, "SEND"));
-        assert_eq!(call.message.content, "hi");
+        let Arguments::Chat(message) = call.arguments else {
+            panic!("a ChatMessage")
+        };
+        assert_eq!(message.content, "hi");
         assert_eq!(
             invocation(Some("Nope".into()), None).unwrap_err(),
             "Unknown hub method 'Nope'"
@@ -137,5 +181,29 @@ mod tests {
                 .unwrap_err()
                 .starts_with("An unexpected error occurred invoking 'recall'")
         );
+    }
+
+    #[test]
+    fn sync_takes_an_optional_cursor_and_limit() {
+        let sync = |args: Vec<serde_json::Value>| {
+            invocation(Some("sync".into()), Some(args)).map(|c| c.arguments)
+        };
+        assert_eq!(
+            sync(vec![]).unwrap(),
+            Arguments::Sync {
+                after: None,
+                limit: None
+            }
+        );
+        assert_eq!(
+            sync(vec![json!("abc"), json!(5)]).unwrap(),
+            Arguments::Sync {
+                after: Some("abc".into()),
+                limit: Some(5)
+            }
+        );
+        assert!(sync(vec![json!(1)]).is_err());
+        assert!(sync(vec![json!(null), json!(-1)]).is_err());
+        assert!(sync(vec![json!(null), json!(1), json!(2)]).is_err());
     }
 }

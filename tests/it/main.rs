@@ -6,6 +6,7 @@ mod helpers;
 mod history;
 mod hub_client;
 mod pods;
+mod raw_hub;
 mod ws;
 
 mod abp;
@@ -23,6 +24,7 @@ mod injection;
 mod logs;
 mod openapi;
 mod races;
+mod requests;
 mod schema;
 mod security;
 mod signalr;

@@ -53,6 +53,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/im/chat/search"),
     ("post", "/api/im/chat/messages/{message_id}/recall"),
     ("post", "/api/im/chat/messages/{message_id}/read"),
+    ("get", "/api/im/chat/sync"),
     ("get", "/metrics"),
     ("get", "/api/admin/stats"),
     ("get", "/api/admin/nodes"),

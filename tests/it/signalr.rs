@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{unique, Backend, TestApp, TestDb};
 use crate::hub_client::{node_ready, HubClient};
+use crate::raw_hub::RawHub;
 use crate::ws::{to_user, WsClient};
 
 /// A ChatMessage as the Vue client sends it (the sender fields are what it believes).
@@ -304,67 +305,6 @@ const GET: &str = "get-chat-message";
 const RECALL: &str = "recall-chat-message";
 const ONLINE: &str = "on-user-onlined";
 const OFFLINE: &str = "on-user-offlined";
-
-/// A bare WebSocket to the hub, for what the real client never sends.
-struct RawHub {
-    framed: actix_codec::Framed<awc::BoxedSocket, awc::ws::Codec>,
-}
-
-impl RawHub {
-    async fn open(app: &TestApp, query: &str) -> Result<RawHub, u16> {
-        let url = format!(
-            "{}/signalr-hubs/messages?{query}",
-            app.base.replace("http://", "ws://")
-        );
-        match app.client.ws(url).max_frame_size(1 << 20).connect().await {
-            Ok((_, framed)) => Ok(RawHub { framed }),
-            Err(awc::error::WsClientError::InvalidResponseStatus(s)) => Err(s.as_u16()),
-            Err(e) => panic!("{e}"),
-        }
-    }
-
-    async fn send(&mut self, text: &str) {
-        use futures_util::SinkExt;
-        self.framed
-            .send(awc::ws::Message::Text(text.to_string().into()))
-            .await
-            .unwrap();
-    }
-
-    /// The next records (one text frame), or `None` when the server closed.
-    async fn records(&mut self) -> Option<Vec<Value>> {
-        use futures_util::StreamExt;
-        loop {
-            let frame =
-                tokio::time::timeout(std::time::Duration::from_secs(10), self.framed.next())
-                    .await
-                    .expect("the hub answers in time");
-            match frame {
-                Some(Ok(awc::ws::Frame::Text(bytes))) => {
-                    let text = std::str::from_utf8(&bytes).unwrap();
-                    assert!(text.ends_with('\u{1e}'), "{text:?}");
-                    return Some(
-                        text.split_terminator('\u{1e}')
-                            .map(|r| serde_json::from_str(r).unwrap())
-                            .collect(),
-                    );
-                }
-                Some(Ok(awc::ws::Frame::Close(_))) | None | Some(Err(_)) => return None,
-                Some(Ok(_)) => {}
-            }
-        }
-    }
-
-    /// The next record that is not a ping.
-    async fn next(&mut self) -> Option<Value> {
-        loop {
-            let records = self.records().await?;
-            if let Some(r) = records.into_iter().find(|r| r["type"] != 6) {
-                return Some(r);
-            }
-        }
-    }
-}
 
 #[actix_rt::test]
 async fn negotiate_and_the_wire_protocol() {

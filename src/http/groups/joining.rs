@@ -7,7 +7,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::*;
-use crate::chat::group_rules::may_accept;
+use crate::chat::rules::groups::may_accept;
 use crate::http::error::{ApiError, Validator};
 use crate::http::paging::{Page, Paging};
 use crate::store::StoreError;

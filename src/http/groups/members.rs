@@ -8,7 +8,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::*;
-use crate::chat::group_rules::{may_ban, may_remove};
+use crate::chat::rules::groups::{may_ban, may_remove};
 use crate::http::error::{ApiError, Validator};
 use crate::http::paging::{Page, Paging};
 

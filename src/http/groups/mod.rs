@@ -1,7 +1,7 @@
 //! `/api/im/groups` and `/api/im/user-groups`: groups, joining, members, admins, silencing,
 //! the blacklist (ABP's routes where it has them), split as the store splits them: the group
 //! itself (`lifecycle`), asking to join (`joining`), and its members (`members`). Every change
-//! is one locked transaction (`store::change_group`) under the rules of `chat::group_rules`;
+//! is one locked transaction (`store::change_group`) under the rules of `chat::rules::groups`;
 //! it reaches the group's actor at once, and the notices of the API spec go out.
 
 pub(super) mod joining;
@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::error::ApiError;
 use crate::auth::Identity;
-use crate::chat::group_rules::{is_admin, Refused};
+use crate::chat::rules::groups::{is_admin, Refused};
 use crate::protocol::{Code, Id};
 use crate::state::AppState;
 use crate::store::{Changed, GroupChange, GroupFacts};

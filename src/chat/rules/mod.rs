@@ -1,0 +1,10 @@
+//! The rules of chat in one home, as pure functions over the facts the actors and the store
+//! read (no actors, no SQL): who may send to whom (`sending`, which `typing` follows too),
+//! what may be done with a stored message (`messages`), and who may run a group (`groups`).
+//! Every protocol and route asks these; each has table tests covering every code it answers.
+
+pub mod groups;
+pub mod messages;
+pub mod sending;
+
+pub use sending::{check_group, check_private};

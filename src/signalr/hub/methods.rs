@@ -1,0 +1,306 @@
+//! The hub's methods: ABP's `send`, `recall` and `read`, and this product's `typing` and `sync`,
+//! each decoded into the request every protocol makes (`requests::submit`) and its answer
+//! encoded as ABP's hub gives it: a Completion, and for a refused send or recall ABP's notice.
+
+use actix::prelude::*;
+use actix_web_actors::ws;
+use serde_json::Value;
+
+use super::HubSession;
+use crate::protocol::{Code, Id, ServerFrame};
+use crate::requests::{self, Invalid, Origin, Request, SendRequest};
+use crate::signalr::chat_message::ChatMessageIn;
+use crate::signalr::decode::{self, unexpected, Arguments, Method};
+use crate::signalr::records::{self, kind, Completion, Incoming};
+use crate::signalr::translate::{self, GET_CHAT_MESSAGE, RECALL_CHAT_MESSAGE};
+
+/// How long an invocation waits for the actors' answer before failing.
+const ANSWER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+type Ctx = ws::WebsocketContext<HubSession>;
+
+/// One invocation being answered: its id (none when the client wants no answer) and the
+/// method's name as the client spelled it (errors quote it).
+pub(super) struct Invocation {
+    id: Option<String>,
+    target: String,
+}
+
+impl Invocation {
+    pub(super) fn new(id: Option<String>, target: String) -> Self {
+        Invocation { id, target }
+    }
+
+    /// Completes with `result` (`None`: a void method).
+    fn answer(self, ctx: &mut Ctx, result: Option<Value>) {
+        self.complete(ctx, result, None);
+    }
+
+    /// Completes with an error text.
+    pub(super) fn fail(self, ctx: &mut Ctx, error: String) {
+        self.complete(ctx, None, Some(error));
+    }
+
+    /// Completes with the error of a method that threw, quoting this server's code if any.
+    fn fail_with(self, ctx: &mut Ctx, reason: Option<(&str, &str)>) {
+        let error = unexpected(&self.target, reason);
+        self.fail(ctx, error);
+    }
+
+    /// Completes with the actors' answer when it is not the one expected.
+    fn failed(self, ctx: &mut Ctx, frame: &ServerFrame) {
+        match frame {
+            ServerFrame::Error { code, message, .. } => self.fail_with(ctx, Some((code, message))),
+            _ => self.fail_with(ctx, None),
+        }
+    }
+
+    fn complete(self, ctx: &mut Ctx, result: Option<Value>, error: Option<String>) {
+        let Some(id) = self.id else { return };
+        ctx.text(records::record(&Completion {
+            kind: kind::COMPLETION,
+            invocation_id: &id,
+            result,
+            error,
+        }));
+    }
+}
+
+/// ABP's numbered error codes are business errors: upstream answers them with a notice, not
+/// a failed invocation.
+fn is_business(code: &str) -> bool {
+    code.bytes().next().is_some_and(|b| b.is_ascii_digit())
+}
+
+impl HubSession {
+    pub(super) fn on_invocation(&mut self, ctx: &mut Ctx, incoming: Incoming) {
+        let id = incoming.invocation_id;
+        let call = match decode::invocation(incoming.target, incoming.arguments) {
+            Ok(call) => call,
+            Err(error) => return Invocation::new(id, String::new()).fail(ctx, error),
+        };
+        crate::metrics::metrics()
+            .frames_received
+            .with_label_values(&[call.method.label()])
+            .inc();
+        let call_of = Invocation::new(id, call.target);
+        if !self.rate.admit() {
+            let limited = Code::RateLimited;
+            return call_of.fail_with(ctx, Some((limited.as_str(), limited.message())));
+        }
+        match (call.method, call.arguments) {
+            (Method::Send, Arguments::Chat(m)) => self.on_send(ctx, call_of, m),
+            (Method::Recall, Arguments::Chat(m)) => self.on_recall(ctx, call_of, m),
+            (Method::Read, Arguments::Chat(m)) => self.on_read(ctx, call_of, m),
+            (Method::Typing, Arguments::Chat(m)) => self.on_typing(ctx, call_of, m),
+            (Method::Sync, Arguments::Sync { after, limit }) => {
+                self.on_sync(ctx, call_of, after, limit)
+            }
+            (_, _) => call_of.fail_with(ctx, None),
+        }
+    }
+
+    /// Submits `request` for `call`. Refused before it started, the invocation fails with the
+    /// refusal's code (an empty message is left to the caller: ABP answers it with a notice);
+    /// started, the actors' answer comes back to `then` in this actor.
+    fn submit(
+        &mut self,
+        ctx: &mut Ctx,
+        call: Invocation,
+        request: Request,
+        then: impl FnOnce(&mut Self, &mut Ctx, Invocation, ServerFrame) + Send + 'static,
+    ) -> Result<(), Invalid> {
+        let (origin, answer) = Origin::awaited(&self.identity);
+        if let Err(invalid) = requests::submit(&self.state, origin, request) {
+            if invalid.code != Code::MessageIncomplete {
+                call.fail_with(ctx, Some((invalid.code.as_str(), &invalid.detail)));
+            }
+            return Err(invalid);
+        }
+        // A task of its own per answer, not `ctx.spawn`: actix polls all of an actor's
+        // spawned futures on every wake (see `actors::commit`).
+        let hub = ctx.address();
+        actix_rt::spawn(async move {
+            let frame = match tokio::time::timeout(ANSWER_TIMEOUT, answer).await {
+                Ok(Ok(frame)) => frame,
+                _ => ServerFrame::error(None, Code::Unavailable),
+            };
+            hub.do_send(Answered(Box::new(move |act, ctx| {
+                then(act, ctx, call, frame)
+            })));
+        });
+        Ok(())
+    }
+
+    fn on_send(&mut self, ctx: &mut Ctx, call: Invocation, message: ChatMessageIn) {
+        // ABP's ChatMessage names both: a group id makes it a group message, and without
+        // either the user is nobody.
+        let (to_user_id, group_id) = match (message.group_id, message.to_user_id) {
+            (Some(group), _) => (None, Some(group)),
+            (None, Some(to)) => (Some(to), None),
+            (None, None) => return self.refuse_send(ctx, call, &message, Code::UserNotFound),
+        };
+        let request = Request::Send(SendRequest {
+            to_user_id,
+            group_id,
+            content: message.content.clone(),
+            message_type: message.message_type,
+            is_anonymous: message.is_anonymous,
+            extra: message.extra_properties.clone(),
+            client_msg_id: None,
+        });
+        // The send is answered with its id, or (refused) ABP's notice and an empty id.
+        let (sent, id) = (message.clone(), call.id.clone());
+        let submitted = self.submit(
+            ctx,
+            call,
+            request,
+            move |act, ctx, call, frame| match frame {
+                ServerFrame::Ack {
+                    message_id: Some(Id(message_id)),
+                    ..
+                } => call.answer(ctx, Some(message_id.to_string().into())),
+                ServerFrame::Error { code, message, .. } if is_business(code) => {
+                    act.refuse_send_with(ctx, call, &sent, &message)
+                }
+                other => call.failed(ctx, &other),
+            },
+        );
+        if submitted.is_err_and(|invalid| invalid.code == Code::MessageIncomplete) {
+            self.refuse_send(
+                ctx,
+                Invocation::new(id, String::new()),
+                &message,
+                Code::MessageIncomplete,
+            );
+        }
+    }
+
+    /// A send refused the way upstream refuses it: a notice, and an empty message id.
+    fn refuse_send(
+        &mut self,
+        ctx: &mut Ctx,
+        call: Invocation,
+        message: &ChatMessageIn,
+        code: Code,
+    ) {
+        self.refuse_send_with(ctx, call, message, code.message());
+    }
+
+    fn refuse_send_with(
+        &mut self,
+        ctx: &mut Ctx,
+        call: Invocation,
+        message: &ChatMessageIn,
+        text: &str,
+    ) {
+        self.notify_failure(ctx, GET_CHAT_MESSAGE, message, text, None);
+        call.answer(ctx, Some(String::new().into()));
+    }
+
+    fn on_recall(&mut self, ctx: &mut Ctx, call: Invocation, message: ChatMessageIn) {
+        let Some(message_id) = message.message_id else {
+            return call.fail_with(ctx, None);
+        };
+        let request = Request::Recall { message_id };
+        let _ = self.submit(
+            ctx,
+            call,
+            request,
+            move |act, ctx, call, frame| match frame {
+                ServerFrame::Ack { .. } => call.answer(ctx, None),
+                ServerFrame::Error {
+                    code,
+                    message: text,
+                    ..
+                } if is_business(code) => {
+                    act.notify_failure(ctx, RECALL_CHAT_MESSAGE, &message, &text, Some(message_id));
+                    call.answer(ctx, None);
+                }
+                other => call.failed(ctx, &other),
+            },
+        );
+    }
+
+    fn on_read(&mut self, ctx: &mut Ctx, call: Invocation, message: ChatMessageIn) {
+        // Upstream logs and swallows every failure of `read`.
+        let Some(message_id) = message.message_id else {
+            return call.answer(ctx, None);
+        };
+        let request = Request::Read { message_id };
+        let _ = self.submit(ctx, call, request, |_, ctx, call, _| call.answer(ctx, None));
+    }
+
+    /// `typing` (this product's extension): to a user, under the private-send rule, a refusal
+    /// failing the invocation with the code a send gets; to a group, its other online members.
+    fn on_typing(&mut self, ctx: &mut Ctx, call: Invocation, message: ChatMessageIn) {
+        // As for `send`, a group id makes it the group's.
+        let request = Request::Typing {
+            to_user_id: message.to_user_id.filter(|_| message.group_id.is_none()),
+            group_id: message.group_id,
+        };
+        let _ = self.submit(ctx, call, request, |_, ctx, call, frame| match frame {
+            ServerFrame::Ack { .. } => call.answer(ctx, None),
+            other => call.failed(ctx, &other),
+        });
+    }
+
+    /// `sync` (this product's extension): the page after a cursor as the native `sync`
+    /// answers it, `{messages, next, more}`, its messages in the native form.
+    fn on_sync(
+        &mut self,
+        ctx: &mut Ctx,
+        call: Invocation,
+        after: Option<String>,
+        limit: Option<u32>,
+    ) {
+        let request = Request::Sync { after, limit };
+        let _ = self.submit(ctx, call, request, |_, ctx, call, frame| match frame {
+            ServerFrame::Sync {
+                messages,
+                next,
+                more,
+                ..
+            } => {
+                let page = serde_json::json!({ "messages": messages, "next": next, "more": more });
+                call.answer(ctx, Some(page))
+            }
+            other => call.failed(ctx, &other),
+        });
+    }
+
+    /// Upstream's system notice of a failed send or recall, to this connection.
+    fn notify_failure(
+        &mut self,
+        ctx: &mut Ctx,
+        callback: &str,
+        message: &ChatMessageIn,
+        text: &str,
+        original: Option<i64>,
+    ) {
+        let notice = translate::notifier(
+            self.listener(),
+            message.to_user_id,
+            message.group_id,
+            text,
+            original,
+        );
+        ctx.text(translate::call(callback, [notice]));
+    }
+}
+
+/// An invocation's answer arrived: what the hub does with it, run in the actor.
+#[derive(Message)]
+#[rtype(result = "()")]
+struct Answered(Box<Then>);
+
+/// A step to take in the hub actor once an answer is in.
+type Then = dyn FnOnce(&mut HubSession, &mut Ctx) + Send;
+
+impl Handler<Answered> for HubSession {
+    type Result = ();
+
+    fn handle(&mut self, Answered(then): Answered, ctx: &mut Ctx) {
+        then(self, ctx);
+    }
+}
