@@ -105,7 +105,7 @@ impl Session {
             ctx,
             ServerFrame::Error {
                 id,
-                code: Code::BadFrame.as_str(),
+                code: Code::BadFrame,
                 message: detail,
             },
         );

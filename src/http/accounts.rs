@@ -1,6 +1,5 @@
 //! `/api/auth`: register, login, logout (`spec/API.md`, "Accounts").
 
-use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{TimeZone, Utc};
 use serde::{Deserialize, Serialize};
@@ -85,8 +84,7 @@ async fn register(
     match state.store.create_account(account).await {
         Ok(user_id) => Ok(HttpResponse::Created().json(Registered { user_id })),
         Err(StoreError::Conflict) => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "IM:UserNameTaken",
+            crate::protocol::Code::UserNameTaken,
             "this user name is taken",
         )),
         Err(e) => Err(e.into()),
@@ -117,8 +115,7 @@ async fn login(
         .finish()?;
     if let Err(wait) = state.login_throttle.check(&throttled_name, &address) {
         return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "IM:TooManyAttempts",
+            crate::protocol::Code::TooManyAttempts,
             format!(
                 "too many failed logins: try again in {} s",
                 wait.as_secs().max(1)
@@ -139,8 +136,7 @@ async fn login(
         .map_err(|_| ApiError::unavailable())?;
     let bad = || {
         ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "IM:BadCredentials",
+            crate::protocol::Code::BadCredentials,
             "the user name or the password is wrong",
         )
     };
@@ -154,8 +150,7 @@ async fn login(
     state.login_throttle.succeeded(&throttled_name);
     if credential.banned {
         return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "IM:Banned",
+            crate::protocol::Code::Banned,
             "this account is banned",
         ));
     }

@@ -1,7 +1,6 @@
 //! `/api/im/chat`: history, the conversation list and search (ABP's routes). Sending and the
 //! other requests every protocol makes are in `message_requests`.
 
-use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -103,12 +102,7 @@ async fn group_messages(
         .is_member(me.tenant_id, group, me.user_id)
         .await?
     {
-        let code = crate::protocol::Code::NotGroupMember;
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            code.as_str(),
-            code.message(),
-        ));
+        return Err(crate::protocol::Code::NotGroupMember.into());
     }
     let (skip, take) = paging.window();
     let (total, rows) = state
@@ -224,12 +218,7 @@ async fn search(
     let scope = match (query.group_id, query.peer_user_id) {
         (Some(Id(group)), _) => {
             if !my_groups.contains(&group) {
-                let code = crate::protocol::Code::NotGroupMember;
-                return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    code.as_str(),
-                    code.message(),
-                ));
+                return Err(crate::protocol::Code::NotGroupMember.into());
             }
             SearchScope {
                 peer: None,

@@ -5,6 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
+use crate::protocol::Code;
 use crate::store::StoreError;
 
 /// A failed request: the status, a stable code, a message for people, and for 400 the fields
@@ -12,7 +13,7 @@ use crate::store::StoreError;
 #[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     pub validation: Vec<FieldError>,
 }
@@ -39,7 +40,15 @@ struct Inner<'a> {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    /// `code` with its own status, and a message for people.
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        let status =
+            StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        Self::with_status(status, code, message)
+    }
+
+    /// `code` under a status of its own (an error actix answered before any handler ran).
+    pub fn with_status(status: StatusCode, code: Code, message: impl Into<String>) -> Self {
         ApiError {
             status,
             code,
@@ -57,33 +66,32 @@ impl ApiError {
             .join("; ");
         ApiError {
             status: StatusCode::BAD_REQUEST,
-            code: "IM:Validation",
+            code: Code::Validation,
             message,
             validation: errors,
         }
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "IM:BadRequest", message)
+        Self::new(Code::BadRequest, message)
     }
 
     pub fn unauthorized(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "IM:Unauthorized", message)
+        Self::new(Code::Unauthorized, message)
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "IM:Forbidden", message)
+        Self::new(Code::Forbidden, message)
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "IM:NotFound", message)
+        Self::new(Code::NotFound, message)
     }
 
     /// 429 `IM:RateLimited`: past a per-user or per-address limit; try again after `wait`.
     pub fn rate_limited(what: &str, wait: std::time::Duration) -> Self {
         Self::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "IM:RateLimited",
+            Code::RateLimited,
             format!("{what}: try again in {} s", wait.as_secs().max(1)),
         )
     }
@@ -102,8 +110,7 @@ impl ApiError {
 
     pub fn unavailable() -> Self {
         Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "IM:Unavailable",
+            Code::Unavailable,
             "storage is unavailable; nothing was stored, try again",
         )
     }
@@ -112,7 +119,7 @@ impl ApiError {
     pub fn body(&self) -> String {
         let body = Body {
             error: Inner {
-                code: self.code,
+                code: self.code.as_str(),
                 message: &self.message,
                 details: None,
                 validation_errors: (self.status == StatusCode::BAD_REQUEST
@@ -130,7 +137,7 @@ impl std::fmt::Display for ApiError {
             f,
             "{} {}: {}",
             self.status.as_u16(),
-            self.code,
+            self.code.as_str(),
             self.message
         )
     }
@@ -148,10 +155,10 @@ impl ResponseError for ApiError {
     }
 }
 
-impl From<crate::protocol::Code> for ApiError {
-    /// A protocol code as a route answers it: its status, its code and its text.
-    fn from(code: crate::protocol::Code) -> Self {
-        Self::coded(code.as_str(), code.message())
+impl From<Code> for ApiError {
+    /// A code as a route answers it: its status, its code and its text.
+    fn from(code: Code) -> Self {
+        Self::new(code, code.message())
     }
 }
 
@@ -165,21 +172,10 @@ impl From<crate::requests::Invalid> for ApiError {
     }
 }
 
-impl ApiError {
-    /// An actor's error frame (`code`, `message`) as a route answers it: the code's status.
-    pub fn coded(code: &'static str, message: impl Into<String>) -> Self {
-        let status = crate::protocol::Code::parse(code).map_or(403, |c| c.http_status());
-        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
-        Self::new(status, code, message)
-    }
-}
-
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
-            StoreError::Conflict => {
-                Self::new(StatusCode::CONFLICT, "IM:Conflict", "it already exists")
-            }
+            StoreError::Conflict => Self::new(Code::Conflict, "it already exists"),
             StoreError::Refused(detail) => {
                 tracing::error!(%detail, "the database refused a value that passed validation");
                 Self::unavailable()

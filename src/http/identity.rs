@@ -58,8 +58,7 @@ pub async fn authenticate(state: &AppState, token: Option<String>) -> Result<Ide
     }
     if banned {
         return Err(ApiError::new(
-            actix_web::http::StatusCode::FORBIDDEN,
-            "IM:Banned",
+            crate::protocol::Code::Banned,
             "this account is banned",
         ));
     }

@@ -28,7 +28,7 @@ async fn ask(
     let (origin, answer) = Origin::awaited(me);
     requests::submit(&state.into_inner(), origin, request)?;
     match tokio::time::timeout(ANSWER_TIMEOUT, answer).await {
-        Ok(Ok(ServerFrame::Error { code, message, .. })) => Err(ApiError::coded(code, message)),
+        Ok(Ok(ServerFrame::Error { code, message, .. })) => Err(ApiError::new(code, message)),
         Ok(Ok(frame)) => Ok(frame),
         _ => Err(ApiError::unavailable()),
     }

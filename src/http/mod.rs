@@ -83,8 +83,7 @@ pub fn check_origin(req: &HttpRequest, origins: &[String]) -> Result<(), ApiErro
         return Ok(());
     }
     Err(ApiError::new(
-        actix_web::http::StatusCode::FORBIDDEN,
-        "IM:Forbidden",
+        crate::protocol::Code::Forbidden,
         "WebSockets from this origin are not allowed (http.cors_origins)",
     ))
 }
@@ -128,11 +127,9 @@ fn json_config() -> web::JsonConfig {
         .error_handler(|err, _req: &HttpRequest| {
             let api = match &err {
                 actix_web::error::JsonPayloadError::OverflowKnownLength { .. }
-                | actix_web::error::JsonPayloadError::Overflow { .. } => ApiError::new(
-                    actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-                    "IM:TooLarge",
-                    "the body is too large",
-                ),
+                | actix_web::error::JsonPayloadError::Overflow { .. } => {
+                    ApiError::from(crate::protocol::Code::TooLarge)
+                }
                 actix_web::error::JsonPayloadError::ContentType => {
                     ApiError::bad_request("the body must be JSON (Content-Type: application/json)")
                 }
@@ -163,17 +160,9 @@ pub fn error_bodies<B: MessageBody + 'static>() -> ErrorHandlers<B> {
             return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
         }
         let status = res.status();
-        let code = match status.as_u16() {
-            404 => "IM:NotFound",
-            405 => "IM:MethodNotAllowed",
-            413 => "IM:TooLarge",
-            401 => "IM:Unauthorized",
-            403 => "IM:Forbidden",
-            s if s >= 500 => "IM:ServerError",
-            _ => "IM:BadRequest",
-        };
+        let code = crate::protocol::Code::of_status(status.as_u16());
         let message = status.canonical_reason().unwrap_or("error").to_string();
-        let body = ApiError::new(status, code, message).body();
+        let body = ApiError::with_status(status, code, message).body();
         let (req, mut res) = res.into_parts();
         res.headers_mut().insert(
             header::CONTENT_TYPE,

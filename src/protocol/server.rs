@@ -36,7 +36,7 @@ pub enum ServerFrame {
     Error {
         #[serde(skip_serializing_if = "Option::is_none")]
         id: Option<String>,
-        code: &'static str,
+        code: super::Code,
         message: String,
     },
     Message {
@@ -109,7 +109,7 @@ impl ServerFrame {
     pub fn error(id: Option<String>, code: super::Code) -> ServerFrame {
         ServerFrame::Error {
             id,
-            code: code.as_str(),
+            code,
             message: code.message().to_string(),
         }
     }

@@ -1,6 +1,8 @@
-//! The rules of running a group, free of actors and SQL: who may remove, ban, accept and
-//! recall, on the group's facts. Every protocol and route asks these, so a side door (the
-//! blacklist route removing an admin, an accept letting a banned user in) cannot open.
+//! The rules of running a group, free of actors and SQL: who may join, review, accept, update,
+//! dismiss, transfer, leave, remove, ban, silence, name admins and recall, on the group's facts
+//! as they are under the group's lock (`store::change_group`). Every route asks these, so a
+//! side door (the blacklist route removing an admin, an accept letting a banned user in)
+//! cannot open.
 
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
@@ -25,15 +27,115 @@ pub fn is_admin(group: &GroupFacts, user: Uuid) -> bool {
     group.owner == user || group.admins.contains(&user)
 }
 
+/// Whether the group has no room for another member.
+pub fn is_full(group: &GroupFacts) -> bool {
+    group.members.len() as i64 >= i64::from(group.max_user_count)
+}
+
+/// Whether a new `max_user_count` leaves room for the members the group has.
+pub fn max_fits(group: &GroupFacts, max_user_count: Option<i32>) -> bool {
+    max_user_count.is_none_or(|m| m >= 0 && m as usize >= group.members.len())
+}
+
+/// Admins (and the owner) review join requests, update the group and lift bans.
+pub fn may_administer(group: &GroupFacts, actor: Uuid) -> Result<(), Refused> {
+    if is_admin(group, actor) {
+        Ok(())
+    } else {
+        Err(refused(
+            Code::Forbidden,
+            "only the group's admins may do that",
+        ))
+    }
+}
+
+/// Only the owner dismisses the group, hands it over and names admins.
+pub fn may_own(group: &GroupFacts, actor: Uuid) -> Result<(), Refused> {
+    if group.owner == actor {
+        Ok(())
+    } else {
+        Err(refused(
+            Code::Forbidden,
+            "only the group's owner may do that",
+        ))
+    }
+}
+
+/// May `user` ask to join? Not when banned (`02403`), already in, or the group is full.
+pub fn may_join(group: &GroupFacts, user: Uuid) -> Result<(), Refused> {
+    if group.blacklist.contains(&user) {
+        return Err(refused(Code::GroupBanned, "you are banned from the group"));
+    }
+    if group.members.contains(&user) {
+        return Err(refused(Code::Conflict, "you are already a member"));
+    }
+    if is_full(group) {
+        return Err(refused(Code::GroupFull, "the group is full"));
+    }
+    Ok(())
+}
+
+/// May the owner `actor` hand the group to `to`? Only to a member.
+pub fn may_transfer(group: &GroupFacts, actor: Uuid, to: Uuid) -> Result<(), Refused> {
+    may_own(group, actor)?;
+    if !group.members.contains(&to) {
+        return Err(refused(Code::NotFound, "the new owner must be a member"));
+    }
+    Ok(())
+}
+
+/// May `user` leave? Anyone but the owner, who hands the group over or dismisses it first.
+pub fn may_leave(group: &GroupFacts, user: Uuid) -> Result<(), Refused> {
+    if group.owner == user {
+        return Err(refused(
+            Code::Forbidden,
+            "the owner transfers the group or dismisses it first",
+        ));
+    }
+    Ok(())
+}
+
+/// What a change to one member's card touches.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MemberChange {
+    /// Making the member an admin, or not.
+    pub admin: bool,
+    /// Silencing the member, or lifting it.
+    pub silence: bool,
+    /// The member's nickname in the group.
+    pub nickname: bool,
+}
+
+/// May `actor` change `target`'s card? Only the owner names admins; admins silence anyone
+/// but the owner; members set their own nickname only.
+pub fn may_change_member(
+    group: &GroupFacts,
+    actor: Uuid,
+    target: Uuid,
+    change: MemberChange,
+) -> Result<(), Refused> {
+    if !group.members.contains(&target) {
+        return Err(refused(Code::NotFound, "not a member"));
+    }
+    if change.admin {
+        may_own(group, actor)?;
+    }
+    if change.silence {
+        may_administer(group, actor)?;
+        if target == group.owner {
+            return Err(refused(Code::Forbidden, "nobody silences the owner"));
+        }
+    }
+    if change.nickname && target != actor {
+        return Err(refused(Code::Forbidden, "members set their own nickname"));
+    }
+    Ok(())
+}
+
 /// May `actor` take `target` out of the group (remove, or ban)? Admins remove members, only
 /// the owner removes admins, nobody removes the owner.
 pub fn may_remove(group: &GroupFacts, actor: Uuid, target: Uuid) -> Result<(), Refused> {
-    if !is_admin(group, actor) {
-        return Err(refused(
-            Code::Forbidden,
-            "only the group's admins may do that",
-        ));
-    }
+    may_administer(group, actor)?;
     if target == group.owner || (group.admins.contains(&target) && group.owner != actor) {
         return Err(refused(
             Code::Forbidden,
@@ -53,19 +155,20 @@ pub fn may_ban(group: &GroupFacts, actor: Uuid, target: Uuid) -> Result<(), Refu
 }
 
 /// May `actor` let `target` in on a join request? Admins decide; a blacklisted user is never
-/// let in (`02403`), and a full group takes nobody.
+/// let in (`02403`), a member is in already, and a full group takes nobody.
 pub fn may_accept(group: &GroupFacts, actor: Uuid, target: Uuid) -> Result<(), Refused> {
-    if !is_admin(group, actor) {
-        return Err(refused(
-            Code::Forbidden,
-            "only the group's admins may do that",
-        ));
-    }
+    may_administer(group, actor)?;
     if group.blacklist.contains(&target) {
         return Err(refused(
             Code::GroupBanned,
             "the user is banned from the group",
         ));
+    }
+    if group.members.contains(&target) {
+        return Err(refused(Code::Conflict, "the user is already a member"));
+    }
+    if is_full(group) {
+        return Err(refused(Code::GroupFull, "the group is full"));
     }
     Ok(())
 }
@@ -159,18 +262,111 @@ mod tests {
         assert!(may_remove(&g, p.owner, p.owner).is_err());
     }
 
+    fn code(r: Result<(), Refused>) -> Result<(), Code> {
+        r.map_err(|e| e.code)
+    }
+
     #[test]
-    fn accept() {
+    fn joining_and_accepting() {
         let (g, p) = group();
-        assert_eq!(may_accept(&g, p.admin, p.outsider), Ok(()));
-        assert_eq!(
-            may_accept(&g, p.admin, p.banned).unwrap_err().code,
-            Code::GroupBanned
-        );
-        assert_eq!(
-            may_accept(&g, p.member, p.outsider).unwrap_err().code,
-            Code::Forbidden
-        );
+        let mut full = g.clone();
+        full.max_user_count = 3;
+        let cases = [
+            // group, actor, target, may_accept, may_join (target asking)
+            (&g, p.admin, p.outsider, Ok(()), Ok(())),
+            (&g, p.owner, p.outsider, Ok(()), Ok(())),
+            (
+                &g,
+                p.admin,
+                p.banned,
+                Err(Code::GroupBanned),
+                Err(Code::GroupBanned),
+            ),
+            (&g, p.member, p.outsider, Err(Code::Forbidden), Ok(())),
+            (
+                &g,
+                p.admin,
+                p.member,
+                Err(Code::Conflict),
+                Err(Code::Conflict),
+            ),
+            (
+                &full,
+                p.admin,
+                p.outsider,
+                Err(Code::GroupFull),
+                Err(Code::GroupFull),
+            ),
+        ];
+        for (g, actor, target, accept, join) in cases {
+            assert_eq!(code(may_accept(g, actor, target)), accept);
+            assert_eq!(code(may_join(g, target)), join);
+        }
+        assert!(is_full(&full) && !is_full(&g));
+    }
+
+    #[test]
+    fn owning_and_administering() {
+        let (g, p) = group();
+        let cases = [
+            // actor, may_administer, may_own
+            (p.owner, Ok(()), Ok(())),
+            (p.admin, Ok(()), Err(Code::Forbidden)),
+            (p.member, Err(Code::Forbidden), Err(Code::Forbidden)),
+            (p.outsider, Err(Code::Forbidden), Err(Code::Forbidden)),
+        ];
+        for (actor, administer, own) in cases {
+            assert_eq!(code(may_administer(&g, actor)), administer);
+            assert_eq!(code(may_own(&g, actor)), own);
+        }
+        let transfers = [
+            (p.owner, p.member, Ok(())),
+            (p.owner, p.outsider, Err(Code::NotFound)),
+            (p.admin, p.member, Err(Code::Forbidden)),
+        ];
+        for (actor, to, want) in transfers {
+            assert_eq!(code(may_transfer(&g, actor, to)), want);
+        }
+        assert_eq!(code(may_leave(&g, p.owner)), Err(Code::Forbidden));
+        assert_eq!(code(may_leave(&g, p.admin)), Ok(()));
+        assert!(max_fits(&g, Some(3)) && max_fits(&g, None));
+        assert!(!max_fits(&g, Some(2)) && !max_fits(&g, Some(-1)));
+    }
+
+    #[test]
+    fn member_cards() {
+        let (g, p) = group();
+        let admin = MemberChange {
+            admin: true,
+            ..Default::default()
+        };
+        let silence = MemberChange {
+            silence: true,
+            ..Default::default()
+        };
+        let nickname = MemberChange {
+            nickname: true,
+            ..Default::default()
+        };
+        let cases = [
+            // actor, target, change, answer
+            (p.owner, p.member, admin, Ok(())),
+            (p.admin, p.member, admin, Err(Code::Forbidden)),
+            (p.admin, p.member, silence, Ok(())),
+            (p.owner, p.admin, silence, Ok(())),
+            (p.admin, p.owner, silence, Err(Code::Forbidden)),
+            (p.member, p.admin, silence, Err(Code::Forbidden)),
+            (p.member, p.member, nickname, Ok(())),
+            (p.admin, p.member, nickname, Err(Code::Forbidden)),
+            (p.owner, p.outsider, silence, Err(Code::NotFound)),
+        ];
+        for (actor, target, change, want) in cases {
+            assert_eq!(
+                code(may_change_member(&g, actor, target, change)),
+                want,
+                "{change:?}"
+            );
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::*;
-use crate::chat::rules::groups::may_accept;
+use crate::chat::rules::groups::{may_accept, may_administer, may_join};
 use crate::http::error::{ApiError, Validator};
 use crate::http::paging::{Page, Paging};
 use crate::store::StoreError;
@@ -36,18 +36,7 @@ pub(super) async fn join(
     let asked = GroupChange::Join {
         info: b.join_info.clone(),
     };
-    let rule = |f: &GroupFacts| {
-        if f.blacklist.contains(&me.user_id) {
-            return Err(ApiError::from(Code::GroupBanned));
-        }
-        if f.members.contains(&me.user_id) {
-            return Err(conflict("you are already a member"));
-        }
-        if is_full(f) {
-            return Err(group_full());
-        }
-        Ok(())
-    };
+    let rule = |f: &GroupFacts| may_join(f, me.user_id);
     let f = match state
         .store
         .change_group(me.tenant_id, group, me.user_id, asked, rule)
@@ -85,7 +74,7 @@ pub(super) async fn requests(
     query: web::Query<GroupQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let group = query.group_id.0;
-    require_admin(&facts(&state, &me, group).await?, &me)?;
+    may_administer(&facts(&state, &me, group).await?, me.user_id)?;
     let (skip, take) = paging.window();
     let (total, rows) = state
         .store
@@ -136,18 +125,11 @@ pub(super) async fn accept(
         }
     };
     let f = change(&state, &me, group, decision, |f| {
-        require_admin(f, &me)?;
-        if !b.allow_accept {
-            return Ok(());
+        if b.allow_accept {
+            may_accept(f, me.user_id, user)
+        } else {
+            may_administer(f, me.user_id)
         }
-        may_accept(f, me.user_id, user).map_err(refusal)?;
-        if f.members.contains(&user) {
-            return Err(conflict("the user is already a member"));
-        }
-        if is_full(f) {
-            return Err(group_full());
-        }
-        Ok(())
     })
     .await?
     .ok_or_else(|| ApiError::not_found("no pending request from this user"))?;

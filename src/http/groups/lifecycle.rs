@@ -5,6 +5,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::*;
+use crate::chat::rules::groups::{max_fits, may_administer, may_own, may_transfer};
 use crate::http::error::{ApiError, Validator};
 use crate::http::paging::{Page, Paging};
 use crate::store::{GroupUpdate, NewGroup};
@@ -73,7 +74,10 @@ pub(super) async fn create(
         avatar_url: b.avatar_url,
         ..Default::default()
     };
-    change(&state, &me, group_id, GroupChange::Update(rest), |_| Ok(())).await?;
+    change(&state, &me, group_id, GroupChange::Update(rest), |_| {
+        Ok::<(), ApiError>(())
+    })
+    .await?;
     state.reload_user(&(me.tenant_id, me.user_id));
     Ok(HttpResponse::Created().json(dto(&state, &me, group_id).await?))
 }
@@ -141,10 +145,10 @@ pub(super) async fn update(
         allow_send_message: b.allow_send_message,
     };
     change(&state, &me, group, GroupChange::Update(u), |f| {
-        require_admin(f, &me)?;
+        may_administer(f, me.user_id)?;
         Validator::default()
             .check(
-                max.is_none_or(|m| m as usize >= f.members.len()),
+                max_fits(f, max),
                 "maxUserCount",
                 "`maxUserCount` may not be below the group's member count",
             )
@@ -164,7 +168,7 @@ pub(super) async fn dismiss(
 ) -> Result<HttpResponse, ApiError> {
     let group = path.into_inner().0;
     let f = change(&state, &me, group, GroupChange::Dismiss, |f| {
-        require_owner(f, &me)
+        may_own(f, me.user_id)
     })
     .await?
     .ok_or_else(|| ApiError::from(Code::GroupNotFound))?;
@@ -193,11 +197,7 @@ pub(super) async fn transfer(
     let group = path.into_inner().0;
     let to = body.user_id;
     change(&state, &me, group, GroupChange::Transfer { to }, |f| {
-        require_owner(f, &me)?;
-        if !f.members.contains(&to) {
-            return Err(ApiError::not_found("the new owner must be a member"));
-        }
-        Ok(())
+        may_transfer(f, me.user_id, to)
     })
     .await?
     .ok_or_else(|| ApiError::not_found("the new owner must be a member"))?;

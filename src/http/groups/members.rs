@@ -8,7 +8,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::*;
-use crate::chat::rules::groups::{may_ban, may_remove};
+use crate::chat::rules::groups::{
+    is_admin, may_administer, may_ban, may_change_member, may_leave, may_remove, MemberChange,
+};
 use crate::http::error::{ApiError, Validator};
 use crate::http::paging::{Page, Paging};
 
@@ -28,7 +30,7 @@ pub(super) async fn remove(
 ) -> Result<HttpResponse, ApiError> {
     let (group, user) = (body.group_id.0, body.user_id);
     let f = change(&state, &me, group, GroupChange::Remove { user }, |f| {
-        may_remove(f, me.user_id, user).map_err(refusal)
+        may_remove(f, me.user_id, user)
     })
     .await?
     .ok_or_else(|| ApiError::not_found("not a member"))?;
@@ -59,16 +61,9 @@ pub(super) async fn leave(
 ) -> Result<HttpResponse, ApiError> {
     let group = query.group_id.0;
     let me_out = GroupChange::Remove { user: me.user_id };
-    let f = change(&state, &me, group, me_out, |f| {
-        if f.owner == me.user_id {
-            return Err(ApiError::forbidden(
-                "the owner transfers the group or dismisses it first",
-            ));
-        }
-        Ok(())
-    })
-    .await?
-    .ok_or_else(|| ApiError::from(Code::NotGroupMember))?;
+    let f = change(&state, &me, group, me_out, |f| may_leave(f, me.user_id))
+        .await?
+        .ok_or_else(|| ApiError::from(Code::NotGroupMember))?;
     changed(&state, &me, group, Some(me.user_id));
     notify_members(
         &state,
@@ -120,22 +115,12 @@ pub(super) async fn update_member(
         nick_name: nick_name.clone(),
     };
     let f = change(&state, &me, group, card, |f| {
-        if !f.members.contains(&user) {
-            return Err(ApiError::not_found("not a member"));
-        }
-        if is_admin.is_some() {
-            require_owner(f, &me)?;
-        }
-        if silence_end.is_some() {
-            require_admin(f, &me)?;
-            if user == f.owner {
-                return Err(ApiError::forbidden("nobody silences the owner"));
-            }
-        }
-        if nick_name.is_some() && user != me.user_id {
-            return Err(ApiError::forbidden("members set their own nickname"));
-        }
-        Ok(())
+        let touches = MemberChange {
+            admin: is_admin.is_some(),
+            silence: silence_end.is_some(),
+            nickname: nick_name.is_some(),
+        };
+        may_change_member(f, me.user_id, user, touches)
     })
     .await?
     .ok_or_else(|| ApiError::not_found("not a member"))?;
@@ -162,7 +147,7 @@ pub(super) async fn ban(
 ) -> Result<HttpResponse, ApiError> {
     let (group, user) = (path.into_inner().0, body.user_id);
     let f = change(&state, &me, group, GroupChange::Ban { user }, |f| {
-        may_ban(f, me.user_id, user).map_err(refusal)
+        may_ban(f, me.user_id, user)
     })
     .await?
     .ok_or_else(|| ApiError::from(Code::GroupNotFound))?;
@@ -188,7 +173,7 @@ pub(super) async fn unban(
 ) -> Result<HttpResponse, ApiError> {
     let (Id(group), user) = path.into_inner();
     change(&state, &me, group, GroupChange::Unban { user }, |f| {
-        require_admin(f, &me)
+        may_administer(f, me.user_id)
     })
     .await?
     .ok_or_else(|| ApiError::not_found("not banned"))?;

@@ -8,7 +8,6 @@ pub(super) mod joining;
 pub(super) mod lifecycle;
 pub(super) mod members;
 
-use actix_web::http::StatusCode;
 use actix_web::web;
 use entity::chat_group;
 use serde::{Deserialize, Serialize};
@@ -16,7 +15,7 @@ use uuid::Uuid;
 
 use super::error::ApiError;
 use crate::auth::Identity;
-use crate::chat::rules::groups::{is_admin, Refused};
+use crate::chat::rules::groups::Refused;
 use crate::protocol::{Code, Id};
 use crate::state::AppState;
 use crate::store::{Changed, GroupChange, GroupFacts};
@@ -68,12 +67,12 @@ pub(super) async fn facts(
 /// Applies `change` by the caller if `rule` allows it on the group's facts as they are under
 /// the group's lock: the facts as they were before, or `None` when what it acts on was not
 /// there (no pending request, not a member, not banned). No group: 404 `02404`.
-pub(super) async fn change(
+pub(super) async fn change<E: Into<ApiError>>(
     state: &AppState,
     me: &Identity,
     group: i64,
     change: GroupChange,
-    rule: impl FnOnce(&GroupFacts) -> Result<(), ApiError>,
+    rule: impl FnOnce(&GroupFacts) -> Result<(), E>,
 ) -> Result<Option<GroupFacts>, ApiError> {
     let changed = state
         .store
@@ -83,48 +82,30 @@ pub(super) async fn change(
 }
 
 /// A change's outcome as a route answers it.
-pub(super) fn outcome(changed: Changed<ApiError>) -> Result<Option<GroupFacts>, ApiError> {
+pub(super) fn outcome<E: Into<ApiError>>(
+    changed: Changed<E>,
+) -> Result<Option<GroupFacts>, ApiError> {
     match changed {
         Changed::Done(f) => Ok(Some(*f)),
         Changed::Nothing => Ok(None),
-        Changed::Refused(e) => Err(e),
+        Changed::Refused(e) => Err(e.into()),
         Changed::NoGroup => Err(Code::GroupNotFound.into()),
     }
 }
 
-pub(super) fn is_full(f: &GroupFacts) -> bool {
-    f.members.len() as i64 >= i64::from(f.max_user_count)
-}
-
-pub(super) fn group_full() -> ApiError {
-    ApiError::new(StatusCode::CONFLICT, "IM:GroupFull", "the group is full")
-}
-
 pub(super) fn conflict(message: &'static str) -> ApiError {
-    ApiError::new(StatusCode::CONFLICT, "IM:Conflict", message)
+    ApiError::new(Code::Conflict, message)
 }
 
-/// A group rule's refusal as a route answers it.
-pub(super) fn refusal(r: Refused) -> ApiError {
-    match r.code {
-        Code::Forbidden => ApiError::forbidden(r.reason),
-        code => code.into(),
-    }
-}
-
-pub(super) fn require_admin(f: &GroupFacts, me: &Identity) -> Result<(), ApiError> {
-    if is_admin(f, me.user_id) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden("only the group's admins may do that"))
-    }
-}
-
-pub(super) fn require_owner(f: &GroupFacts, me: &Identity) -> Result<(), ApiError> {
-    if f.owner == me.user_id {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden("only the group's owner may do that"))
+impl From<Refused> for ApiError {
+    /// A group rule's refusal as a route answers it: ABP's codes with ABP's text, this
+    /// product's with the rule's reason.
+    fn from(r: Refused) -> Self {
+        if r.code.is_business() {
+            r.code.into()
+        } else {
+            ApiError::new(r.code, r.reason)
+        }
     }
 }
 

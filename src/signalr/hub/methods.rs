@@ -50,7 +50,9 @@ impl Invocation {
     /// Completes with the actors' answer when it is not the one expected.
     fn failed(self, ctx: &mut Ctx, frame: &ServerFrame) {
         match frame {
-            ServerFrame::Error { code, message, .. } => self.fail_with(ctx, Some((code, message))),
+            ServerFrame::Error { code, message, .. } => {
+                self.fail_with(ctx, Some((code.as_str(), message)))
+            }
             _ => self.fail_with(ctx, None),
         }
     }
@@ -64,12 +66,6 @@ impl Invocation {
             error,
         }));
     }
-}
-
-/// ABP's numbered error codes are business errors: upstream answers them with a notice, not
-/// a failed invocation.
-fn is_business(code: &str) -> bool {
-    code.bytes().next().is_some_and(|b| b.is_ascii_digit())
 }
 
 impl HubSession {
@@ -160,7 +156,7 @@ impl HubSession {
                     message_id: Some(Id(message_id)),
                     ..
                 } => call.answer(ctx, Some(message_id.to_string().into())),
-                ServerFrame::Error { code, message, .. } if is_business(code) => {
+                ServerFrame::Error { code, message, .. } if code.is_business() => {
                     act.refuse_send_with(ctx, call, &sent, &message)
                 }
                 other => call.failed(ctx, &other),
@@ -213,7 +209,7 @@ impl HubSession {
                     code,
                     message: text,
                     ..
-                } if is_business(code) => {
+                } if code.is_business() => {
                     act.notify_failure(ctx, RECALL_CHAT_MESSAGE, &message, &text, Some(message_id));
                     call.answer(ctx, None);
                 }
