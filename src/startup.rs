@@ -66,7 +66,8 @@ impl Node {
             state.ids.step_clock(clock_skew);
         }
         if let Some(tasks) = tasks {
-            tasks.start(state.clone().into_inner(), addr);
+            let pod = crate::delivery::ThisPod(state.clone().into_inner());
+            tasks.start(std::sync::Arc::new(pod), addr);
         }
         if !migrate {
             state.set_schema_ready();
@@ -135,11 +136,11 @@ impl Node {
 /// the server, letting open requests finish.
 pub async fn drain(state: &AppState, handle: &actix_web::dev::ServerHandle) {
     tracing::info!("draining: closing sessions with 1012");
-    if let Some(left) = state.bus.leave() {
+    if let Some(left) = state.delivery.bus.leave() {
         // The other pods forget this one now rather than after its heartbeat times out.
         let _ = tokio::time::timeout(Duration::from_secs(2), left).await;
     }
-    for session in state.supervisor.connections() {
+    for session in state.delivery.supervisor.connections() {
         session.close(1012, "the pod is restarting".into());
     }
     handle.stop(true).await;

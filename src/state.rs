@@ -1,15 +1,15 @@
-//! What every request handler and actor shares: configuration, storage, ids, token keys, the
-//! actor registry and the bus.
+//! What every request handler and actor shares, as a plain container: configuration, storage,
+//! ids, token keys, delivery (the actors and the bus), limits.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use chrono::{DateTime, SubsecRound, Utc};
 
-use crate::actors::Supervisor;
 use crate::auth::Tokens;
 use crate::cluster::Bus;
 use crate::config::Config;
+use crate::delivery::Delivery;
 use crate::ids::IdGenerator;
 use crate::store::{Store, Writer};
 
@@ -24,8 +24,8 @@ pub struct AppState {
     pub writer: Writer,
     pub ids: Arc<IdGenerator>,
     pub tokens: Tokens,
-    pub supervisor: Supervisor,
-    pub bus: Box<dyn Bus>,
+    /// Reaches users, groups and connections on this pod and the others.
+    pub delivery: Delivery,
     /// Admits `sync` requests a few at a time (the pool's size less the writer's share), so a
     /// reconnect storm queues for the database instead of failing on the pool's timeout.
     pub sync_gate: tokio::sync::Semaphore,
@@ -63,8 +63,7 @@ impl AppState {
             config: Arc::new(config),
             writer,
             store,
-            supervisor: Supervisor::default(),
-            bus,
+            delivery: Delivery::new(bus),
             sync_gate: tokio::sync::Semaphore::new(sync_turns),
             hubs: Default::default(),
             login_throttle,
@@ -86,7 +85,7 @@ impl AppState {
     /// `None` on a single node; in a cluster, whether this pod is connected to Redis and its
     /// state there is current.
     pub fn redis_ready(&self) -> Option<bool> {
-        self.bus.healthy()
+        self.delivery.bus.healthy()
     }
 }
 

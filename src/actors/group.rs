@@ -6,13 +6,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
-use bytestring::ByteString;
 use chrono::Utc;
 
 use super::commit::Committed;
 use super::GroupKey;
 use crate::chat::rules;
 use crate::chat::wire::wire;
+use crate::cluster::GroupFrame;
 use crate::protocol::{Code, Id, ServerFrame};
 use crate::requests::{Draft, Origin};
 use crate::state::AppState;
@@ -74,7 +74,7 @@ impl GroupActor {
     fn deliver_here(&self, frame: &GroupFrame) {
         let Some(facts) = &self.facts else { return };
         let tenant = self.key.0;
-        let supervisor = &self.state.supervisor;
+        let supervisor = &self.state.delivery.supervisor;
         if let (Some(sender), Some(own)) = (frame.sender, &frame.own) {
             supervisor.push_to_user(&(tenant, sender), own, frame.except.as_ref());
         }
@@ -94,7 +94,10 @@ impl GroupActor {
     fn publish(&self, frame: GroupFrame) {
         self.deliver_here(&frame);
         if let Some(facts) = &self.facts {
-            self.state.bus.to_group(self.key, &facts.members, &frame);
+            self.state
+                .delivery
+                .bus
+                .to_group(self.key, &facts.members, &frame);
         }
     }
 }
@@ -106,7 +109,10 @@ impl Actor for GroupActor {
         self.load_facts(ctx);
         ctx.run_interval(IDLE / 2, |act, ctx| {
             if act.last_active.elapsed() >= IDLE {
-                act.state.supervisor.forget_group(&act.key, &ctx.address());
+                act.state
+                    .delivery
+                    .supervisor
+                    .forget_group(&act.key, &ctx.address());
                 ctx.stop();
             }
         });
@@ -189,18 +195,11 @@ impl Handler<Committed> for GroupActor {
     }
 }
 
-/// A frame for the group's members on this pod: the sender's devices get `own` (when given;
-/// but connection `except`), every other member `text`. Another pod sends it here when this
-/// pod holds members of the group.
-#[derive(Message, Clone)]
-#[rtype(result = "()")]
-pub struct GroupFrame {
-    pub sender: Option<uuid::Uuid>,
-    pub except: Option<Arc<str>>,
-    pub own: Option<ByteString>,
-    pub text: ByteString,
+impl Message for GroupFrame {
+    type Result = ();
 }
 
+/// Another pod sends a group frame here when this pod holds members of the group.
 impl Handler<GroupFrame> for GroupActor {
     type Result = ();
 

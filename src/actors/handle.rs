@@ -158,23 +158,46 @@ impl SessionHandle {
     pub fn join(&self, state: &Arc<AppState>, first: bool) -> Addr<UserActor> {
         let key = (self.tenant_id, self.user_id);
         if first {
-            state.bus.connection(true, self);
-            state.supervisor.add_connection(self.clone());
+            let record = Some(self.record(&state.node_name));
+            state
+                .delivery
+                .bus
+                .connection(key, &self.connection_id, record);
+            state.delivery.supervisor.add_connection(self.clone());
             // Online from the first frame on; the user actor keeps the flag from here.
-            state.supervisor.set_online(key, true);
+            state.delivery.supervisor.set_online(key, true);
         }
-        let addr = state.supervisor.user(state, key);
+        let addr = state.delivery.supervisor.user(state, key);
         addr.do_send(Attach(self.clone()));
         addr
     }
 
+    /// The session's record for the admin console: where and since when it is connected.
+    pub fn record(&self, node: &str) -> serde_json::Value {
+        serde_json::json!({
+            "node": node,
+            "connectionId": &*self.connection_id,
+            "userId": self.user_id,
+            "tenantId": self.tenant_id,
+            "since": self.info.since,
+            "remoteAddr": self.info.remote_addr,
+            "userAgent": self.info.user_agent,
+        })
+    }
+
     /// Forgets a closed session everywhere `join` made it known.
     pub fn leave(&self, state: &AppState) {
-        state.supervisor.remove_connection(&self.connection_id);
-        state.bus.connection(false, self);
-        // The user's actor now: the one this session joined may have died and been replaced.
+        state
+            .delivery
+            .supervisor
+            .remove_connection(&self.connection_id);
         let key = (self.tenant_id, self.user_id);
-        if let Some(user) = state.supervisor.running_user(&key) {
+        state
+            .delivery
+            .bus
+            .connection(key, &self.connection_id, None);
+        // The user's actor now: the one this session joined may have died and been replaced.
+        if let Some(user) = state.delivery.supervisor.running_user(&key) {
             user.do_send(Detach(self.connection_id.clone()));
         }
     }

@@ -10,11 +10,6 @@ pub mod session;
 pub mod supervisor;
 pub mod user;
 
+pub use crate::keys::{GroupKey, UserKey};
 pub use handle::{ConnectionInfo, SessionHandle};
 pub use supervisor::Supervisor;
-
-/// A user within a tenant: the key of a user actor.
-pub type UserKey = (Option<uuid::Uuid>, uuid::Uuid);
-
-/// A group within a tenant: the key of a group actor.
-pub type GroupKey = (Option<uuid::Uuid>, i64);

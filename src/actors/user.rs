@@ -56,9 +56,9 @@ impl UserActor {
     /// no other pod holds a session of the user, it is a change for the whole cluster: the
     /// friends (on every pod) are told and the card's state is stored.
     fn announce_presence(&self, online: bool) {
-        self.state.supervisor.set_online(self.key, online);
+        self.state.delivery.supervisor.set_online(self.key, online);
         let now = Utc::now();
-        let announce = !self.state.bus.online_elsewhere(&self.key);
+        let announce = !self.state.delivery.bus.online_elsewhere(&self.key);
         let friends: Vec<Uuid> = self
             .facts
             .as_ref()
@@ -73,6 +73,7 @@ impl UserActor {
             .to_text();
             for friend in &friends {
                 self.state
+                    .delivery
                     .supervisor
                     .push_to_user(&(self.key.0, *friend), &frame, None);
             }
@@ -83,13 +84,16 @@ impl UserActor {
                 at: now,
             });
         }
-        self.state.bus.presence(crate::cluster::PresenceChange {
-            user: self.key,
-            online,
-            announce,
-            friends,
-            at: now,
-        });
+        self.state
+            .delivery
+            .bus
+            .presence(crate::cluster::PresenceChange {
+                user: self.key,
+                online,
+                announce,
+                friends,
+                at: now,
+            });
     }
 
     /// An actor started for an id nobody has (a send to a made-up user) stops soon rather
@@ -99,7 +103,10 @@ impl UserActor {
     fn stop_if_nobody(&self, ctx: &mut Context<Self>) {
         let nobody = self.facts.as_ref().is_some_and(|f| !f.exists);
         if nobody && self.sessions.is_empty() {
-            self.state.supervisor.forget_user(&self.key, &ctx.address());
+            self.state
+                .delivery
+                .supervisor
+                .forget_user(&self.key, &ctx.address());
             ctx.run_later(Duration::from_millis(200), |act, ctx| {
                 if act.sessions.is_empty() {
                     ctx.stop();
@@ -128,7 +135,10 @@ impl Actor for UserActor {
         self.load_facts(ctx);
         ctx.run_interval(IDLE / 2, |act, ctx| {
             if act.sessions.is_empty() && act.last_active.elapsed() >= IDLE {
-                act.state.supervisor.forget_user(&act.key, &ctx.address());
+                act.state
+                    .delivery
+                    .supervisor
+                    .forget_user(&act.key, &ctx.address());
                 ctx.stop();
             }
         });
@@ -293,7 +303,7 @@ impl Handler<TypingPrivate> for UserActor {
             group_id: None,
         }
         .to_text();
-        self.state.deliver(&[self.key], &text, None);
+        self.state.delivery.deliver(&[self.key], &text, None);
     }
 }
 
@@ -315,15 +325,17 @@ impl Handler<Committed> for UserActor {
             .inc_by(self.sessions.len() as u64);
         let except = origin.connection_id();
         if origin.user_id == self.key.1 {
-            self.state.bus.to_users(&[self.key], None, &text);
+            self.state.delivery.bus.to_users(&[self.key], None, &text);
             return;
         }
         let sender = (self.key.0, origin.user_id);
         self.state
+            .delivery
             .supervisor
             .push_to_user(&sender, &text, except.as_ref());
         // One publish per other pod holding the receiver or the sender.
         self.state
+            .delivery
             .bus
             .to_users(&[self.key, sender], except.as_deref(), &text);
     }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::RwLock;
 
-use crate::actors::UserKey;
+use crate::keys::UserKey;
 
 /// Another pod as this one knows it.
 struct PodView {

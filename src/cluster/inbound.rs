@@ -1,5 +1,5 @@
-//! What this pod does with what it hears on Redis: relays from other pods applied to its own
-//! actors and sessions, and backend pushes delivered to its sessions.
+//! What this pod does with what it hears on Redis: relays from other pods and backend pushes,
+//! handed to the pod (`Pod`) to carry out on its sessions.
 
 use std::sync::Arc;
 
@@ -11,11 +11,7 @@ use uuid::Uuid;
 
 use super::redis_bus::Shared;
 use super::subscriber::{pod_gone, resync_pod};
-use super::{deliver_locally, Applied, Packet, Push, PushTarget, Relay};
-use crate::actors::group::GroupFrame;
-use crate::actors::user::CloseSessions;
-use crate::protocol::ServerFrame;
-use crate::state::AppState;
+use super::{Applied, GroupFrame, Packet, Pod, Push, PushTarget, Relay};
 
 /// A push as backend services publish it on `im.default.send*` (`API.md`, "Push").
 #[derive(Deserialize)]
@@ -41,7 +37,7 @@ struct BackendPush {
 
 /// Handles one message from a channel. An error means the Redis link failed.
 pub async fn handle(
-    state: &Arc<AppState>,
+    pod: &Arc<dyn Pod>,
     shared: &Shared,
     conn: &mut MultiplexedConnection,
     msg: redis::Msg,
@@ -51,7 +47,7 @@ pub async fn handle(
     let payload = msg.get_payload_bytes();
     if channel == n.cluster() || channel == n.pod(&n.node) {
         match serde_json::from_slice::<Packet>(payload) {
-            Ok(packet) if packet.from != n.node => apply(state, shared, conn, packet).await?,
+            Ok(packet) if packet.from != n.node => apply(pod, shared, conn, packet).await?,
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, channel, "an unreadable packet on the bus"),
         }
@@ -101,16 +97,13 @@ pub async fn handle(
         method: push.method,
         data: push.data,
     };
-    let state = state.clone();
-    actix_rt::spawn(async move {
-        deliver_locally(&state, &push).await;
-    });
+    pod.push(push);
     Ok(())
 }
 
-/// Applies a relay from pod `packet.from` to this pod's actors.
+/// Applies a relay from pod `packet.from` to this pod.
 async fn apply(
-    state: &Arc<AppState>,
+    pod: &Arc<dyn Pod>,
     shared: &Shared,
     conn: &mut MultiplexedConnection,
     packet: Packet,
@@ -124,9 +117,7 @@ async fn apply(
         } => {
             let text = ByteString::from(text);
             let except: Option<Arc<str>> = except.map(Arc::from);
-            for user in users {
-                state.supervisor.push_to_user(&user, &text, except.as_ref());
-            }
+            pod.to_users(&users, except.as_ref(), &text);
         }
         Relay::Group {
             group,
@@ -134,14 +125,17 @@ async fn apply(
             except,
             own,
             text,
-        } => state.supervisor.group(state, group).do_send(GroupFrame {
-            sender,
-            except: except.map(Arc::from),
-            own: own.map(ByteString::from),
-            text: ByteString::from(text),
-        }),
-        Relay::ReloadUser { user } => state.supervisor.reload_user(&user),
-        Relay::ReloadGroup { group } => state.supervisor.reload_group(&group),
+        } => pod.to_group(
+            group,
+            GroupFrame {
+                sender,
+                except: except.map(Arc::from),
+                own: own.map(ByteString::from),
+                text: ByteString::from(text),
+            },
+        ),
+        Relay::ReloadUser { user } => pod.reload_user(&user),
+        Relay::ReloadGroup { group } => pod.reload_group(&group),
         Relay::Presence {
             seq,
             user,
@@ -151,46 +145,27 @@ async fn apply(
             at,
         } => {
             if shared.directory.apply(&from, seq, user, online) == Applied::Gap {
-                resync_pod(state, shared, conn, &from).await?;
+                resync_pod(pod, shared, conn, &from).await?;
             }
-            // Friends here already know when the user has a session on this pod.
-            if announce && !state.supervisor.is_online(&user) {
-                let text = ServerFrame::Presence {
-                    user_id: user.1,
-                    online,
-                    last_online_time: at,
-                }
-                .to_text();
-                for friend in friends {
-                    state
-                        .supervisor
-                        .push_to_user(&(user.0, friend), &text, None);
-                }
+            if announce {
+                pod.friend_presence(user, online, at, &friends);
             }
         }
         Relay::Heartbeat { seq } => {
             if shared.directory.heartbeat(&from, seq) {
-                resync_pod(state, shared, conn, &from).await?;
+                resync_pod(pod, shared, conn, &from).await?;
             }
         }
-        Relay::Leaving => pod_gone(state, shared, &from),
+        Relay::Leaving => pod_gone(pod, shared, &from),
         Relay::Close {
             user,
             token_key,
             code,
             reason,
-        } => {
-            if let Some(addr) = state.supervisor.running_user(&user) {
-                addr.do_send(CloseSessions {
-                    token_key,
-                    code,
-                    reason,
-                });
-            }
-        }
-        Relay::Missed => state.tell_sessions_to_sync("bus"),
+        } => pod.close_sessions(&user, token_key, code, reason),
+        Relay::Missed => pod.tell_sessions_to_sync("bus"),
         Relay::Everyone { tenant, text } => {
-            state.push_to_everyone_here(tenant, &ByteString::from(text));
+            pod.to_everyone(tenant, &ByteString::from(text));
         }
     }
     Ok(())

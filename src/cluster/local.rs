@@ -7,9 +7,8 @@ use std::collections::HashSet;
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
-use super::{Bus, ClientPublish, PresenceChange, Push, Relay};
-use crate::actors::group::GroupFrame;
-use crate::actors::{GroupKey, SessionHandle, UserKey};
+use super::{Bus, ClientPublish, GroupFrame, PresenceChange, Push, Relay};
+use crate::keys::{GroupKey, UserKey};
 
 /// The single-node bus.
 pub struct LocalBus {
@@ -59,7 +58,7 @@ impl Bus for LocalBus {
         Vec::new()
     }
 
-    fn connection(&self, _: bool, _: &SessionHandle) {}
+    fn connection(&self, _: UserKey, _: &str, _: Option<serde_json::Value>) {}
 
     fn remote_connections(&self, _: UserKey) -> BoxFuture<'static, Vec<serde_json::Value>> {
         Box::pin(async { Vec::new() })

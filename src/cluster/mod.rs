@@ -2,14 +2,17 @@
 //! cluster uses Redis pub/sub behind the same trait. Local delivery never goes through the
 //! bus: each pod delivers to its own sessions and publishes once per other pod that holds a
 //! recipient (found in its copy of the presence directory), never once per recipient.
+//!
+//! The bus knows nothing of actors: what reaches this pod from the others is handed to a
+//! [`Pod`] (`delivery::ThisPod` over the pod's actors), and what it carries is plain data.
 
 mod directory;
 mod inbound;
 mod local;
 mod names;
+mod pod;
 mod publisher;
 mod push;
-mod reach;
 mod redis_bus;
 mod relay;
 mod subscriber;
@@ -18,15 +21,16 @@ use bytestring::ByteString;
 use futures_util::future::BoxFuture;
 use serde::Serialize;
 use std::collections::HashSet;
+use std::sync::Arc;
 use uuid::Uuid;
 
-use crate::actors::group::GroupFrame;
-use crate::actors::{GroupKey, SessionHandle, UserKey};
+use crate::keys::{GroupKey, UserKey};
 
 pub use directory::{Applied, Directory};
 pub use local::LocalBus;
 pub use names::Names;
-pub use push::{deliver_locally, is_reserved_method, Push, PushTarget, TenantScope};
+pub use pod::{Pod, PodCounts};
+pub use push::{is_reserved_method, Push, PushTarget, TenantScope};
 pub use redis_bus::RedisBus;
 pub use relay::{Packet, Relay};
 
@@ -40,6 +44,16 @@ pub struct ClientPublish {
     pub tenant_id: Option<Uuid>,
     pub connection_id: String,
     pub node: String,
+}
+
+/// A frame for a group's members on one pod: the sender's devices get `own` (when given; but
+/// connection `except`), every other member `text`. The same bytes go to every member.
+#[derive(Clone)]
+pub struct GroupFrame {
+    pub sender: Option<Uuid>,
+    pub except: Option<Arc<str>>,
+    pub own: Option<ByteString>,
+    pub text: ByteString,
 }
 
 /// A presence change of a user on this pod, for the other pods.
@@ -87,25 +101,13 @@ pub trait Bus: Send + Sync {
     /// The other pods this one knows, with how many users each holds.
     fn pods(&self) -> Vec<(String, usize)>;
 
-    /// A session of this pod opened or closed: recorded for the admin console.
-    fn connection(&self, opened: bool, session: &SessionHandle);
+    /// A session of this pod opened (with its record for the admin console) or closed
+    /// (`None`).
+    fn connection(&self, user: UserKey, connection_id: &str, record: Option<serde_json::Value>);
 
     /// The sessions of `user` on the other living pods, as they recorded them.
     fn remote_connections(&self, user: UserKey) -> BoxFuture<'static, Vec<serde_json::Value>>;
 
     /// The other living pods' descriptions, as their last heartbeat wrote them.
     fn pod_infos(&self) -> BoxFuture<'static, Vec<serde_json::Value>>;
-}
-
-/// A session's record for the admin console: where and since when it is connected.
-pub fn connection_record(node: &str, session: &SessionHandle) -> serde_json::Value {
-    serde_json::json!({
-        "node": node,
-        "connectionId": &*session.connection_id,
-        "userId": session.user_id,
-        "tenantId": session.tenant_id,
-        "since": session.info.since,
-        "remoteAddr": session.info.remote_addr,
-        "userAgent": session.info.user_agent,
-    })
 }

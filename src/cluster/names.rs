@@ -1,7 +1,7 @@
 //! The Redis channels and keys of one cluster, all under its namespace (`redis.namespace`),
 //! so that several clusters (and parallel tests) can share one Redis without hearing each other.
 
-use crate::actors::UserKey;
+use crate::keys::UserKey;
 
 /// Channel and key names for a namespace and this pod.
 #[derive(Clone, Debug)]

@@ -4,10 +4,6 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::actors::user::CountedDeliver;
-use crate::protocol::ServerFrame;
-use crate::state::AppState;
-
 /// Who a push is for.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "to", rename_all = "camelCase", rename_all_fields = "camelCase")]
@@ -47,37 +43,4 @@ pub struct Push {
     pub target: PushTarget,
     pub method: String,
     pub data: serde_json::Value,
-}
-
-/// Delivers `push` to this pod's sessions; returns how many it reached.
-pub async fn deliver_locally(state: &AppState, push: &Push) -> usize {
-    let text = ServerFrame::Event {
-        method: push.method.clone(),
-        data: push.data.clone(),
-    }
-    .to_text();
-    match &push.target {
-        PushTarget::Broadcast { tenant_id } => state
-            .supervisor
-            .connections()
-            .into_iter()
-            .filter(|s| tenant_id.is_none() || s.tenant_id == *tenant_id)
-            .filter(|s| s.push(text.clone()))
-            .count(),
-        PushTarget::User { tenant_id, user_id } => {
-            match state.supervisor.running_user(&(*tenant_id, *user_id)) {
-                Some(addr) => addr.send(CountedDeliver(text)).await.unwrap_or(0),
-                None => 0,
-            }
-        }
-        PushTarget::Connection {
-            connection_id,
-            only_tenant,
-        } => state
-            .supervisor
-            .connection(connection_id)
-            .filter(|s| only_tenant.is_none_or(|t| s.tenant_id == t.0))
-            .map(|s| usize::from(s.push(text)))
-            .unwrap_or(0),
-    }
 }

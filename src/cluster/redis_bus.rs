@@ -19,13 +19,10 @@ use uuid::Uuid;
 use super::names::{member, Names};
 use super::publisher::Op;
 use super::{
-    connection_record, Bus, ClientPublish, Directory, Packet, PresenceChange, Push, PushTarget,
-    Relay,
+    Bus, ClientPublish, Directory, GroupFrame, Packet, Pod, PresenceChange, Push, PushTarget, Relay,
 };
-use crate::actors::group::GroupFrame;
-use crate::actors::{GroupKey, SessionHandle, UserKey};
 use crate::config::Config;
-use crate::state::AppState;
+use crate::keys::{GroupKey, UserKey};
 
 /// Operations that may wait for the publisher before new ones are dropped.
 const QUEUE: usize = 65_536;
@@ -125,18 +122,18 @@ impl RedisBus {
 
 impl RedisTasks {
     /// Starts the publisher, the subscriber and the heartbeat on the current runtime.
-    pub fn start(self, state: Arc<AppState>, addr: SocketAddr) {
+    pub fn start(self, pod: Arc<dyn Pod>, addr: SocketAddr) {
         actix_rt::spawn(super::publisher::run(
             self.client.clone(),
             self.shared.clone(),
             self.queue,
         ));
         actix_rt::spawn(super::subscriber::run(
-            state.clone(),
+            pod.clone(),
             self.shared.clone(),
             self.client,
         ));
-        actix_rt::spawn(super::subscriber::heartbeat(state, self.shared, addr));
+        actix_rt::spawn(super::subscriber::heartbeat(pod, self.shared, addr));
     }
 
     /// Refuses to start a second pod with a Snowflake node id another live pod holds: both
@@ -291,12 +288,11 @@ impl Bus for RedisBus {
         self.shared.directory.pods()
     }
 
-    fn connection(&self, opened: bool, session: &SessionHandle) {
-        let user = (session.tenant_id, session.user_id);
+    fn connection(&self, user: UserKey, connection_id: &str, record: Option<serde_json::Value>) {
         self.shared.enqueue(Op::Connection {
             key: self.shared.names.connections_key(&user),
-            connection_id: session.connection_id.to_string(),
-            record: opened.then(|| connection_record(&self.shared.names.node, session).to_string()),
+            connection_id: connection_id.to_string(),
+            record: record.map(|r| r.to_string()),
         });
     }
 

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::actors::{GroupKey, UserKey};
+use crate::keys::{GroupKey, UserKey};
 
 /// One message between pods, with the pod that sent it.
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -17,19 +17,17 @@ use super::inbound;
 use super::names::{member, parse_member};
 use super::publisher::Op;
 use super::redis_bus::Shared;
-use super::Relay;
-use crate::actors::user::FriendsGone;
-use crate::state::AppState;
+use super::{Pod, Relay};
 
 /// How long to wait for Redis to answer a connect or a read.
 const TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Subscribes, listens, and starts again whenever the connection is lost.
-pub async fn run(state: Arc<AppState>, shared: Arc<Shared>, client: redis::Client) {
+pub async fn run(pod: Arc<dyn Pod>, shared: Arc<Shared>, client: redis::Client) {
     let mut backoff = Duration::from_millis(100);
     let mut first = true;
     loop {
-        let result = listen(&state, &shared, &client, first).await;
+        let result = listen(&pod, &shared, &client, first).await;
         let had_connected = shared.connected.swap(false, Ordering::AcqRel);
         if let Err(e) = result {
             if had_connected || first {
@@ -55,7 +53,7 @@ fn timed_out() -> redis::RedisError {
 }
 
 async fn listen(
-    state: &Arc<AppState>,
+    pod: &Arc<dyn Pod>,
     shared: &Arc<Shared>,
     client: &redis::Client,
     first: bool,
@@ -77,7 +75,7 @@ async fn listen(
     let mut conn = tokio::time::timeout(TIMEOUT, client.get_multiplexed_async_connection())
         .await
         .map_err(|_| timed_out())??;
-    resync_all(state, shared, &mut conn).await?;
+    resync_all(pod, shared, &mut conn).await?;
     shared.connected.store(true, Ordering::Release);
     if !first {
         // Whatever was published while this pod was not listening is lost to its clients;
@@ -85,7 +83,7 @@ async fn listen(
         tracing::info!("Redis subscription restored; telling this pod's clients to sync");
         shared.dirty.store(true, Ordering::Release);
         shared.missed.store(true, Ordering::Release);
-        state.tell_sessions_to_sync("bus");
+        pod.tell_sessions_to_sync("bus");
     } else {
         tracing::info!(node = %n.node, "joined the cluster");
     }
@@ -103,7 +101,7 @@ async fn listen(
             Err(_) => return Err(timed_out()),
         };
         crate::metrics::metrics().bus_received.inc();
-        inbound::handle(state, shared, &mut conn, msg).await?;
+        inbound::handle(pod, shared, &mut conn, msg).await?;
     }
 }
 
@@ -112,7 +110,7 @@ async fn read_pod(
     shared: &Shared,
     conn: &mut MultiplexedConnection,
     node: &str,
-) -> RedisResult<Option<(u64, HashSet<crate::actors::UserKey>)>> {
+) -> RedisResult<Option<(u64, HashSet<crate::keys::UserKey>)>> {
     let n = &shared.names;
     let (alive, seq, members): (bool, Option<u64>, Vec<String>) = redis::pipe()
         .atomic()
@@ -130,7 +128,7 @@ async fn read_pod(
 
 /// Reads `node`'s state again (a change of it was lost, or it is new).
 pub async fn resync_pod(
-    state: &Arc<AppState>,
+    pod: &Arc<dyn Pod>,
     shared: &Shared,
     conn: &mut MultiplexedConnection,
     node: &str,
@@ -140,14 +138,14 @@ pub async fn resync_pod(
         .map_err(|_| timed_out())??
     {
         Some((seq, users)) => shared.directory.replace(node, seq, users),
-        None => pod_gone(state, shared, node),
+        None => pod_gone(pod, shared, node),
     }
     Ok(())
 }
 
 /// Rebuilds the whole directory from Redis.
 async fn resync_all(
-    state: &Arc<AppState>,
+    pod: &Arc<dyn Pod>,
     shared: &Shared,
     conn: &mut MultiplexedConnection,
 ) -> RedisResult<()> {
@@ -161,23 +159,23 @@ async fn resync_all(
     .map_err(|_| timed_out())??;
     for (known, _) in shared.directory.pods() {
         if !listed.contains(&known) {
-            pod_gone(state, shared, &known);
+            pod_gone(pod, shared, &known);
         }
     }
     for node in listed.iter().filter(|n| **n != shared.names.node) {
-        resync_pod(state, shared, conn, node).await?;
+        resync_pod(pod, shared, conn, node).await?;
     }
     Ok(())
 }
 
 /// Forgets a pod that left or went silent: its users no other pod holds go offline for
 /// their friends here, and the first living pod by name records it once for everyone.
-pub fn pod_gone(state: &Arc<AppState>, shared: &Shared, node: &str) {
+pub fn pod_gone(pod: &Arc<dyn Pod>, shared: &Shared, node: &str) {
     let gone: Vec<_> = shared
         .directory
         .remove(node)
         .into_iter()
-        .filter(|u| !state.supervisor.is_online(u))
+        .filter(|u| !pod.has_session(u))
         .collect();
     tracing::info!(pod = node, users = gone.len(), "a pod left the cluster");
     let first_alive = shared
@@ -193,43 +191,32 @@ pub fn pod_gone(state: &Arc<AppState>, shared: &Shared, node: &str) {
     if gone.is_empty() {
         return;
     }
-    let gone = Arc::new(gone.into_iter().collect::<HashSet<_>>());
-    for addr in state.supervisor.running_users() {
-        addr.do_send(FriendsGone(gone.clone()));
-    }
-    if first_alive {
-        let at = chrono::Utc::now();
-        for (tenant, user) in gone.iter() {
-            state.writer.presence(crate::store::PresenceWrite {
-                tenant_id: *tenant,
-                user_id: *user,
-                online: false,
-                at,
-            });
-        }
-    }
+    pod.friends_gone(
+        Arc::new(gone.into_iter().collect::<HashSet<_>>()),
+        first_alive,
+    );
 }
 
 /// Every quarter of the TTL: this pod's keys kept alive (written again whole after a
 /// failure), a heartbeat published, and pods silent for the TTL forgotten.
-pub async fn heartbeat(state: Arc<AppState>, shared: Arc<Shared>, addr: SocketAddr) {
+pub async fn heartbeat(pod: Arc<dyn Pod>, shared: Arc<Shared>, addr: SocketAddr) {
     let started = chrono::Utc::now();
     let mut tick = tokio::time::interval(shared.ttl / 4);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        let (connections, users, groups, restarts) = state.supervisor.counts();
+        let counts = pod.counts();
         let info = serde_json::json!({
             "node": shared.names.node,
             "nodeId": shared.node_id,
             "addr": addr.to_string(),
             "startedAt": started,
             "heartbeatAt": chrono::Utc::now(),
-            "connections": connections,
-            "onlineUsers": state.supervisor.online_count(),
-            "userActors": users,
-            "groupActors": groups,
-            "actorRestarts": restarts,
+            "connections": counts.connections,
+            "onlineUsers": counts.online_users,
+            "userActors": counts.user_actors,
+            "groupActors": counts.group_actors,
+            "actorRestarts": counts.actor_restarts,
             "messagesPerSecond": crate::metrics::metrics().messages_per_second(),
         })
         .to_string();
@@ -237,7 +224,7 @@ pub async fn heartbeat(state: Arc<AppState>, shared: Arc<Shared>, addr: SocketAd
             let mut seq = shared.seq.lock();
             if shared.dirty.swap(false, Ordering::AcqRel) {
                 *seq += 1;
-                let members = state.supervisor.online_users().iter().map(member).collect();
+                let members = pod.online_users().iter().map(member).collect();
                 shared.enqueue(Op::Rewrite { members, seq: *seq });
             }
             let payload = shared.packet(Relay::Heartbeat { seq: *seq });
@@ -256,7 +243,7 @@ pub async fn heartbeat(state: Arc<AppState>, shared: Arc<Shared>, addr: SocketAd
             });
         }
         for node in shared.directory.silent(shared.ttl) {
-            pod_gone(&state, &shared, &node);
+            pod_gone(&pod, &shared, &node);
         }
     }
 }

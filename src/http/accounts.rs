@@ -180,7 +180,7 @@ async fn logout(state: web::Data<AppState>, identity: Identity) -> Result<HttpRe
         .revoke_token(&identity.token_key, expires_at)
         .await?;
     // Sockets opened with this token close too, on every pod.
-    state.close_sessions(
+    state.delivery.close_sessions(
         &(identity.tenant_id, identity.user_id),
         Some(&identity.token_key),
         4001,

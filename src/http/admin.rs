@@ -11,7 +11,6 @@ use super::identity::{authenticate, bearer_token};
 use super::paging::{Page, Paging};
 use super::users::UserCard;
 use crate::chat::wire::served;
-use crate::cluster::connection_record;
 use crate::protocol::{Id, ServerFrame};
 use crate::state::AppState;
 use crate::store::HistoryFilter;
@@ -74,12 +73,12 @@ async fn admin(req: &HttpRequest, state: &AppState) -> Result<Admin, ApiError> {
 
 /// This pod's description, as the heartbeat writes it for the others.
 fn this_pod(state: &AppState) -> serde_json::Value {
-    let (sessions, user_actors, group_actors, restarts) = state.supervisor.counts();
+    let (sessions, user_actors, group_actors, restarts) = state.delivery.supervisor.counts();
     json!({
         "node": state.node_name,
         "nodeId": state.config.node.id,
         "connections": sessions,
-        "onlineUsers": state.supervisor.online_count(),
+        "onlineUsers": state.delivery.supervisor.online_count(),
         "userActors": user_actors,
         "groupActors": group_actors,
         "actorRestarts": restarts,
@@ -93,7 +92,7 @@ fn this_pod(state: &AppState) -> serde_json::Value {
 async fn stats(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     admin(&req, &state).await?.require_host()?;
     let mut pods = vec![this_pod(&state)];
-    pods.extend(state.bus.pod_infos().await);
+    pods.extend(state.delivery.bus.pod_infos().await);
     let sum = |field: &str| -> f64 { pods.iter().filter_map(|p| p[field].as_f64()).sum() };
     Ok(HttpResponse::Ok().json(json!({
         "pods": pods.len(),
@@ -109,7 +108,7 @@ async fn stats(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespo
 async fn nodes(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     admin(&req, &state).await?.require_host()?;
     let mut pods = vec![this_pod(&state)];
-    pods.extend(state.bus.pod_infos().await);
+    pods.extend(state.delivery.bus.pod_infos().await);
     Ok(HttpResponse::Ok().json(json!({ "items": pods })))
 }
 
@@ -129,13 +128,14 @@ async fn connections(
     let a = admin(&req, &state).await?;
     let user = (a.tenant_id, query.user_id);
     let mut items: Vec<serde_json::Value> = state
+        .delivery
         .supervisor
         .connections()
         .iter()
         .filter(|s| (s.tenant_id, s.user_id) == user)
-        .map(|s| connection_record(&state.node_name, s))
+        .map(|s| s.record(&state.node_name))
         .collect();
-    items.extend(state.bus.remote_connections(user).await);
+    items.extend(state.delivery.bus.remote_connections(user).await);
     Ok(HttpResponse::Ok().json(json!({ "items": items })))
 }
 
@@ -149,7 +149,7 @@ async fn kick(
     let a = admin(&req, &state).await?;
     let user = path.into_inner();
     tracing::info!(admin = %a.who, user = %user, "admin: kick");
-    state.close_sessions(
+    state.delivery.close_sessions(
         &(a.tenant_id, user),
         None,
         4003,
@@ -170,7 +170,7 @@ async fn set_ban(
     }
     tracing::info!(admin = %a.who, user = %user, banned, "admin: ban");
     if banned {
-        state.close_sessions(
+        state.delivery.close_sessions(
             &(a.tenant_id, user),
             None,
             4003,
@@ -292,11 +292,13 @@ async fn dismiss_group(
         .change_group(a.tenant_id, group, by, dismiss, |_| Ok::<(), ()>(()))
         .await?;
     tracing::info!(admin = %a.who, group, "admin: dismiss group");
-    state.reload_group(&(a.tenant_id, group));
+    state.delivery.reload_group(&(a.tenant_id, group));
     let data = json!({"groupId": Id(group), "name": facts.name, "byAdministrator": true});
     for member in &facts.members {
-        state.reload_user(&(a.tenant_id, *member));
-        state.notify(&(a.tenant_id, *member), "group.dismissed", data.clone());
+        state.delivery.reload_user(&(a.tenant_id, *member));
+        state
+            .delivery
+            .notify(&(a.tenant_id, *member), "group.dismissed", data.clone());
     }
     Ok(HttpResponse::NoContent().finish())
 }
@@ -401,7 +403,7 @@ async fn broadcast(
         data: json!({"content": body.content, "code": 0}),
     }
     .to_text();
-    let sessions = state.push_to_everyone(a.tenant_id, &text);
+    let sessions = state.delivery.push_to_everyone(a.tenant_id, &text);
     Ok(HttpResponse::Accepted().json(json!({ "sessions": sessions })))
 }
 

@@ -55,8 +55,8 @@ fn friend_of(entry: FriendEntry, state: &AppState) -> UserFriend {
 
 /// Both users' actors reload what they know of each other.
 fn reload_pair(state: &AppState, tenant: Option<Uuid>, a: Uuid, b: Uuid) {
-    state.reload_user(&(tenant, a));
-    state.reload_user(&(tenant, b));
+    state.delivery.reload_user(&(tenant, a));
+    state.delivery.reload_user(&(tenant, b));
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -132,18 +132,18 @@ async fn befriend_or_ask(
     };
     if direct {
         reload_pair(&state, tenant, me.user_id, friend);
-        state.notify(
+        state.delivery.notify(
             &(tenant, friend),
             "friend.accepted",
             json!({"userId": me.user_id, "userName": me.user_name, "code": 205}),
         );
-        state.notify(
+        state.delivery.notify(
             &(tenant, me.user_id),
             "friend.accepted",
             json!({"userId": friend, "code": 205}),
         );
     } else {
-        state.notify(
+        state.delivery.notify(
             &(tenant, friend),
             "friend.request",
             json!({"code": 203, "from": who}),
@@ -207,7 +207,9 @@ async fn decide(
         reload_pair(&state, tenant, requester, me.user_id);
     }
     let who = json!({"userId": me.user_id, "userName": me.user_name});
-    state.notify(&(tenant, requester), kind, json!({"code": code, "by": who}));
+    state
+        .delivery
+        .notify(&(tenant, requester), kind, json!({"code": code, "by": who}));
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -309,7 +311,7 @@ async fn update(
     {
         return Err(ApiError::not_found("not a friend"));
     }
-    state.reload_user(&(me.tenant_id, me.user_id));
+    state.delivery.reload_user(&(me.tenant_id, me.user_id));
     Ok(HttpResponse::Ok().json(one(&state, &me, friend).await?))
 }
 

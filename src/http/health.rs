@@ -48,9 +48,10 @@ async fn metrics(
         ));
     }
     let m = crate::metrics::metrics();
-    let (connections, users, groups, restarts) = state.supervisor.counts();
+    let (connections, users, groups, restarts) = state.delivery.supervisor.counts();
     m.connections.set(connections as i64);
-    m.online_users.set(state.supervisor.online_count() as i64);
+    m.online_users
+        .set(state.delivery.supervisor.online_count() as i64);
     m.user_actors.set(users as i64);
     m.group_actors.set(groups as i64);
     m.actor_restarts.set(restarts as i64);

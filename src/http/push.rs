@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::error::{ApiError, Validator};
 use super::identity::{authenticate, bearer_token};
-use crate::cluster::{deliver_locally, is_reserved_method, Push, PushTarget, TenantScope};
+use crate::cluster::{is_reserved_method, Push, PushTarget, TenantScope};
 use crate::state::AppState;
 
 /// The body of every push route.
@@ -88,8 +88,8 @@ async fn push(
         method: body.method,
         data: body.data,
     };
-    let sessions = deliver_locally(&state, &push).await;
-    state.bus.push(&push);
+    let sessions = state.delivery.push_here(&push).await;
+    state.delivery.bus.push(&push);
     Ok(HttpResponse::Accepted().json(json!({ "sessions": sessions })))
 }
 

@@ -32,7 +32,7 @@ pub struct UserCard {
 
 impl UserCard {
     pub fn of(card: user_chat_card::Model, state: &AppState) -> UserCard {
-        let online = state.is_online(&(card.tenant_id, card.user_id));
+        let online = state.delivery.is_online(&(card.tenant_id, card.user_id));
         UserCard {
             user_id: card.user_id,
             user_name: card.user_name,
@@ -164,7 +164,7 @@ async fn update_my_settings(
         .store
         .update_settings(me.tenant_id, me.user_id, settings)
         .await?;
-    state.reload_user(&(me.tenant_id, me.user_id));
+    state.delivery.reload_user(&(me.tenant_id, me.user_id));
     Ok(HttpResponse::Ok().json(b))
 }
 

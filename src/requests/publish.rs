@@ -34,7 +34,7 @@ pub fn submit(
     data: serde_json::Value,
 ) -> Result<(), Invalid> {
     check_topic(&topic)?;
-    state.bus.client_published(ClientPublish {
+    state.delivery.bus.client_published(ClientPublish {
         topic,
         data,
         user_id: origin.user_id,

@@ -18,7 +18,10 @@ pub async fn run(state: Arc<AppState>, origin: Origin, message_id: i64) {
     let me = origin.user_id;
     let groups = match message.to {
         Conversation::Group(_) => {
-            let user = state.supervisor.user(&state, (origin.tenant_id, me));
+            let user = state
+                .delivery
+                .supervisor
+                .user(&state, (origin.tenant_id, me));
             match user.send(MyGroups).await {
                 Ok(Some(groups)) => groups.into_iter().map(|(g, _)| g).collect(),
                 _ => Vec::new(),
@@ -46,6 +49,8 @@ pub async fn run(state: Arc<AppState>, origin: Origin, message_id: i64) {
             group_id: None,
             peer_user_id: Some(me),
         };
-        state.deliver(&[(origin.tenant_id, sender)], &frame.to_text(), None);
+        state
+            .delivery
+            .deliver(&[(origin.tenant_id, sender)], &frame.to_text(), None);
     }
 }

@@ -7,8 +7,9 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::{fetch_message, Origin};
-use crate::actors::group::{Announce, GroupFrame, RecallInGroup};
+use crate::actors::group::{Announce, RecallInGroup};
 use crate::chat::rules::messages::may_recall_private;
+use crate::cluster::GroupFrame;
 use crate::protocol::{Code, Id, ServerFrame};
 use crate::state::AppState;
 use crate::store::{Conversation, StoredMessage};
@@ -21,6 +22,7 @@ pub async fn run(state: Arc<AppState>, origin: Origin, message_id: i64) {
     let to = match message.to {
         Conversation::Group(group) => {
             return state
+                .delivery
                 .supervisor
                 .group(&state, (origin.tenant_id, group))
                 .do_send(RecallInGroup { origin, message })
@@ -72,7 +74,9 @@ pub fn announce(
                     by_user_id: by,
                     by_user_name: by_name.clone(),
                 };
-                state.deliver(&[(tenant, user)], &frame.to_text(), None);
+                state
+                    .delivery
+                    .deliver(&[(tenant, user)], &frame.to_text(), None);
             }
         }
         Conversation::Group(group) => {
@@ -85,6 +89,7 @@ pub fn announce(
             }
             .to_text();
             state
+                .delivery
                 .supervisor
                 .group(state, (tenant, group))
                 .do_send(Announce(GroupFrame {

@@ -48,7 +48,7 @@ pub fn submit(state: &Arc<AppState>, origin: Origin, send: SendRequest) -> Resul
         extra: send.extra,
         client_msg_id: send.client_msg_id,
     };
-    state.supervisor.send(state, origin, to, draft);
+    state.delivery.supervisor.send(state, origin, to, draft);
     Ok(())
 }
 

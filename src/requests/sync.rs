@@ -38,6 +38,7 @@ pub async fn run(state: Arc<AppState>, origin: Origin, cursor: SyncCursor, limit
     };
     let (tenant, user) = (origin.tenant_id, origin.user_id);
     let Ok(Some(groups)) = state
+        .delivery
         .supervisor
         .user(&state, (tenant, user))
         .send(MyGroups)

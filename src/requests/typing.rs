@@ -23,11 +23,13 @@ pub fn submit(
     let tenant = origin.tenant_id;
     match conversation(to_user_id, group_id, "typing")? {
         Conversation::User(to) => state
+            .delivery
             .supervisor
             .user(state, (tenant, to))
             .do_send(TypingPrivate { origin }),
         Conversation::Group(group) => {
             state
+                .delivery
                 .supervisor
                 .group(state, (tenant, group))
                 .do_send(TypingInGroup(origin.user_id));

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use crate::actors::UserKey;
+use crate::keys::UserKey;
 
 /// How long a negotiated connection waits for its WebSocket.
 const UNUSED_TTL: Duration = Duration::from_secs(60);

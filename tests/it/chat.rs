@@ -343,7 +343,7 @@ async fn every_refusal_has_its_code_and_stores_nothing() {
         .update_settings(None, bob_id, settings)
         .await
         .unwrap();
-    state.reload_user(&(None, bob_id));
+    state.delivery.reload_user(&(None, bob_id));
     assert_eq!(code(a.request(to_user(&bob, "x")).await), "03400");
     state
         .store
@@ -362,7 +362,7 @@ async fn every_refusal_has_its_code_and_stores_nothing() {
         .set_black(None, bob_id, alice.parse().unwrap(), true)
         .await
         .unwrap();
-    state.reload_user(&(None, bob_id));
+    state.delivery.reload_user(&(None, bob_id));
     assert_eq!(code(a.request(to_user(&bob, "x")).await), "03401");
 
     assert_eq!(code(a.request(to_group(987_654_321, "x")).await), "02404");
@@ -375,14 +375,14 @@ async fn every_refusal_has_its_code_and_stores_nothing() {
         .set_group_flags(None, gid, true, false)
         .await
         .unwrap();
-    state.reload_group(&(None, gid));
+    state.delivery.reload_group(&(None, gid));
     assert_eq!(code(a.request(json!({"type": "send", "groupId": gid.to_string(), "content": "x", "isAnonymous": true})).await), "02401");
     state
         .store
         .set_group_flags(None, gid, false, false)
         .await
         .unwrap();
-    state.reload_group(&(None, gid));
+    state.delivery.reload_group(&(None, gid));
     assert_eq!(code(a.request(to_group(gid, "x")).await), "02400");
     state
         .store
@@ -395,14 +395,14 @@ async fn every_refusal_has_its_code_and_stores_nothing() {
         .silence_member(None, gid, alice.parse().unwrap(), Some(until))
         .await
         .unwrap();
-    state.reload_group(&(None, gid));
+    state.delivery.reload_group(&(None, gid));
     assert_eq!(code(a.request(to_group(gid, "x")).await), "02403");
     state
         .store
         .blacklist_member(None, gid, alice.parse().unwrap(), owner.parse().unwrap())
         .await
         .unwrap();
-    state.reload_group(&(None, gid));
+    state.delivery.reload_group(&(None, gid));
     assert_eq!(code(a.request(to_group(gid, "x")).await), "02403");
 
     let (stored, _) = sync_all(&mut a, None, 1000).await;
@@ -577,6 +577,7 @@ async fn a_panicking_actor_takes_down_nothing_else() {
     let bob_key = (None, bob.parse::<uuid::Uuid>().unwrap());
     let old_actor = app
         .state()
+        .delivery
         .supervisor
         .running_user(&bob_key)
         .expect("bob is online");
@@ -611,7 +612,7 @@ async fn a_panicking_actor_takes_down_nothing_else() {
         "bob's connection survived"
     );
     assert!(
-        app.state().supervisor.counts().3 >= 1,
+        app.state().delivery.supervisor.counts().3 >= 1,
         "the restart was counted"
     );
     // When Bob leaves, the new actor knows it: his friends see him go offline.
@@ -840,7 +841,7 @@ async fn backend_pushes_and_client_publishes() {
         .await;
     assert_eq!(status, 401);
 
-    let mut published = app.state().bus.subscribe_client_publishes();
+    let mut published = app.state().delivery.bus.subscribe_client_publishes();
     let ack = a1
         .request(json!({"type": "publish", "topic": "orders.updated", "data": {"order": 7}}))
         .await;

@@ -225,8 +225,8 @@ impl TestApp {
         let (a, b) = (a.parse().unwrap(), b.parse().unwrap());
         let state = self.state();
         state.store.befriend(None, a, b).await.expect("befriend");
-        state.reload_user(&(None, a));
-        state.reload_user(&(None, b));
+        state.delivery.reload_user(&(None, a));
+        state.delivery.reload_user(&(None, b));
     }
 
     /// Creates a group owned by `owner` with `members`, and returns its id.
@@ -249,9 +249,10 @@ impl TestApp {
                 .add_member(None, group_id, m.parse().unwrap(), false, None)
                 .await
                 .expect("member");
-            state.reload_user(&(None, m.parse().unwrap()));
+            state.delivery.reload_user(&(None, m.parse().unwrap()));
         }
         state
+            .delivery
             .supervisor
             .reload_user(&(None, owner.parse().unwrap()));
         group_id

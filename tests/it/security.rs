@@ -1013,7 +1013,7 @@ async fn sends_to_made_up_users_leave_no_actors_behind() {
     let app = TestApp::start(db.config()).await;
     let (_, token) = app.user(&unique("nemo")).await;
     let mut ws = WsClient::connect(&app, &token).await;
-    let actors = || app.state().supervisor.counts().1;
+    let actors = || app.state().delivery.supervisor.counts().1;
     let before = actors();
     for _ in 0..50 {
         let to = uuid::Uuid::new_v4().to_string();

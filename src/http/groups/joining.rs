@@ -52,7 +52,9 @@ pub(super) async fn join(
         .chain(std::iter::once(&f.owner))
         .collect::<std::collections::HashSet<_>>()
     {
-        state.notify(&(me.tenant_id, *admin), "group.joinRequest", data.clone());
+        state
+            .delivery
+            .notify(&(me.tenant_id, *admin), "group.joinRequest", data.clone());
     }
     Ok(HttpResponse::Created().json(json!({"groupId": Id(group), "status": 0})))
 }
@@ -136,7 +138,7 @@ pub(super) async fn accept(
     let key = (me.tenant_id, user);
     if b.allow_accept {
         changed(&state, &me, group, Some(user));
-        state.notify(
+        state.delivery.notify(
             &key,
             "group.joinAccepted",
             json!({"code": 206, "groupId": Id(group), "name": f.name}),
@@ -149,7 +151,7 @@ pub(super) async fn accept(
             json!({"groupId": Id(group), "userId": user}),
         );
     } else {
-        state.notify(
+        state.delivery.notify(
             &key,
             "group.joinRejected",
             json!({"code": 207, "groupId": Id(group), "reason": b.reject_reason}),

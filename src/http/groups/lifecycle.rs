@@ -78,7 +78,7 @@ pub(super) async fn create(
         Ok::<(), ApiError>(())
     })
     .await?;
-    state.reload_user(&(me.tenant_id, me.user_id));
+    state.delivery.reload_user(&(me.tenant_id, me.user_id));
     Ok(HttpResponse::Created().json(dto(&state, &me, group_id).await?))
 }
 
@@ -174,7 +174,7 @@ pub(super) async fn dismiss(
     .ok_or_else(|| ApiError::from(Code::GroupNotFound))?;
     changed(&state, &me, group, None);
     for user in &f.members {
-        state.reload_user(&(me.tenant_id, *user));
+        state.delivery.reload_user(&(me.tenant_id, *user));
     }
     notify_members(
         &state,

@@ -217,7 +217,7 @@ pub(super) async fn members(
             is_admin: is_admin(&f, m.user_id),
             is_super_admin: f.owner == m.user_id,
             silence_end: m.card.and_then(|c| c.silence_end),
-            online: state.is_online(&(me.tenant_id, m.user_id)),
+            online: state.delivery.is_online(&(me.tenant_id, m.user_id)),
             join_time: m.joined,
         })
         .collect();

@@ -119,15 +119,17 @@ pub(super) fn notify_members(
     data: serde_json::Value,
 ) {
     for user in &f.members {
-        state.notify(&(me.tenant_id, *user), kind, data.clone());
+        state
+            .delivery
+            .notify(&(me.tenant_id, *user), kind, data.clone());
     }
 }
 
 /// The group's actor and `user`'s actor reload what changed.
 pub(super) fn changed(state: &AppState, me: &Identity, group: i64, user: Option<Uuid>) {
-    state.reload_group(&(me.tenant_id, group));
+    state.delivery.reload_group(&(me.tenant_id, group));
     if let Some(user) = user {
-        state.reload_user(&(me.tenant_id, user));
+        state.delivery.reload_user(&(me.tenant_id, user));
     }
 }
 

@@ -1,18 +1,40 @@
-//! Reaching users wherever they are connected: this pod's actors at once, and the other pods
-//! through the bus. Handlers and actors call these instead of the supervisor when what they
-//! send must hold cluster-wide.
+//! Delivery: the one service that reaches users wherever they are connected. It owns the
+//! supervisor (this pod's actors and sessions) and the bus (the other pods), and answers
+//! "reach these users / this group / this connection / everyone, on any pod": this pod's
+//! sessions at once, the other pods through one publish each. Handlers and actors call it
+//! instead of the supervisor or the bus when what they send must hold cluster-wide. What
+//! arrives from other pods comes in through [`ThisPod`].
+
+mod this_pod;
 
 use std::sync::Arc;
 
 use bytestring::ByteString;
 
-use super::Relay;
-use crate::actors::user::CloseSessions;
-use crate::actors::{GroupKey, UserKey};
-use crate::protocol::ServerFrame;
-use crate::state::AppState;
+pub use this_pod::ThisPod;
 
-impl AppState {
+use crate::actors::user::{CloseSessions, CountedDeliver};
+use crate::actors::Supervisor;
+use crate::cluster::{Bus, Push, PushTarget, Relay};
+use crate::keys::{GroupKey, UserKey};
+use crate::protocol::ServerFrame;
+
+/// The delivery service.
+pub struct Delivery {
+    /// This pod's actors and sessions.
+    pub supervisor: Supervisor,
+    /// The other pods and the backend services.
+    pub bus: Box<dyn Bus>,
+}
+
+impl Delivery {
+    pub fn new(bus: Box<dyn Bus>) -> Self {
+        Delivery {
+            supervisor: Supervisor::default(),
+            bus,
+        }
+    }
+
     /// A frame for every device of `users`, on every pod, but connection `except`.
     pub fn deliver(&self, users: &[UserKey], text: &ByteString, except: Option<&Arc<str>>) {
         for user in users {
@@ -57,19 +79,35 @@ impl AppState {
 
     /// Closes a user's sessions on every pod — all of them, or those opened with one token.
     pub fn close_sessions(&self, user: &UserKey, token_key: Option<&str>, code: u16, reason: &str) {
-        if let Some(addr) = self.supervisor.running_user(user) {
-            addr.do_send(CloseSessions {
-                token_key: token_key.map(str::to_string),
-                code,
-                reason: reason.to_string(),
-            });
-        }
+        self.close_sessions_here(
+            user,
+            token_key.map(str::to_string),
+            code,
+            reason.to_string(),
+        );
         self.bus.to_all(Relay::Close {
             user: *user,
             token_key: token_key.map(str::to_string),
             code,
             reason: reason.to_string(),
         });
+    }
+
+    /// Closes a user's sessions on this pod.
+    pub(crate) fn close_sessions_here(
+        &self,
+        user: &UserKey,
+        token_key: Option<String>,
+        code: u16,
+        reason: String,
+    ) {
+        if let Some(addr) = self.supervisor.running_user(user) {
+            addr.do_send(CloseSessions {
+                token_key,
+                code,
+                reason,
+            });
+        }
     }
 
     /// A frame for every session (of `tenant`) on every pod; returns how many of this pod's
@@ -102,6 +140,39 @@ impl AppState {
         .to_text();
         for session in self.supervisor.connections() {
             session.push(text.clone());
+        }
+    }
+
+    /// Delivers a backend push to this pod's sessions; returns how many it reached.
+    pub async fn push_here(&self, push: &Push) -> usize {
+        let text = ServerFrame::Event {
+            method: push.method.clone(),
+            data: push.data.clone(),
+        }
+        .to_text();
+        match &push.target {
+            PushTarget::Broadcast { tenant_id } => self
+                .supervisor
+                .connections()
+                .into_iter()
+                .filter(|s| tenant_id.is_none() || s.tenant_id == *tenant_id)
+                .filter(|s| s.push(text.clone()))
+                .count(),
+            PushTarget::User { tenant_id, user_id } => {
+                match self.supervisor.running_user(&(*tenant_id, *user_id)) {
+                    Some(addr) => addr.send(CountedDeliver(text)).await.unwrap_or(0),
+                    None => 0,
+                }
+            }
+            PushTarget::Connection {
+                connection_id,
+                only_tenant,
+            } => self
+                .supervisor
+                .connection(connection_id)
+                .filter(|s| only_tenant.is_none_or(|t| s.tenant_id == t.0))
+                .map(|s| usize::from(s.push(text)))
+                .unwrap_or(0),
         }
     }
 }
