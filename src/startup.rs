@@ -93,6 +93,7 @@ impl Node {
                 .configure(crate::http::routes)
                 .default_service(web::to(crate::http::not_found))
         })
+        .on_connect(crate::http::socket_end::remember)
         .disable_signals()
         // Chat frames are small and must leave at once: without TCP_NODELAY, Nagle's algorithm
         // holds a frame until the previous one is acknowledged (actix-web 4 leaves it off).

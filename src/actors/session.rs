@@ -13,6 +13,7 @@ use super::handle::{CloseWith, HandleSlot, Push};
 use super::user::UserActor;
 use super::SessionHandle;
 use crate::auth::Identity;
+use crate::http::socket_end::SocketEnd;
 use crate::protocol::{ClientFrame, Code, ServerFrame};
 use crate::requests::{self, Invalid, Origin, ReplyTo, Request};
 use crate::state::AppState;
@@ -31,10 +32,17 @@ pub struct Session {
     last_heard: Instant,
     rate: super::rate_limit::RateLimit,
     bad_frames: u32,
+    /// The connection's socket, ended by the server once the session closes.
+    socket: SocketEnd,
 }
 
 impl Session {
-    pub fn new(state: Arc<AppState>, identity: Identity, info: super::ConnectionInfo) -> Self {
+    pub fn new(
+        state: Arc<AppState>,
+        identity: Identity,
+        info: super::ConnectionInfo,
+        socket: SocketEnd,
+    ) -> Self {
         let rate = super::rate_limit::RateLimit::new(&state.config.limits);
         Session {
             connection_id: Arc::from(uuid::Uuid::new_v4().simple().to_string()),
@@ -45,6 +53,7 @@ impl Session {
             last_heard: Instant::now(),
             rate,
             bad_frames: 0,
+            socket,
         }
     }
 
@@ -58,12 +67,14 @@ impl Session {
         self.user = Some(self.handle_of(ctx).join(&self.state, first));
     }
 
-    fn close(&self, ctx: &mut ws::WebsocketContext<Self>, code: u16, reason: &str) {
-        ctx.close(Some(ws::CloseReason {
-            code: ws::CloseCode::from(code),
-            description: Some(reason.into()),
-        }));
-        ctx.stop();
+    /// Sends a close frame with `code`, then ends the connection (once).
+    fn close(&mut self, ctx: &mut ws::WebsocketContext<Self>, code: u16, reason: &str) {
+        if self.socket.close(ctx, |act: &mut Self| &mut act.socket) {
+            ctx.close(Some(ws::CloseReason {
+                code: ws::CloseCode::from(code),
+                description: Some(reason.into()),
+            }));
+        }
     }
 
     fn send_frame(&self, ctx: &mut ws::WebsocketContext<Self>, frame: ServerFrame) {
@@ -71,6 +82,9 @@ impl Session {
     }
 
     fn heartbeat(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
+        if self.socket.is_closing() {
+            return;
+        }
         let period = Duration::from_secs(self.state.config.limits.heartbeat_seconds);
         if self.last_heard.elapsed() > period * 2 {
             return self.close(ctx, 4008, "heartbeat timeout");
@@ -197,6 +211,9 @@ impl Handler<Push> for Session {
     type Result = ();
 
     fn handle(&mut self, Push(text): Push, ctx: &mut Self::Context) {
+        if self.socket.is_closing() {
+            return;
+        }
         if self.handle.is_overflowed() {
             return self.close(ctx, 4008, "too slow to read");
         }
@@ -216,6 +233,9 @@ impl Handler<CloseWith> for Session {
 
 impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for Session {
     fn handle(&mut self, item: Result<ws::Message, ws::ProtocolError>, ctx: &mut Self::Context) {
+        if self.socket.is_closing() {
+            return;
+        }
         self.last_heard = Instant::now();
         match item {
             Ok(ws::Message::Text(text)) => self.on_text(ctx, &text),

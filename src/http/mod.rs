@@ -17,6 +17,7 @@ mod openapi;
 mod pages;
 mod paging;
 mod push;
+pub mod socket_end;
 mod users;
 pub mod ws;
 

@@ -19,7 +19,8 @@ async fn connect(
     let identity = authenticate(&state, connection_token(&req)).await?;
     let max_frame = state.config.limits.max_frame_bytes;
     let info = connection_info(&req, &state.trusted_proxies);
-    let session = Session::new(state.into_inner(), identity, info);
+    let socket = super::socket_end::SocketEnd::of(&req);
+    let session = Session::new(state.into_inner(), identity, info, socket);
     ws::WsResponseBuilder::new(session, &req, stream)
         .frame_size(max_frame)
         .start()

@@ -84,6 +84,7 @@ pub async fn connect(
         info,
         connection_id,
         token.clone(),
+        crate::http::socket_end::SocketEnd::of(&req),
     );
     let started = ws::WsResponseBuilder::new(session, &req, stream)
         .frame_size(MAX_MESSAGE_BYTES + 1024)

@@ -485,6 +485,7 @@ async fn over_the_rate_nothing_is_stored_or_delivered() {
     let (bob, bob_token) = app.user(&unique("bob")).await;
     app.befriend(&alice, &bob).await;
     let mut a = WsClient::connect(&app, &alice_token).await;
+    let mut b = WsClient::connect(&app, &bob_token).await;
     let mut acked = 0;
     let mut limited = 0;
     for n in 0..12 {
@@ -498,7 +499,15 @@ async fn over_the_rate_nothing_is_stored_or_delivered() {
         }
     }
     assert!(limited >= 5, "acked {acked}, limited {limited}");
-    let mut b = WsClient::connect(&app, &bob_token).await;
+    // Bob, online throughout, hears each acknowledged message and nothing else.
+    for _ in 0..acked {
+        b.next_of("message").await;
+    }
+    assert_eq!(b.request(json!({"type": "ping"})).await["type"], "pong");
+    assert!(
+        b.pending().iter().all(|f| f["type"] != "message"),
+        "a refused message was delivered"
+    );
     let (all, _) = sync_all(&mut b, None, 1000).await;
     assert_eq!(all.len(), acked, "only acknowledged messages were stored");
     app.stop().await;
@@ -1046,4 +1055,21 @@ fn sigterm_drains_sessions_with_1012() {
         status.success(),
         "the node exits cleanly after draining: {status:?}"
     );
+}
+
+/// A client that closes gets the server's close frame and then the end of the connection at
+/// once: the server closes TCP first, as RFC 6455 asks, instead of waiting for the client to.
+#[actix_rt::test]
+async fn a_closing_client_is_let_go_at_once() {
+    let db = TestDb::new(Backend::Sqlite, "close_prompt").await.unwrap();
+    let app = TestApp::start(db.config()).await;
+    let (_, token) = app.user(&unique("leaver")).await;
+    for _ in 0..3 {
+        let c = WsClient::connect(&app, &token).await;
+        assert!(
+            c.close_and_await_end(Duration::from_millis(500)).await,
+            "the connection ends within 500 ms of the close handshake"
+        );
+    }
+    app.stop().await;
 }

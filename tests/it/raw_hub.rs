@@ -98,3 +98,16 @@ impl RawHub {
         }
     }
 }
+
+impl RawHub {
+    /// Whether the server ends the TCP connection (after any frames, its close frame among
+    /// them) within `within`, with this side never closing it.
+    pub async fn ended_within(&mut self, within: std::time::Duration) -> bool {
+        use futures_util::StreamExt;
+        tokio::time::timeout(within, async {
+            while let Some(Ok(_)) = self.framed.next().await {}
+        })
+        .await
+        .is_ok()
+    }
+}

@@ -573,3 +573,22 @@ async fn hub_typing_follows_the_private_send_rule() {
     assert_eq!(seen["userId"], friend.as_str(), "{seen}");
     app.stop().await;
 }
+
+/// A hub client that says goodbye (a Close record) is let go at once: the server ends the
+/// connection right after its close frame, as on `/ws`.
+#[actix_rt::test]
+async fn a_closing_hub_client_is_let_go_at_once() {
+    let db = TestDb::new(Backend::Sqlite, "hub_close_prompt")
+        .await
+        .unwrap();
+    let app = TestApp::start(db.config()).await;
+    let (_, token) = app.user(&unique("leaver")).await;
+    let mut hub = RawHub::joined(&app, &token).await;
+    hub.send("{\"type\":7}\u{1e}").await;
+    let within = std::time::Duration::from_millis(500);
+    assert!(
+        hub.ended_within(within).await,
+        "the connection ends within 500 ms of the Close record"
+    );
+    app.stop().await;
+}

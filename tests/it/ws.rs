@@ -178,6 +178,24 @@ impl WsClient {
         }
     }
 
+    /// Closes as an RFC 6455 client does: sends a close frame, reads until the server's, then
+    /// waits for the server to end the TCP connection (the server closes it first). Whether
+    /// the connection ended within `within`.
+    pub async fn close_and_await_end(mut self, within: Duration) -> bool {
+        let close = Message::Close(Some(awc::ws::CloseCode::Normal.into()));
+        self.framed.send(close).await.unwrap();
+        tokio::time::timeout(within, async {
+            loop {
+                match self.framed.next().await {
+                    None | Some(Err(_)) => return,
+                    Some(Ok(_)) => {}
+                }
+            }
+        })
+        .await
+        .is_ok()
+    }
+
     /// Frames received but not yet read.
     pub fn pending(&self) -> &VecDeque<Value> {
         &self.buffered

@@ -297,6 +297,9 @@ impl Handler<Answered> for HubSession {
     type Result = ();
 
     fn handle(&mut self, Answered(then): Answered, ctx: &mut Ctx) {
-        then(self, ctx);
+        // A connection that sent its close frame writes nothing more.
+        if !self.socket.is_closing() {
+            then(self, ctx);
+        }
     }
 }

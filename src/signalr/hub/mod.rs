@@ -17,6 +17,7 @@ use crate::actors::rate_limit::RateLimit;
 use crate::actors::user::UserActor;
 use crate::actors::{ConnectionInfo, SessionHandle};
 use crate::auth::Identity;
+use crate::http::socket_end::SocketEnd;
 use crate::signalr::decode;
 use crate::signalr::reader::RecordReader;
 use crate::signalr::records::{self, kind, Close};
@@ -39,6 +40,8 @@ pub struct HubSession {
     reader: RecordReader,
     last_heard: Instant,
     rate: RateLimit,
+    /// The connection's socket, ended by the server once the session closes.
+    socket: SocketEnd,
 }
 
 impl HubSession {
@@ -48,6 +51,7 @@ impl HubSession {
         info: ConnectionInfo,
         connection_id: String,
         token: Option<String>,
+        socket: SocketEnd,
     ) -> Self {
         let rate = RateLimit::new(&state.config.limits);
         HubSession {
@@ -61,6 +65,7 @@ impl HubSession {
             reader: RecordReader::new(MAX_MESSAGE_BYTES),
             last_heard: Instant::now(),
             rate,
+            socket,
         }
     }
 
@@ -77,14 +82,28 @@ impl HubSession {
     }
 
     /// Ends the connection with a Close record (and its error, if any), then the socket.
-    fn close(&self, ctx: &mut ws::WebsocketContext<Self>, error: Option<&str>, reconnect: bool) {
+    fn close(
+        &mut self,
+        ctx: &mut ws::WebsocketContext<Self>,
+        error: Option<&str>,
+        reconnect: bool,
+    ) {
+        if self.socket.is_closing() {
+            return;
+        }
         ctx.text(records::record(&Close {
             kind: kind::CLOSE,
             error,
             allow_reconnect: reconnect,
         }));
-        ctx.close(Some(ws::CloseCode::Normal.into()));
-        ctx.stop();
+        self.end(ctx, ws::CloseCode::Normal);
+    }
+
+    /// Sends the WebSocket's close frame, then ends the connection (once).
+    fn end(&mut self, ctx: &mut ws::WebsocketContext<Self>, code: ws::CloseCode) {
+        if self.socket.close(ctx, |act: &mut Self| &mut act.socket) {
+            ctx.close(Some(code.into()));
+        }
     }
 
     /// `limits.heartbeat_seconds` paces the hub as SignalR's options do, and its default of 15
@@ -96,6 +115,9 @@ impl HubSession {
     }
 
     fn tick(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
+        if self.socket.is_closing() {
+            return;
+        }
         if self.last_heard.elapsed() > 2 * self.keep_alive() {
             return self.close(ctx, Some("Client timeout elapsed."), true);
         }
@@ -121,7 +143,7 @@ impl HubSession {
             };
             let record = record.to_vec();
             self.on_record(ctx, &record);
-            if !ctx.state().alive() {
+            if self.socket.is_closing() || !ctx.state().alive() {
                 return;
             }
         }
@@ -152,8 +174,7 @@ impl HubSession {
                 methods::Invocation::new(incoming.invocation_id, target).fail(ctx, error);
             }
             kind::CLOSE => {
-                ctx.close(Some(ws::CloseCode::Normal.into()));
-                ctx.stop();
+                self.end(ctx, ws::CloseCode::Normal);
             }
             kind::PING
             | kind::COMPLETION
@@ -174,8 +195,7 @@ impl HubSession {
             }
             Err(error) => {
                 ctx.text(records::record(&serde_json::json!({ "error": error })));
-                ctx.close(Some(ws::CloseCode::Normal.into()));
-                ctx.stop();
+                self.end(ctx, ws::CloseCode::Normal);
             }
         }
     }
@@ -188,8 +208,7 @@ impl Actor for HubSession {
         ctx.set_mailbox_capacity(self.state.config.limits.outbound_queue);
         ctx.run_later(self.keep_alive(), |act, ctx| {
             if !act.joined {
-                ctx.close(Some(ws::CloseCode::Policy.into()));
-                ctx.stop();
+                act.end(ctx, ws::CloseCode::Policy);
             }
         });
         ctx.run_interval(self.keep_alive(), |act, ctx| act.tick(ctx));
@@ -209,6 +228,9 @@ impl Handler<Push> for HubSession {
     type Result = ();
 
     fn handle(&mut self, Push(text): Push, ctx: &mut Self::Context) {
+        if self.socket.is_closing() {
+            return;
+        }
         if self.handle.is_overflowed() {
             return self.close(ctx, Some("The client is too slow to read."), true);
         }
@@ -230,6 +252,9 @@ impl Handler<CloseWith> for HubSession {
 
 impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for HubSession {
     fn handle(&mut self, item: Result<ws::Message, ws::ProtocolError>, ctx: &mut Self::Context) {
+        if self.socket.is_closing() {
+            return;
+        }
         self.last_heard = Instant::now();
         match item {
             Ok(ws::Message::Text(text)) => self.feed(ctx, text.as_bytes()),
@@ -242,8 +267,7 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for HubSession {
             },
             Ok(ws::Message::Ping(bytes)) => ctx.pong(&bytes),
             Ok(ws::Message::Close(_)) => {
-                ctx.close(Some(ws::CloseCode::Normal.into()));
-                ctx.stop();
+                self.end(ctx, ws::CloseCode::Normal);
             }
             Ok(ws::Message::Pong(_)) | Ok(ws::Message::Nop) => {}
             Err(ws::ProtocolError::Overflow) => self.too_large(ctx),
