@@ -14,9 +14,22 @@ use crate::store::{NewAccount, StoreError};
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Credentials {
+    /// Letters, digits and `. _ @ -` (register checks this; login any name).
     #[serde(default)]
+    #[schema(
+        required = true,
+        min_length = 3,
+        max_length = 64,
+        pattern = "^[A-Za-z0-9._@-]{3,64}$"
+    )]
     user_name: String,
     #[serde(default)]
+    #[schema(
+        required = true,
+        min_length = 8,
+        max_length = 128,
+        pattern = "^[^\\u0000]*$"
+    )]
     password: String,
     #[serde(default)]
     tenant_id: Option<Uuid>,

@@ -383,6 +383,12 @@ async fn recall(
 #[derive(Deserialize, utoipa::ToSchema)]
 struct BroadcastBody {
     #[serde(default)]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 4096,
+        pattern = "^[^\\u0000]*$"
+    )]
     content: String,
 }
 

@@ -36,8 +36,8 @@ fn chat_message(m: &StoredMessage, me: Uuid) -> ChatMessage {
     }
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
+/// The query of both history routes (each documents the one key it requires).
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct HistoryQuery {
     receive_user_id: Option<Uuid>,
@@ -57,7 +57,7 @@ impl HistoryQuery {
     }
 }
 
-#[utoipa::path(tag = "messages", operation_id = "messages_my_messages", params(Paging, HistoryQuery), responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
+#[utoipa::path(tag = "messages", operation_id = "messages_my_messages", params(Paging, ("receiveUserId" = Uuid, Query, description = "the peer"), ("filter" = Option<String>, Query, description = "text the messages hold", pattern = "^[^\\u0000]*$"), ("messageType" = Option<i32>, Query, description = "only this type"), ("before" = Option<Id>, Query, description = "only messages before this id")), responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[get("/api/im/chat/my-messages")]
 async fn my_messages(
     state: web::Data<AppState>,
@@ -83,7 +83,7 @@ async fn my_messages(
     }))
 }
 
-#[utoipa::path(tag = "messages", operation_id = "messages_group_messages", params(Paging, HistoryQuery), responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
+#[utoipa::path(tag = "messages", operation_id = "messages_group_messages", params(Paging, ("groupId" = Id, Query, description = "the group"), ("filter" = Option<String>, Query, description = "text the messages hold", pattern = "^[^\\u0000]*$"), ("messageType" = Option<i32>, Query, description = "only this type"), ("before" = Option<Id>, Query, description = "only messages before this id")), responses((status = 200, description = "OK"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[get("/api/im/chat/group/messages")]
 async fn group_messages(
     state: web::Data<AppState>,
@@ -194,7 +194,14 @@ async fn my_last_messages(
 #[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 struct SearchQuery {
+    /// 1 to 200 characters, not all spaces.
     #[serde(default)]
+    #[param(
+        required = true,
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+    )]
     q: String,
     group_id: Option<Id>,
     peer_user_id: Option<Uuid>,

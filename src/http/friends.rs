@@ -63,7 +63,12 @@ fn reload_pair(state: &AppState, tenant: Option<Uuid>, a: Uuid, b: Uuid) {
 #[serde(rename_all = "camelCase")]
 struct AddRequest {
     friend_id: Uuid,
+    #[schema(
+        max_length = 256,
+        pattern = "^([^\\u0000-\\u001F\\u007F-\\u009F\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\u061C\\uFEFF]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\u061C\\uFEFF][^\\u0000-\\u001F\\u007F-\\u009F\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\u061C\\uFEFF]*)?$"
+    )]
     remark_name: Option<String>,
+    #[schema(max_length = 50, pattern = "^[^\\u0000]*$")]
     description: Option<String>,
 }
 
@@ -216,6 +221,7 @@ async fn decide(
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ListQuery {
+    #[param(pattern = "^[^\\u0000]*$")]
     filter: Option<String>,
 }
 
@@ -280,6 +286,10 @@ async fn get_one(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct UpdateBody {
+    #[schema(
+        max_length = 256,
+        pattern = "^([^\\u0000-\\u001F\\u007F-\\u009F\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\u061C\\uFEFF]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\u061C\\uFEFF][^\\u0000-\\u001F\\u007F-\\u009F\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\u061C\\uFEFF]*)?$"
+    )]
     remark_name: Option<String>,
     black: Option<bool>,
     dont_disturb: Option<bool>,

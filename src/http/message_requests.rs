@@ -98,6 +98,7 @@ async fn read(
 #[serde(rename_all = "camelCase")]
 struct SyncQuery {
     /// The `next` of the previous page; none (or empty) starts at the beginning.
+    #[param(pattern = "^(1(\\.-?[0-9]{1,18}){4})?$")]
     after: Option<String>,
     /// Messages a page, 1 to 1,000 (200 when not given; larger values are clamped).
     #[param(minimum = 1, maximum = 1000)]

@@ -9,7 +9,7 @@ use super::{accounts, admin, chat, friends, groups, health, message_requests, pu
 /// The document.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "imcluster", description = "An actor-based instant-messaging cluster, ABP realtime-message compatible."),
+    info(title = "imcluster", description = "An actor-based instant-messaging cluster, ABP realtime-message compatible. Each field's limits (lengths, ranges, patterns, required) are stated on it; two rules span fields: a message names exactly one of `toUserId` and `groupId`, and U+0000 is refused (400) anywhere in a request, unknown JSON fields included, because it cannot be stored."),
     paths(
         accounts::register, accounts::login, accounts::logout, accounts::me,
         health::health, health::ready, health::metrics,

@@ -15,7 +15,14 @@ use crate::state::AppState;
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct PushBody {
+    /// The event's name; not one of the hubs' own callbacks (`getChatMessage`, …).
     #[serde(default)]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 128,
+        pattern = "^[^\\u0000]*$"
+    )]
     method: String,
     #[serde(default)]
     data: serde_json::Value,

@@ -54,12 +54,27 @@ impl UserCard {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct CardBody {
+    /// A name people read; empty clears it.
+    #[schema(
+        max_length = 256,
+        pattern = "^([^\\u0000-\\u001F\\u007F-\\u009F\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\u061C\\uFEFF]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\u061C\\uFEFF][^\\u0000-\\u001F\\u007F-\\u009F\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\u061C\\uFEFF]*)?$"
+    )]
     nick_name: Option<String>,
+    /// 0 male, 1 female, 2 other.
+    #[schema(minimum = 0, maximum = 2)]
     sex: Option<i32>,
+    #[schema(max_length = 30, pattern = "^[^\\u0000]*$")]
     sign: Option<String>,
+    #[schema(max_length = 50, pattern = "^[^\\u0000]*$")]
     description: Option<String>,
+    /// An `http` or `https` URL.
+    #[schema(
+        max_length = 512,
+        pattern = "^([Hh][Tt][Tt][Pp][Ss]?://[^\\s\\u0000-\\u001F\\u007F-\\u009F]+)?$"
+    )]
     avatar_url: Option<String>,
     birthday: Option<DateTime<Utc>>,
+    #[schema(minimum = 0, maximum = 200)]
     age: Option<i32>,
 }
 
@@ -172,6 +187,7 @@ async fn update_my_settings(
 #[into_params(parameter_in = Query)]
 struct SearchQuery {
     #[serde(default)]
+    #[param(pattern = "^[^\\u0000]*$")]
     filter: String,
 }
 

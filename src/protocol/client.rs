@@ -47,14 +47,18 @@ pub enum ClientFrame {
 pub struct SendFrame {
     #[serde(flatten)]
     pub target: Target,
+    #[schema(min_length = 1, max_length = 1048576, pattern = "^[^\\u0000]*$")]
     pub content: String,
     #[serde(default)]
     pub message_type: i32,
     #[serde(default)]
     pub is_anonymous: bool,
+    /// At most 16 levels deep and 16 KiB as JSON.
     #[serde(default)]
     pub extra: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The sender's idempotency key: a second send with it answers the first's ack.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 64, pattern = "^[^\\u0000]*$")]
     pub client_msg_id: Option<String>,
 }
 

@@ -4,6 +4,9 @@
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+/// Every decimal from 1 to `i64::MAX`, the ids a client may send, as a JSON Schema pattern.
+pub const ID_PATTERN: &str = "^([1-9][0-9]{0,17}|[1-8][0-9]{18}|9[0-1][0-9]{17}|92[0-1][0-9]{16}|922[0-2][0-9]{15}|9223[0-2][0-9]{14}|92233[0-6][0-9]{13}|922337[0-1][0-9]{12}|92233720[0-2][0-9]{10}|922337203[0-5][0-9]{9}|9223372036[0-7][0-9]{8}|92233720368[0-4][0-9]{7}|922337203685[0-3][0-9]{6}|9223372036854[0-6][0-9]{5}|92233720368547[0-6][0-9]{4}|922337203685477[0-4][0-9]{3}|9223372036854775[0-7][0-9]{2}|922337203685477580[0-6]|9223372036854775807)$";
+
 /// A Snowflake id as it travels in JSON.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Id(pub i64);
@@ -51,9 +54,35 @@ impl utoipa::PartialSchema for Id {
         utoipa::openapi::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::String)
             .description(Some("a 64-bit id as a decimal string"))
+            .pattern(Some(ID_PATTERN))
             .examples([serde_json::json!("7301234567890123456")])
             .into()
     }
 }
 
 impl utoipa::ToSchema for Id {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_pattern_is_what_deserializes() {
+        let pattern = regex_lite::Regex::new(ID_PATTERN).unwrap();
+        for text in [
+            "1",
+            "42",
+            "7301234567890123456",
+            "9223372036854775807",
+            "0",
+            "-1",
+            "9223372036854775808",
+            "99999999999999999999",
+            "1.5",
+            "",
+        ] {
+            let parsed = serde_json::from_value::<Id>(serde_json::json!(text)).is_ok();
+            assert_eq!(pattern.is_match(text), parsed, "{text}");
+        }
+    }
+}

@@ -102,6 +102,25 @@ async fn every_route_is_described_and_swagger_ui_is_served() {
         "{params:?}"
     );
     assert!(doc["paths"]["/api/auth/register"]["post"]["requestBody"].is_object());
+    // Limits are stated where generated clients read them, as the server checks them.
+    let schemas = &doc["components"]["schemas"];
+    let send = &schemas["SendFrame"]["allOf"][1]["properties"];
+    assert_eq!(send["content"]["maxLength"], 1_048_576, "{send}");
+    assert_eq!(send["content"]["minLength"], 1);
+    assert_eq!(send["clientMsgId"]["maxLength"], 64);
+    let credentials = &schemas["Credentials"];
+    assert_eq!(credentials["properties"]["password"]["minLength"], 8);
+    assert!(credentials["required"]
+        .as_array()
+        .is_some_and(|r| r.contains(&serde_json::json!("userName"))));
+    assert_eq!(schemas["CardBody"]["properties"]["sex"]["maximum"], 2);
+    assert!(schemas["GroupBody"]["properties"]["name"]["pattern"].is_string());
+    let sync = doc["paths"]["/api/im/chat/sync"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    let limit = sync.iter().find(|p| p["name"] == "limit").unwrap();
+    assert_eq!(limit["schema"]["maximum"], 1000, "{limit}");
+    assert!(schemas["Id"]["pattern"].is_string(), "{}", schemas["Id"]);
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
 
     let mut page = app

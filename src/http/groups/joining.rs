@@ -17,6 +17,7 @@ use crate::store::StoreError;
 struct JoinBody {
     group_id: Id,
     #[serde(default)]
+    #[schema(max_length = 256, pattern = "^[^\\u0000]*$")]
     join_info: Option<String>,
 }
 
@@ -102,6 +103,7 @@ struct AcceptBody {
     user_id: Uuid,
     group_id: Id,
     allow_accept: bool,
+    #[schema(max_length = 256, pattern = "^[^\\u0000]*$")]
     reject_reason: Option<String>,
 }
 

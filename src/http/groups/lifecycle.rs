@@ -13,10 +13,24 @@ use crate::store::{GroupUpdate, NewGroup};
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct GroupBody {
+    /// Required to create.
+    #[schema(
+        min_length = 1,
+        max_length = 20,
+        pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\u061C\\uFEFF]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\u061C\\uFEFF][^\\u0000-\\u001F\\u007F-\\u009F\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\u061C\\uFEFF]*$"
+    )]
     name: Option<String>,
+    #[schema(max_length = 64, pattern = "^[^\\u0000]*$")]
     notice: Option<String>,
+    #[schema(max_length = 128, pattern = "^[^\\u0000]*$")]
     description: Option<String>,
+    #[schema(
+        max_length = 128,
+        pattern = "^([Hh][Tt][Tt][Pp][Ss]?://[^\\s\\u0000-\\u001F\\u007F-\\u009F]+)?$"
+    )]
     avatar_url: Option<String>,
+    /// At least 2 and the group's member count; at most `limits.max_group_size`.
+    #[schema(minimum = 2)]
     max_user_count: Option<i32>,
     allow_anonymous: Option<bool>,
     allow_send_message: Option<bool>,
@@ -86,6 +100,7 @@ pub(super) async fn create(
 #[into_params(parameter_in = Query)]
 struct SearchQuery {
     #[serde(default)]
+    #[param(pattern = "^[^\\u0000]*$")]
     filter: String,
 }
 

@@ -84,6 +84,10 @@ struct MemberUpdate {
     /// A time to silence until; `null` lifts a silence; absent leaves it.
     #[serde(default, deserialize_with = "present")]
     silence_end: Option<Option<DateTime<Utc>>>,
+    #[schema(
+        max_length = 256,
+        pattern = "^([^\\u0000-\\u001F\\u007F-\\u009F\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\u061C\\uFEFF]*[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\u061C\\uFEFF][^\\u0000-\\u001F\\u007F-\\u009F\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u2064\\u2066-\\u2069\\u061C\\uFEFF]*)?$"
+    )]
     nick_name: Option<String>,
 }
 
