@@ -8,6 +8,8 @@
 #   ONLY="chat fanout" bench/run-all.sh   # some groups: idle chat fanout crosspod storm churn
 #   ONLY=flood bench/run-all.sh # chat latency with and without flooding connections beside it
 #   ONLY=soak bench/run-all.sh  # 30 minutes of chat at 10,000/s with churn beside it (SOAK_SECONDS)
+#   ONLY=ab BASELINE=/path/to/imcluster bench/run-all.sh  # 1:1 and fan-out, this build and
+#                               # another one alternating in one run (ROUNDS, default 2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/imcluster-target}"
@@ -41,7 +43,7 @@ pod() { # node id, port, [redis url]: starts an imcluster pod on $DB, sets POD_P
     IMCLUSTER_REDIS__URL=${3:-} IMCLUSTER_REDIS__NAMESPACE=$NS \
     IMCLUSTER_LIMITS__RATE_PER_SECOND=${RATE:-5000} IMCLUSTER_LIMITS__RATE_BURST=${BURST:-10000} \
     IMCLUSTER_LIMITS__MAX_GROUP_SIZE=20000 \
-    bash -c "cd '$OUT' && exec '$BIN/imcluster' serve" >"$OUT/pod-$2.log" 2>&1 &
+    bash -c "cd '$OUT' && exec '${IMBIN:-$BIN/imcluster}' serve" >"$OUT/pod-$2.log" 2>&1 &
   POD_PID=$!; PIDS+=("$POD_PID")
   wait_ready "http://127.0.0.1:$2"
 }
@@ -146,5 +148,21 @@ if [[ $ONLY == *soak* ]]; then
   run soak-chat $(lg) --url http://127.0.0.1:8101 --server-pid "$POD_PID" chat --pairs 200 --rate 10000 --duration "$SOAK" --every 60
   wait "$CHURN"; cat "$OUT/soak-churn.md"
   stop_all
+fi
+if [[ $ONLY == *ab* ]]; then
+  # Before and after in one run: the same scenarios against $BASELINE and this build, taking
+  # turns, each on a fresh database, so the machine's drift falls on both alike.
+  for round in $(seq 1 "${ROUNDS:-2}"); do
+    for side in baseline head; do
+      if [[ $side == baseline ]]; then IMBIN=${BASELINE:?set BASELINE to an imcluster binary}; else IMBIN=$BIN/imcluster; fi
+      export IMBIN
+      fresh_pg; pod 1 8101
+      run "ab-$side-$round-chat-10k" $(lg) --url http://127.0.0.1:8101 chat --pairs 200 --rate 10000 --duration 10
+      run "ab-$side-$round-chat-max" $(lg) --url http://127.0.0.1:8101 chat --pairs 200 --rate 40000 --duration 10
+      run "ab-$side-$round-fanout-1000" $(lg) --url http://127.0.0.1:8101 fanout --members 1000 --rate 700 --duration 10
+      stop_all
+    done
+  done
+  unset IMBIN
 fi
 echo "results in $OUT"

@@ -996,6 +996,13 @@ on_both_databases!(
         assert_eq!(stranger.request(typing.clone()).await["code"], "03403");
         let mut blocked_ws = WsClient::connect(&app, &blocked_token).await;
         assert_eq!(blocked_ws.request(typing.clone()).await["code"], "03401");
+        // The same on the hub, ABP's other way in.
+        for (token, code) in [(&stranger_token, "03403"), (&blocked_token, "03401")] {
+            let mut hub = crate::raw_hub::RawHub::joined(&app, token).await;
+            let (done, _) = hub.invoke("1", "typing", json!([{"toUserId": bob}])).await;
+            let error = done["error"].as_str().unwrap_or_default();
+            assert!(error.contains(code), "{done}");
+        }
         // Without an id a refused typing is dropped silently, as typing is fire-and-forget.
         stranger.send(typing.clone()).await;
         // A friend's typing arrives, and it is the first bob sees.
