@@ -80,6 +80,9 @@ pub struct NodeConfig {
     /// For clock-skew drills only (needs `fault_injection`): milliseconds this pod's id clock
     /// runs behind (negative) or ahead of the wall clock.
     pub clock_skew_ms: i64,
+    /// For drills only (needs `fault_injection`): milliseconds this pod waits before it
+    /// applies another pod's presence change, as a slow or distant pod would.
+    pub fault_presence_delay_ms: u64,
 }
 
 /// Where the messages live.
@@ -257,6 +260,7 @@ impl Default for NodeConfig {
             shutdown_timeout_seconds: 10,
             fault_injection: false,
             clock_skew_ms: 0,
+            fault_presence_delay_ms: 0,
         }
     }
 }
@@ -492,6 +496,12 @@ impl NodeConfig {
         }
         if self.clock_skew_ms != 0 && !self.fault_injection {
             return bad("node.clock_skew_ms", "needs node.fault_injection = true");
+        }
+        if self.fault_presence_delay_ms != 0 && !self.fault_injection {
+            return bad(
+                "node.fault_presence_delay_ms",
+                "needs node.fault_injection = true",
+            );
         }
         Ok(())
     }

@@ -46,6 +46,10 @@ pub struct SessionLink {
     pub token_key: Box<str>,
     /// When and from where the session was opened (the admin console shows it).
     pub info: ConnectionInfo,
+    /// Where the commit order stood when the session opened, in a cluster: what was committed
+    /// for the user after it and not delivered live is pushed once every pod has heard of the
+    /// session (`cluster::arrivals`).
+    pub arrived: Option<crate::store::SyncCursor>,
     pub push_to: Recipient<Push>,
     pub close_to: Recipient<CloseWith>,
     /// Set by the first push that finds the session's mailbox full.
@@ -62,14 +66,14 @@ impl std::ops::Deref for SessionHandle {
 /// A session's handle, made on first use: the session actor's address exists only once it
 /// runs, and it keeps where its client came from until then.
 pub struct HandleSlot {
-    info: Option<ConnectionInfo>,
+    info: Option<(ConnectionInfo, Option<crate::store::SyncCursor>)>,
     handle: Option<SessionHandle>,
 }
 
 impl HandleSlot {
-    pub fn new(info: ConnectionInfo) -> Self {
+    pub fn new(info: ConnectionInfo, arrived: Option<crate::store::SyncCursor>) -> Self {
         HandleSlot {
-            info: Some(info),
+            info: Some((info, arrived)),
             handle: None,
         }
     }
@@ -88,8 +92,8 @@ impl HandleSlot {
         let info = &mut self.info;
         self.handle
             .get_or_insert_with(|| {
-                let info = info.take().unwrap_or_default();
-                SessionHandle::new(addr(), connection_id.clone(), identity, info)
+                let (info, arrived) = info.take().unwrap_or_default();
+                SessionHandle::new(addr(), connection_id.clone(), identity, info, arrived)
             })
             .clone()
     }
@@ -109,6 +113,7 @@ impl SessionHandle {
         connection_id: Arc<str>,
         identity: &crate::auth::Identity,
         info: ConnectionInfo,
+        arrived: Option<crate::store::SyncCursor>,
     ) -> Self
     where
         A: Handler<Push> + Handler<CloseWith>,
@@ -120,6 +125,7 @@ impl SessionHandle {
             user_id: identity.user_id,
             token_key: identity.token_key.as_str().into(),
             info,
+            arrived,
             push_to: addr.clone().recipient(),
             close_to: addr.recipient(),
             overflowed: AtomicBool::new(false),
@@ -200,5 +206,67 @@ impl SessionHandle {
         if let Some(user) = state.delivery.supervisor.running_user(&key) {
             user.do_send(Detach(self.connection_id.clone()));
         }
+    }
+}
+
+/// The ids of the messages a new session was sent, kept while it may be caught up
+/// (`cluster::arrivals`), so that a message it has is not sent again.
+pub struct FreshIds {
+    until: std::time::Instant,
+    ids: Option<std::collections::HashSet<i64>>,
+}
+
+/// How long a session keeps the ids: longer than an arrival is kept.
+const FRESH: std::time::Duration = std::time::Duration::from_secs(40);
+
+impl Default for FreshIds {
+    fn default() -> Self {
+        FreshIds {
+            until: std::time::Instant::now() + FRESH,
+            ids: Some(Default::default()),
+        }
+    }
+}
+
+impl FreshIds {
+    /// Whether the session should get `text`: false for a `message` frame it already got.
+    pub fn admit(&mut self, text: &str) -> bool {
+        let Some(ids) = &mut self.ids else {
+            return true;
+        };
+        if std::time::Instant::now() > self.until {
+            self.ids = None;
+            return true;
+        }
+        match message_id(text) {
+            Some(id) => ids.insert(id),
+            None => true,
+        }
+    }
+}
+
+/// The id of a serialized `message` frame.
+fn message_id(text: &str) -> Option<i64> {
+    let rest = text.strip_prefix("{\"type\":\"message\"")?;
+    let at = rest.find("\"messageId\":\"")? + "\"messageId\":\"".len();
+    let digits = &rest[at..];
+    let end = digits.find('"')?;
+    digits[..end].parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_session_gets_each_message_once() {
+        let mut fresh = FreshIds::default();
+        let m = r#"{"type":"message","message":{"messageId":"42","content":"x"}}"#;
+        assert!(fresh.admit(m));
+        assert!(!fresh.admit(m), "the same message again");
+        assert!(fresh.admit(r#"{"type":"typing","userId":"u"}"#));
+        assert!(fresh.admit(&m.replace("42", "43")));
+        fresh.until = std::time::Instant::now() - std::time::Duration::from_secs(1);
+        assert!(fresh.admit(m), "after the window, nothing is held back");
     }
 }

@@ -9,7 +9,7 @@ use actix::prelude::*;
 use actix_web_actors::ws;
 use chrono::Utc;
 
-use super::handle::{CloseWith, HandleSlot, Push};
+use super::handle::{CloseWith, FreshIds, HandleSlot, Push};
 use super::user::UserActor;
 use super::SessionHandle;
 use crate::auth::Identity;
@@ -34,6 +34,8 @@ pub struct Session {
     bad_frames: u32,
     /// The connection's socket, ended by the server once the session closes.
     socket: SocketEnd,
+    /// The messages sent while the session may be caught up.
+    fresh: FreshIds,
 }
 
 impl Session {
@@ -41,12 +43,14 @@ impl Session {
         state: Arc<AppState>,
         identity: Identity,
         info: super::ConnectionInfo,
+        arrived: Option<crate::store::SyncCursor>,
         socket: SocketEnd,
     ) -> Self {
         let rate = super::rate_limit::RateLimit::new(&state.config.limits);
         Session {
             connection_id: Arc::from(uuid::Uuid::new_v4().simple().to_string()),
-            handle: HandleSlot::new(info),
+            handle: HandleSlot::new(info, arrived),
+            fresh: Default::default(),
             state,
             identity,
             user: None,
@@ -217,7 +221,7 @@ impl Handler<Push> for Session {
         if self.handle.is_overflowed() {
             return self.close(ctx, 4008, "too slow to read");
         }
-        if !text.is_empty() {
+        if !text.is_empty() && self.fresh.admit(&text) {
             ctx.text(text);
         }
     }

@@ -390,3 +390,76 @@ impl Handler<CloseSessions> for UserActor {
         }
     }
 }
+
+/// Every pod has heard that this user has new sessions here (`cluster::arrivals`): push them
+/// what was committed for the user since they opened, which a pod that did not know of them
+/// yet delivered nowhere. The sessions drop what they already have (`handle::FreshIds`).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct CatchUp;
+
+/// Sessions opened longer ago than this are not caught up: they were known everywhere long
+/// before, and their record of what they were sent is gone.
+const CATCH_UP_WITHIN: chrono::Duration = chrono::Duration::seconds(30);
+
+impl Handler<CatchUp> for UserActor {
+    type Result = ();
+
+    fn handle(&mut self, _: CatchUp, _: &mut Context<Self>) {
+        let now = Utc::now();
+        let fresh: Vec<SessionHandle> = self
+            .sessions
+            .values()
+            .filter(|s| s.arrived.is_some() && now - s.info.since < CATCH_UP_WITHIN)
+            .cloned()
+            .collect();
+        let Some(point) =
+            fresh
+                .iter()
+                .filter_map(|s| s.arrived)
+                .reduce(|a, b| crate::store::SyncCursor {
+                    user: a.user.min(b.user),
+                    group: a.group.min(b.group),
+                })
+        else {
+            return;
+        };
+        let groups: Vec<(i64, i64)> = self
+            .facts
+            .as_ref()
+            .map(|f| {
+                f.groups
+                    .iter()
+                    .map(|(g, joined)| (*g, crate::ids::IdGenerator::first_id_at(*joined)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let (store, (tenant, user)) = (self.state.store.clone(), self.key);
+        actix_rt::spawn(async move {
+            let messages = match store.messages_after(tenant, user, &groups, point).await {
+                Ok(messages) => messages,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not catch a new session up");
+                    let text = ServerFrame::Notice {
+                        kind: "sync".into(),
+                        data: serde_json::json!({ "reason": "catchUp" }),
+                    }
+                    .to_text();
+                    for session in &fresh {
+                        session.push(text.clone());
+                    }
+                    return;
+                }
+            };
+            for message in &messages {
+                let text = ServerFrame::Message {
+                    message: crate::chat::wire::served(message, user),
+                }
+                .to_text();
+                for session in &fresh {
+                    session.push(text.clone());
+                }
+            }
+        });
+    }
+}

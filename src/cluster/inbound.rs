@@ -144,11 +144,19 @@ async fn apply(
             friends,
             at,
         } => {
+            if !shared.presence_delay.is_zero() {
+                tokio::time::sleep(shared.presence_delay).await;
+            }
             if shared.directory.apply(&from, seq, user, online) == Applied::Gap {
                 resync_pod(pod, shared, conn, &from).await?;
             }
             if announce {
                 pod.friend_presence(user, online, at, &friends);
+            }
+            if online {
+                // The pod that announced it catches its new session up once all have heard.
+                let heard = shared.packet(Relay::Heard { seq });
+                shared.publish_to_pods(vec![Arc::from(from.as_str())], heard);
             }
         }
         Relay::Heartbeat { seq } => {
@@ -163,6 +171,7 @@ async fn apply(
             code,
             reason,
         } => pod.close_sessions(&user, token_key, code, reason),
+        Relay::Heard { seq } => shared.arrivals.heard(pod, &from, seq),
         Relay::Missed => pod.tell_sessions_to_sync("bus"),
         Relay::Everyone { tenant, text } => {
             pod.to_everyone(tenant, &ByteString::from(text));

@@ -6,6 +6,7 @@
 //! The bus knows nothing of actors: what reaches this pod from the others is handed to a
 //! [`Pod`] (`delivery::ThisPod` over the pod's actors), and what it carries is plain data.
 
+mod arrivals;
 mod directory;
 mod inbound;
 mod local;

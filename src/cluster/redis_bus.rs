@@ -44,6 +44,10 @@ pub struct Shared {
     pub dirty: AtomicBool,
     /// Something this pod published was lost: the other pods' clients should `sync`.
     pub missed: AtomicBool,
+    /// A drill's delay before another pod's presence change is applied (`node.fault_*`).
+    pub presence_delay: Duration,
+    /// Users whose first session here was announced, until every pod has heard.
+    pub arrivals: super::arrivals::Arrivals,
     local_publishes: broadcast::Sender<ClientPublish>,
 }
 
@@ -67,7 +71,7 @@ impl Shared {
         .expect("a relay serializes")
     }
 
-    fn publish_to_pods(&self, pods: Vec<Arc<str>>, payload: String) {
+    pub fn publish_to_pods(&self, pods: Vec<Arc<str>>, payload: String) {
         for pod in pods {
             self.enqueue(Op::Publish {
                 channel: self.names.pod(&pod),
@@ -105,6 +109,12 @@ impl RedisBus {
             connected: AtomicBool::new(false),
             dirty: AtomicBool::new(true),
             missed: AtomicBool::new(false),
+            presence_delay: Duration::from_millis(if config.node.fault_injection {
+                config.node.fault_presence_delay_ms
+            } else {
+                0
+            }),
+            arrivals: Default::default(),
             local_publishes: broadcast::channel(1024).0,
         });
         Ok((
@@ -204,6 +214,16 @@ impl Bus for RedisBus {
     fn presence(&self, change: PresenceChange) {
         let mut seq = self.shared.seq.lock();
         *seq += 1;
+        if change.online {
+            let others = self
+                .shared
+                .directory
+                .pods()
+                .into_iter()
+                .map(|p| Arc::from(p.0))
+                .collect();
+            self.shared.arrivals.announced(change.user, *seq, others);
+        }
         let payload = self.shared.packet(Relay::Presence {
             seq: *seq,
             user: change.user,

@@ -48,6 +48,9 @@ pub enum Relay {
         friends: Vec<Uuid>,
         at: chrono::DateTime<chrono::Utc>,
     },
+    /// Sent to the pod whose presence changes these are: the sender has applied them up to
+    /// `seq` (and so routes to that pod every user they brought there).
+    Heard { seq: u64 },
     /// The pod is alive; `seq` is its last presence change.
     Heartbeat { seq: u64 },
     /// The pod is shutting down cleanly: forget it now.

@@ -178,6 +178,7 @@ pub fn pod_gone(pod: &Arc<dyn Pod>, shared: &Shared, node: &str) {
         .filter(|u| !pod.has_session(u))
         .collect();
     tracing::info!(pod = node, users = gone.len(), "a pod left the cluster");
+    shared.arrivals.gone(pod, node);
     let first_alive = shared
         .directory
         .pods()
@@ -245,5 +246,6 @@ pub async fn heartbeat(pod: Arc<dyn Pod>, shared: Arc<Shared>, addr: SocketAddr)
         for node in shared.directory.silent(shared.ttl) {
             pod_gone(&pod, &shared, &node);
         }
+        shared.arrivals.tick(&pod);
     }
 }

@@ -143,6 +143,18 @@ impl Delivery {
         }
     }
 
+    /// Where the commit order stands as a session opens, when other pods may not know of it
+    /// yet (a cluster): what is committed after it may be pushed to the session later
+    /// (`cluster::arrivals`). `None` on a single node, or when the database does not answer
+    /// (the session then relies on its `sync`).
+    pub async fn arrival_point(
+        &self,
+        store: &crate::store::Store,
+    ) -> Option<crate::store::SyncCursor> {
+        self.bus.healthy()?;
+        store.commit_point().await.ok()
+    }
+
     /// Delivers a backend push to this pod's sessions; returns how many it reached.
     pub async fn push_here(&self, push: &Push) -> usize {
         let text = ServerFrame::Event {

@@ -99,6 +99,12 @@ impl Pod for ThisPod {
         self.0.delivery.supervisor.online_users()
     }
 
+    fn catch_up(&self, user: UserKey) {
+        if let Some(addr) = self.0.delivery.supervisor.running_user(&user) {
+            addr.do_send(crate::actors::user::CatchUp);
+        }
+    }
+
     fn counts(&self) -> PodCounts {
         let supervisor = &self.0.delivery.supervisor;
         let (connections, user_actors, group_actors, actor_restarts) = supervisor.counts();

@@ -20,7 +20,8 @@ async fn connect(
     let max_frame = state.config.limits.max_frame_bytes;
     let info = connection_info(&req, &state.trusted_proxies);
     let socket = super::socket_end::SocketEnd::of(&req);
-    let session = Session::new(state.into_inner(), identity, info, socket);
+    let arrived = state.delivery.arrival_point(&state.store).await;
+    let session = Session::new(state.into_inner(), identity, info, arrived, socket);
     ws::WsResponseBuilder::new(session, &req, stream)
         .frame_size(max_frame)
         .start()

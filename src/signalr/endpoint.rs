@@ -84,6 +84,7 @@ pub async fn connect(
         info,
         connection_id,
         token.clone(),
+        state.delivery.arrival_point(&state.store).await,
         crate::http::socket_end::SocketEnd::of(&req),
     );
     let started = ws::WsResponseBuilder::new(session, &req, stream)

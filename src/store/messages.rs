@@ -181,6 +181,21 @@ impl From<group_message::Model> for StoredMessage {
 }
 
 /// Rows after `(tx, id)` in commit order.
+/// A group message the user may see: in one of `groups`, from the first id the user may see
+/// there (when the user joined).
+pub(super) fn visible_in(groups: &[(i64, i64)]) -> Condition {
+    use group_message::Column as G;
+    let mut mine = Condition::any();
+    for (group, first) in groups {
+        mine = mine.add(
+            Condition::all()
+                .add(G::GroupId.eq(*group))
+                .add(G::MessageId.gte(*first)),
+        );
+    }
+    mine
+}
+
 pub(super) fn after(tx: impl ColumnTrait, id: impl ColumnTrait, pos: (i64, i64)) -> Condition {
     Condition::any()
         .add(tx.gt(pos.0))
@@ -261,7 +276,7 @@ impl Store {
 
     /// The oldest transaction id still writing: rows of younger transactions may yet be joined
     /// by older ones, so a walk stops before them. SQLite commits in row-id order: no limit.
-    async fn stable_horizon(&self) -> Result<i64, StoreError> {
+    pub(super) async fn stable_horizon(&self) -> Result<i64, StoreError> {
         if self.backend() != DbBackend::Postgres {
             return Ok(i64::MAX);
         }
@@ -297,17 +312,9 @@ impl Store {
             vec![]
         } else {
             let horizon = self.stable_horizon().await?;
-            let mut mine = Condition::any();
-            for (group, first) in groups {
-                mine = mine.add(
-                    Condition::all()
-                        .add(G::GroupId.eq(*group))
-                        .add(G::MessageId.gte(*first)),
-                );
-            }
             group_message::Entity::find()
                 .filter(tenant_filter(G::TenantId, tenant_id))
-                .filter(mine)
+                .filter(visible_in(groups))
                 .filter(after(G::TxId, G::Id, cursor.group))
                 .filter(G::TxId.lt(horizon))
                 .order_by_asc(G::TxId)

@@ -4,6 +4,7 @@
 mod accounts;
 mod admin;
 mod cards;
+mod catch_up;
 mod conversations;
 mod error;
 mod filters;

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use serde_json::{json, Value};
 
 use crate::helpers::{unique, TestApp};
-use crate::pods::{await_online, befriend, group, sync_all, Cluster};
+use crate::pods::{await_online, await_presence, befriend, group, sync_all, Cluster};
 use crate::ws::{to_group, to_user, WsClient};
 
 /// The next `presence` frame about `user` saying `online`.
@@ -684,4 +684,67 @@ async fn a_second_pod_with_a_taken_node_id_refuses_to_start() {
         stderr.contains("node.id 7 is used by the live pod `pod-7`"),
         "{stderr}"
     );
+}
+
+/// A session gets every message sent after its `welcome` live, whichever pod sent it, even
+/// when that pod has not yet heard where the session is: sent at once after the connect, from
+/// a pod that hears presence normally and from one that hears it 300 ms late, 1:1 and in a
+/// group, over many connects.
+#[actix_rt::test]
+async fn a_message_sent_right_after_a_connect_on_another_pod_arrives_live() {
+    let Some(cluster) = Cluster::new("sent_right_after_a_connect").await else {
+        return;
+    };
+    let quick = cluster.pod(1).await;
+    let slow = cluster
+        .pod_with(
+            2,
+            &[
+                ("IMCLUSTER_NODE__FAULT_INJECTION", "true"),
+                ("IMCLUSTER_NODE__FAULT_PRESENCE_DELAY_MS", "300"),
+            ],
+        )
+        .await;
+    let home = cluster.pod(3).await;
+    let (alice, at) = quick.user(&unique("alice")).await;
+    let (bob, bt) = home.user(&unique("bob")).await;
+    befriend(&quick, (&alice, &at), &home, (&bob, &bt)).await;
+    let gid = group(&quick, &at, &[(&home, &bob, &bt)]).await;
+    let mut on_quick = WsClient::connect(&quick, &at).await;
+    let mut on_slow = WsClient::connect(&slow, &at).await;
+    let all: [&TestApp; 3] = [&quick, &slow, &home];
+    for round in 0..8 {
+        let mut b = WsClient::connect(&home, &bt).await;
+        let sender = if round % 2 == 0 {
+            &mut on_quick
+        } else {
+            &mut on_slow
+        };
+        let private = sender
+            .request(to_user(&bob, &format!("private {round}")))
+            .await;
+        let grouped = sender
+            .request(to_group(gid, &format!("group {round}")))
+            .await;
+        // Both arrive, in either order (one may come live, the other with the catch-up).
+        let mut sent = Vec::new();
+        let mut got = Vec::new();
+        for ack in [&private, &grouped] {
+            assert_eq!(ack["type"], "ack", "{ack}");
+            sent.push(ack["messageId"].to_string());
+            got.push(b.next_of("message").await["message"]["messageId"].to_string());
+        }
+        sent.sort();
+        got.sort();
+        assert_eq!(got, sent, "round {round}");
+        // Nothing arrives twice.
+        assert_eq!(b.request(json!({"type": "ping"})).await["type"], "pong");
+        assert!(
+            b.pending().iter().all(|f| f["type"] != "message"),
+            "round {round}: a message arrived twice: {:?}",
+            b.pending()
+        );
+        drop(b);
+        await_presence(&all, &bob, &bt, false).await;
+    }
 }

@@ -180,6 +180,11 @@ impl std::ops::Deref for Pod {
 /// Waits until every pod of `pods` sees `user` online (the presence directory reached them),
 /// asking with `token`.
 pub async fn await_online(pods: &[&TestApp], user: &str, token: &str) {
+    await_presence(pods, user, token, true).await
+}
+
+/// Waits until every pod of `pods` sees `user` online or offline, asking with `token`.
+pub async fn await_presence(pods: &[&TestApp], user: &str, token: &str, online: bool) {
     let deadline = tokio::time::Instant::now() + crate::ws::WAIT;
     for pod in pods {
         loop {
@@ -191,12 +196,13 @@ pub async fn await_online(pods: &[&TestApp], user: &str, token: &str) {
                     None,
                 )
                 .await;
-            if card["online"] == true {
+            if card["online"] == online {
                 break;
             }
             assert!(
                 tokio::time::Instant::now() < deadline,
-                "{user} is seen online by {}",
+                "{user} is seen {} by {}",
+                if online { "online" } else { "offline" },
                 pod.base
             );
             tokio::time::sleep(Duration::from_millis(20)).await;

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 use actix_web_actors::ws;
 
-use crate::actors::handle::{CloseWith, HandleSlot, Push};
+use crate::actors::handle::{CloseWith, FreshIds, HandleSlot, Push};
 use crate::actors::rate_limit::RateLimit;
 use crate::actors::user::UserActor;
 use crate::actors::{ConnectionInfo, SessionHandle};
@@ -42,6 +42,8 @@ pub struct HubSession {
     rate: RateLimit,
     /// The connection's socket, ended by the server once the session closes.
     socket: SocketEnd,
+    /// The messages sent while the session may be caught up.
+    fresh: FreshIds,
 }
 
 impl HubSession {
@@ -51,6 +53,7 @@ impl HubSession {
         info: ConnectionInfo,
         connection_id: String,
         token: Option<String>,
+        arrived: Option<crate::store::SyncCursor>,
         socket: SocketEnd,
     ) -> Self {
         let rate = RateLimit::new(&state.config.limits);
@@ -59,7 +62,8 @@ impl HubSession {
             identity,
             connection_id: Arc::from(connection_id),
             token,
-            handle: HandleSlot::new(info),
+            handle: HandleSlot::new(info, arrived),
+            fresh: Default::default(),
             user: None,
             joined: false,
             reader: RecordReader::new(MAX_MESSAGE_BYTES),
@@ -233,6 +237,9 @@ impl Handler<Push> for HubSession {
         }
         if self.handle.is_overflowed() {
             return self.close(ctx, Some("The client is too slow to read."), true);
+        }
+        if !self.fresh.admit(&text) {
+            return;
         }
         let ids = &self.state.ids;
         if let Some(record) = translate::to_hub(self.listener(), &text, || ids.next_id()) {
