@@ -216,19 +216,20 @@ pub struct FreshIds {
     ids: Option<std::collections::HashSet<i64>>,
 }
 
-/// How long a session keeps the ids: longer than an arrival is kept.
-const FRESH: std::time::Duration = std::time::Duration::from_secs(40);
-
-impl Default for FreshIds {
-    fn default() -> Self {
-        FreshIds {
-            until: std::time::Instant::now() + FRESH,
-            ids: Some(Default::default()),
-        }
-    }
-}
+/// How long a session keeps the ids: a little longer than it may be caught up
+/// (`user::CATCH_UP_WITHIN`).
+const FRESH: std::time::Duration = std::time::Duration::from_secs(12);
 
 impl FreshIds {
+    /// The record of a new session; `None` for one that will never be caught up (a single
+    /// node has no other pods to hear of it), which keeps nothing.
+    pub fn new(catch_up: bool) -> Self {
+        FreshIds {
+            until: std::time::Instant::now() + FRESH,
+            ids: catch_up.then(Default::default),
+        }
+    }
+
     /// Whether the session should get `text`: false for a `message` frame it already got.
     pub fn admit(&mut self, text: &str) -> bool {
         let Some(ids) = &mut self.ids else {
@@ -260,7 +261,7 @@ mod tests {
 
     #[test]
     fn a_new_session_gets_each_message_once() {
-        let mut fresh = FreshIds::default();
+        let mut fresh = FreshIds::new(true);
         let m = r#"{"type":"message","message":{"messageId":"42","content":"x"}}"#;
         assert!(fresh.admit(m));
         assert!(!fresh.admit(m), "the same message again");

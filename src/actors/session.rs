@@ -50,7 +50,7 @@ impl Session {
         Session {
             connection_id: Arc::from(uuid::Uuid::new_v4().simple().to_string()),
             handle: HandleSlot::new(info, arrived),
-            fresh: Default::default(),
+            fresh: FreshIds::new(arrived.is_some()),
             state,
             identity,
             user: None,

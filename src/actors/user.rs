@@ -400,7 +400,7 @@ pub struct CatchUp;
 
 /// Sessions opened longer ago than this are not caught up: they were known everywhere long
 /// before, and their record of what they were sent is gone.
-const CATCH_UP_WITHIN: chrono::Duration = chrono::Duration::seconds(30);
+pub const CATCH_UP_WITHIN: chrono::Duration = chrono::Duration::seconds(10);
 
 impl Handler<CatchUp> for UserActor {
     type Result = ();

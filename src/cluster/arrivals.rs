@@ -5,7 +5,9 @@
 //! answers an announcement with `Heard`; once every pod that was alive has answered, this pod
 //! reads what was committed for the user since the session opened and pushes it (the session
 //! drops what it already has). A pod that does not answer in time leaves the catch-up to the
-//! heartbeat, which runs it anyway and again when the answer comes.
+//! heartbeat, which runs it anyway and again when the answer comes; a session is caught up
+//! for its first ten seconds (`user::CATCH_UP_WITHIN`), and a pod slower than that to answer
+//! leaves what it delivered nowhere to the client's next `sync`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,8 +20,8 @@ use crate::keys::UserKey;
 /// How long the others may take to answer before the catch-up runs without them.
 const PATIENCE: Duration = Duration::from_secs(2);
 
-/// How long an arrival is kept for a late answer.
-const KEPT: Duration = Duration::from_secs(30);
+/// How long an arrival is kept for a late answer: as long as its sessions may be caught up.
+const KEPT: Duration = Duration::from_secs(10);
 
 /// A user whose first session here was announced, and the pods yet to answer.
 struct Arrival {

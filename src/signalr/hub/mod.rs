@@ -63,7 +63,7 @@ impl HubSession {
             connection_id: Arc::from(connection_id),
             token,
             handle: HandleSlot::new(info, arrived),
-            fresh: Default::default(),
+            fresh: FreshIds::new(arrived.is_some()),
             user: None,
             joined: false,
             reader: RecordReader::new(MAX_MESSAGE_BYTES),
