@@ -8,8 +8,8 @@
 #   ONLY="chat fanout" bench/run-all.sh   # some groups: idle chat fanout crosspod storm churn
 #   ONLY=flood bench/run-all.sh # chat latency with and without flooding connections beside it
 #   ONLY=soak bench/run-all.sh  # 30 minutes of chat at 10,000/s with churn beside it (SOAK_SECONDS)
-#   ONLY=ab BASELINE=/path/to/imcluster bench/run-all.sh  # 1:1 and fan-out, this build and
-#                               # another one alternating in one run (ROUNDS, default 2)
+#   ONLY=ab BASELINE=/path/to/imcluster bench/run-all.sh  # 1:1, fan-out and two-pod 1:1, this
+#                               # build and another one alternating in one run (ROUNDS, default 2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/imcluster-target}"
@@ -160,6 +160,11 @@ if [[ $ONLY == *ab* ]]; then
       run "ab-$side-$round-chat-10k" $(lg) --url http://127.0.0.1:8101 chat --pairs 200 --rate 10000 --duration 10
       run "ab-$side-$round-chat-max" $(lg) --url http://127.0.0.1:8101 chat --pairs 200 --rate 40000 --duration 10
       run "ab-$side-$round-fanout-1000" $(lg) --url http://127.0.0.1:8101 fanout --members 1000 --rate 700 --duration 10
+      stop_all
+      fresh_pg; pod 1 8101 $REDIS; pod 2 8102 $REDIS
+      TWO=http://127.0.0.1:8101,http://127.0.0.1:8102
+      run "ab-$side-$round-crosspod-chat-10k" $(lg) --url $TWO chat --pairs 200 --rate 10000 --duration 10
+      run "ab-$side-$round-crosspod-chat-max" $(lg) --url $TWO chat --pairs 200 --rate 40000 --duration 10
       stop_all
     done
   done
