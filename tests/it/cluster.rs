@@ -747,4 +747,28 @@ async fn a_message_sent_right_after_a_connect_on_another_pod_arrives_live() {
         drop(b);
         await_presence(&all, &bob, &bt, false).await;
     }
+    // The same for an ABP client on the hub, which never syncs: caught up, once.
+    for round in 0..4 {
+        let mut hub = crate::raw_hub::RawHub::joined(&home, &bt).await;
+        let sender = if round % 2 == 0 {
+            &mut on_quick
+        } else {
+            &mut on_slow
+        };
+        let ack = sender
+            .request(to_user(&bob, &format!("to the hub {round}")))
+            .await;
+        let got = loop {
+            let record = hub.next().await.expect("the hub stays open");
+            if record["type"] == 1 && record["target"] == "get-chat-message" {
+                break record;
+            }
+        };
+        assert_eq!(
+            got["arguments"][0]["messageId"], ack["messageId"],
+            "hub round {round}"
+        );
+        drop(hub);
+        await_presence(&all, &bob, &bt, false).await;
+    }
 }
