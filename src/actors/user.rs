@@ -398,6 +398,10 @@ impl Handler<CloseSessions> for UserActor {
 #[rtype(result = "()")]
 pub struct CatchUp;
 
+/// How far before a session's opening a caught-up message may have been stamped: pods' clocks
+/// differ, and a message is stamped before it commits.
+const STAMP_SLACK: chrono::Duration = chrono::Duration::minutes(5);
+
 /// Sessions opened longer ago than this are not caught up: they were known everywhere long
 /// before, and their record of what they were sent is gone.
 pub const CATCH_UP_WITHIN: chrono::Duration = chrono::Duration::seconds(10);
@@ -424,6 +428,8 @@ impl Handler<CatchUp> for UserActor {
         else {
             return;
         };
+        let opened = fresh.iter().map(|s| s.info.since).min().unwrap_or(now);
+        let first_id = crate::ids::IdGenerator::first_id_at(opened - STAMP_SLACK);
         let groups: Vec<(i64, i64)> = self
             .facts
             .as_ref()
@@ -436,7 +442,10 @@ impl Handler<CatchUp> for UserActor {
             .unwrap_or_default();
         let (store, (tenant, user)) = (self.state.store.clone(), self.key);
         actix_rt::spawn(async move {
-            let messages = match store.messages_after(tenant, user, &groups, point).await {
+            let messages = match store
+                .messages_after(tenant, user, &groups, point, first_id)
+                .await
+            {
                 Ok(messages) => messages,
                 Err(e) => {
                     tracing::warn!(error = %e, "could not catch a new session up");

@@ -35,41 +35,50 @@ impl Store {
                 group: (horizon - 1, i64::MAX),
             });
         }
-        // SQLite commits one writer at a time: row ids are in commit order.
-        Ok(SyncCursor {
-            user: (
-                i64::MIN,
-                self.last_id::<user_message::Entity>(user_message::Column::Id)
-                    .await?,
-            ),
-            group: (
-                i64::MIN,
-                self.last_id::<group_message::Entity>(group_message::Column::Id)
-                    .await?,
-            ),
-        })
+        // SQLite commits one writer at a time: the last row's place is where the order stands.
+        let user = self
+            .last_position::<user_message::Entity>(
+                user_message::Column::TxId,
+                user_message::Column::Id,
+            )
+            .await?;
+        let group = self
+            .last_position::<group_message::Entity>(
+                group_message::Column::TxId,
+                group_message::Column::Id,
+            )
+            .await?;
+        Ok(SyncCursor { user, group })
     }
 
-    /// The largest row id of a table (0 when it is empty).
-    async fn last_id<E: EntityTrait>(&self, id: E::Column) -> Result<i64, StoreError> {
-        Ok(E::find()
+    /// The (TxId, Id) of a table's last row, or a place before every row when it is empty.
+    async fn last_position<E: EntityTrait>(
+        &self,
+        tx: E::Column,
+        id: E::Column,
+    ) -> Result<(i64, i64), StoreError> {
+        let last = E::find()
             .select_only()
-            .column_as(id.max(), "id")
-            .into_tuple::<Option<i64>>()
+            .column(tx)
+            .column(id)
+            .order_by_desc(id)
+            .into_tuple::<(i64, i64)>()
             .one(&self.db)
-            .await?
-            .flatten()
-            .unwrap_or(0))
+            .await?;
+        Ok(last.unwrap_or((i64::MIN, i64::MIN)))
     }
 
     /// The messages others sent `user` (privately, or to `groups`, each with the first id the
-    /// user may see there) committed after `point`, in id order.
+    /// user may see there) committed after `point`, with ids from `first_id` on, in id order.
+    /// The id bound keeps a catch-up to recent messages even when a long transaction holds
+    /// PostgreSQL's horizon (and so `point`) far back.
     pub async fn messages_after(
         &self,
         tenant_id: Option<Uuid>,
         user: Uuid,
         groups: &[(i64, i64)],
         point: SyncCursor,
+        first_id: i64,
     ) -> Result<Vec<StoredMessage>, StoreError> {
         use group_message::Column as G;
         use user_message::Column as U;
@@ -77,6 +86,7 @@ impl Store {
             .filter(tenant_filter(U::TenantId, tenant_id))
             .filter(U::ReceiveUserId.eq(user))
             .filter(after(U::TxId, U::Id, point.user))
+            .filter(U::MessageId.gte(first_id))
             .filter(not_by(U::CreatorId, user))
             .order_by_asc(U::TxId)
             .order_by_asc(U::Id)
@@ -90,6 +100,7 @@ impl Store {
                 .filter(tenant_filter(G::TenantId, tenant_id))
                 .filter(visible_in(groups))
                 .filter(after(G::TxId, G::Id, point.group))
+                .filter(G::MessageId.gte(first_id))
                 .filter(not_by(G::CreatorId, user))
                 .order_by_asc(G::TxId)
                 .order_by_asc(G::Id)

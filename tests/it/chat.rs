@@ -1073,3 +1073,46 @@ async fn a_closing_client_is_let_go_at_once() {
     }
     app.stop().await;
 }
+
+on_both_databases!(
+    a_catch_up_reads_what_others_committed_after_the_point,
+    |db: TestDb| async move {
+        let app = TestApp::start(db.config()).await;
+        let (alice, alice_token) = app.user(&unique("alice")).await;
+        let (bob, bob_token) = app.user(&unique("bob")).await;
+        app.befriend(&alice, &bob).await;
+        let gid = app.group(&alice, &[&bob]).await;
+        let mut a = WsClient::connect(&app, &alice_token).await;
+        let mut b = WsClient::connect(&app, &bob_token).await;
+        a.request(to_user(&bob, "before")).await;
+        let store = &app.state().store;
+        let point = store.commit_point().await.unwrap();
+        let private = a.request(to_user(&bob, "after")).await;
+        let grouped = a.request(to_group(gid, "after, to the group")).await;
+        b.request(to_user(&alice, "bob's own")).await;
+        app.state().writer.flush().await;
+        let bob_id: uuid::Uuid = bob.parse().unwrap();
+        let first = imcluster::ids::IdGenerator::first_id_at(
+            chrono::Utc::now() - chrono::Duration::minutes(5),
+        );
+        let got = store
+            .messages_after(None, bob_id, &[(gid, 0)], point, first)
+            .await
+            .unwrap();
+        let ids: Vec<String> = got.iter().map(|m| m.message_id.to_string()).collect();
+        assert_eq!(
+            ids,
+            [&private, &grouped].map(|ack| ack["messageId"].as_str().unwrap().to_string()),
+            "what alice sent after the point; not what came before, nor bob's own"
+        );
+        let later = imcluster::ids::IdGenerator::first_id_at(
+            chrono::Utc::now() + chrono::Duration::minutes(1),
+        );
+        let none = store
+            .messages_after(None, bob_id, &[(gid, 0)], point, later)
+            .await
+            .unwrap();
+        assert!(none.is_empty(), "the id bound holds");
+        app.stop().await;
+    }
+);
