@@ -115,6 +115,19 @@ impl UserActor {
         }
     }
 
+    /// The user's groups, each with the first message id the user may see in it; `None`
+    /// while the facts are not loaded.
+    fn my_groups(&self) -> Option<Vec<(i64, i64)>> {
+        let facts = self.facts.as_ref()?;
+        Some(
+            facts
+                .groups
+                .iter()
+                .map(|(group, joined)| (*group, crate::ids::IdGenerator::first_id_at(*joined)))
+                .collect(),
+        )
+    }
+
     fn load_facts(&mut self, ctx: &mut Context<Self>) {
         let (store, (tenant, user)) = (self.state.store.clone(), self.key);
         ctx.wait(
@@ -217,14 +230,7 @@ impl Handler<MyGroups> for UserActor {
     type Result = Option<Vec<(i64, i64)>>;
 
     fn handle(&mut self, _: MyGroups, _: &mut Context<Self>) -> Self::Result {
-        let facts = self.facts.as_ref()?;
-        Some(
-            facts
-                .groups
-                .iter()
-                .map(|(group, joined)| (*group, crate::ids::IdGenerator::first_id_at(*joined)))
-                .collect(),
-        )
+        self.my_groups()
     }
 }
 
@@ -430,16 +436,7 @@ impl Handler<CatchUp> for UserActor {
         };
         let opened = fresh.iter().map(|s| s.info.since).min().unwrap_or(now);
         let first_id = crate::ids::IdGenerator::first_id_at(opened - STAMP_SLACK);
-        let groups: Vec<(i64, i64)> = self
-            .facts
-            .as_ref()
-            .map(|f| {
-                f.groups
-                    .iter()
-                    .map(|(g, joined)| (*g, crate::ids::IdGenerator::first_id_at(*joined)))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let groups = self.my_groups().unwrap_or_default();
         let (store, (tenant, user)) = (self.state.store.clone(), self.key);
         actix_rt::spawn(async move {
             let messages = match store

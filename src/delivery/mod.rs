@@ -37,10 +37,15 @@ impl Delivery {
 
     /// A frame for every device of `users`, on every pod, but connection `except`.
     pub fn deliver(&self, users: &[UserKey], text: &ByteString, except: Option<&Arc<str>>) {
+        self.deliver_here(users, text, except);
+        self.bus.to_users(users, except.map(|e| &**e), text);
+    }
+
+    /// A frame for every device of `users` on this pod, but connection `except`.
+    pub fn deliver_here(&self, users: &[UserKey], text: &ByteString, except: Option<&Arc<str>>) {
         for user in users {
             self.supervisor.push_to_user(user, text, except);
         }
-        self.bus.to_users(users, except.map(|e| &**e), text);
     }
 
     /// A `notice` (kind and data) for every device of a user. Notices are rare and `sync`

@@ -19,9 +19,7 @@ pub struct ThisPod(pub Arc<AppState>);
 
 impl Pod for ThisPod {
     fn to_users(&self, users: &[UserKey], except: Option<&Arc<str>>, text: &ByteString) {
-        for user in users {
-            self.0.delivery.supervisor.push_to_user(user, text, except);
-        }
+        self.0.delivery.deliver_here(users, text, except);
     }
 
     fn to_group(&self, group: GroupKey, frame: GroupFrame) {

@@ -68,6 +68,22 @@ impl Invocation {
     }
 }
 
+/// Whom a ChatMessage was for: all a failure notice names of it.
+#[derive(Clone, Copy)]
+struct Addressed {
+    to_user_id: Option<uuid::Uuid>,
+    group_id: Option<i64>,
+}
+
+impl Addressed {
+    fn of(message: &ChatMessageIn) -> Self {
+        Addressed {
+            to_user_id: message.to_user_id,
+            group_id: message.group_id,
+        }
+    }
+}
+
 impl HubSession {
     pub(super) fn on_invocation(&mut self, ctx: &mut Ctx, incoming: Incoming) {
         let id = incoming.invocation_id;
@@ -131,22 +147,23 @@ impl HubSession {
     fn on_send(&mut self, ctx: &mut Ctx, call: Invocation, message: ChatMessageIn) {
         // ABP's ChatMessage names both: a group id makes it a group message, and without
         // either the user is nobody.
+        let sent = Addressed::of(&message);
         let (to_user_id, group_id) = match (message.group_id, message.to_user_id) {
             (Some(group), _) => (None, Some(group)),
             (None, Some(to)) => (Some(to), None),
-            (None, None) => return self.refuse_send(ctx, call, &message, Code::UserNotFound),
+            (None, None) => return self.refuse_send(ctx, call, sent, Code::UserNotFound),
         };
         let request = Request::Send(SendRequest {
             to_user_id,
             group_id,
-            content: message.content.clone(),
+            content: message.content,
             message_type: message.message_type,
             is_anonymous: message.is_anonymous,
-            extra: message.extra_properties.clone(),
+            extra: message.extra_properties,
             client_msg_id: None,
         });
         // The send is answered with its id, or (refused) ABP's notice and an empty id.
-        let (sent, id) = (message.clone(), call.id.clone());
+        let id = call.id.clone();
         let submitted = self.submit(
             ctx,
             call,
@@ -157,7 +174,7 @@ impl HubSession {
                     ..
                 } => call.answer(ctx, Some(message_id.to_string().into())),
                 ServerFrame::Error { code, message, .. } if code.is_business() => {
-                    act.refuse_send_with(ctx, call, &sent, &message)
+                    act.refuse_send_with(ctx, call, sent, &message)
                 }
                 other => call.failed(ctx, &other),
             },
@@ -166,31 +183,19 @@ impl HubSession {
             self.refuse_send(
                 ctx,
                 Invocation::new(id, String::new()),
-                &message,
+                sent,
                 Code::MessageIncomplete,
             );
         }
     }
 
     /// A send refused the way upstream refuses it: a notice, and an empty message id.
-    fn refuse_send(
-        &mut self,
-        ctx: &mut Ctx,
-        call: Invocation,
-        message: &ChatMessageIn,
-        code: Code,
-    ) {
-        self.refuse_send_with(ctx, call, message, code.message());
+    fn refuse_send(&mut self, ctx: &mut Ctx, call: Invocation, to: Addressed, code: Code) {
+        self.refuse_send_with(ctx, call, to, code.message());
     }
 
-    fn refuse_send_with(
-        &mut self,
-        ctx: &mut Ctx,
-        call: Invocation,
-        message: &ChatMessageIn,
-        text: &str,
-    ) {
-        self.notify_failure(ctx, GET_CHAT_MESSAGE, message, text, None);
+    fn refuse_send_with(&mut self, ctx: &mut Ctx, call: Invocation, to: Addressed, text: &str) {
+        self.notify_failure(ctx, GET_CHAT_MESSAGE, to, text, None);
         call.answer(ctx, Some(String::new().into()));
     }
 
@@ -198,7 +203,7 @@ impl HubSession {
         let Some(message_id) = message.message_id else {
             return call.fail_with(ctx, None);
         };
-        let request = Request::Recall { message_id };
+        let (request, to) = (Request::Recall { message_id }, Addressed::of(&message));
         let _ = self.submit(
             ctx,
             call,
@@ -210,7 +215,7 @@ impl HubSession {
                     message: text,
                     ..
                 } if code.is_business() => {
-                    act.notify_failure(ctx, RECALL_CHAT_MESSAGE, &message, &text, Some(message_id));
+                    act.notify_failure(ctx, RECALL_CHAT_MESSAGE, to, &text, Some(message_id));
                     call.answer(ctx, None);
                 }
                 other => call.failed(ctx, &other),
@@ -270,17 +275,12 @@ impl HubSession {
         &mut self,
         ctx: &mut Ctx,
         callback: &str,
-        message: &ChatMessageIn,
+        to: Addressed,
         text: &str,
         original: Option<i64>,
     ) {
-        let notice = translate::notifier(
-            self.listener(),
-            message.to_user_id,
-            message.group_id,
-            text,
-            original,
-        );
+        let notice =
+            translate::notifier(self.listener(), to.to_user_id, to.group_id, text, original);
         ctx.text(translate::call(callback, [notice]));
     }
 }
