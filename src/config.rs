@@ -168,6 +168,8 @@ pub struct Limits {
     pub max_group_size: u32,
     /// Seconds after sending during which the sender may recall a message.
     pub recall_window_seconds: u64,
+    /// Seconds after sending during which the sender may edit a message; 0 = no limit.
+    pub edit_window_seconds: u64,
     /// Failed logins a minute per account name before logins for it answer 429 (five times
     /// as many per client address); 0 = no limit.
     pub login_failures_per_minute: u32,
@@ -303,6 +305,7 @@ impl Default for Limits {
             default_group_size: 200,
             max_group_size: 10_000,
             recall_window_seconds: 120,
+            edit_window_seconds: 172_800,
             login_failures_per_minute: 10,
             creations_per_minute: 30,
             registrations_per_hour: 30,

@@ -36,6 +36,7 @@ fn message(ids: &IdGenerator, from: Uuid, to: Conversation, n: usize) -> NewMess
         is_anonymous: false,
         extra: Default::default(),
         client_msg_id: None,
+        reply_to: None,
         send_time: Utc::now(),
     }
 }

@@ -12,6 +12,7 @@ mod m20261125_000005_history_indexes;
 mod m20261125_000006_conversation_counters;
 mod m20261126_000007_counter_lock_order;
 mod m20261126_000008_search_without_pending_list;
+mod m20261201_000009_message_operations;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000006_conversation_counters::Migration),
             Box::new(m20261126_000007_counter_lock_order::Migration),
             Box::new(m20261126_000008_search_without_pending_list::Migration),
+            Box::new(m20261201_000009_message_operations::Migration),
         ]
     }
 }

@@ -285,7 +285,7 @@ impl Handler<RecallInGroup> for GroupActor {
         let store = self.state.store.clone();
         let message_id = message.message_id;
         ctx.spawn(
-            async move { store.recall_message(message_id, message.to).await }
+            async move { store.recall_message(&message).await }
                 .into_actor(self)
                 .map(move |result, act, _| match result {
                     Ok(()) => {

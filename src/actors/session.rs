@@ -155,6 +155,25 @@ impl Session {
             ClientFrame::Read { message_id } => Request::Read {
                 message_id: message_id.0,
             },
+            ClientFrame::Edit {
+                message_id,
+                content,
+            } => Request::Edit {
+                message_id: message_id.0,
+                content,
+            },
+            ClientFrame::React {
+                message_id,
+                emoji,
+                add,
+            } => Request::React {
+                message_id: message_id.0,
+                emoji,
+                add,
+            },
+            ClientFrame::Hide { message_id } => Request::Hide {
+                message_id: message_id.0,
+            },
             ClientFrame::Typing(target) => Request::Typing {
                 to_user_id: target.to_user_id,
                 group_id: target.group_id.map(|g| g.0),

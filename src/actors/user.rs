@@ -430,6 +430,7 @@ impl Handler<CatchUp> for UserActor {
                 .reduce(|a, b| crate::store::SyncCursor {
                     user: a.user.min(b.user),
                     group: a.group.min(b.group),
+                    changes: a.changes.min(b.changes),
                 })
         else {
             return;
@@ -457,9 +458,16 @@ impl Handler<CatchUp> for UserActor {
                     return;
                 }
             };
+            // What the messages show beside themselves (a reply's preview); without it (the
+            // database failed just now) they still go out.
+            let all: Vec<_> = messages.iter().collect();
+            let notes = store
+                .annotations(tenant, user, &all)
+                .await
+                .unwrap_or_default();
             for message in &messages {
                 let text = ServerFrame::Message {
-                    message: crate::chat::wire::served(message, user),
+                    message: crate::chat::wire::served(message, user, &notes),
                 }
                 .to_text();
                 for session in &fresh {

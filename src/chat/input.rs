@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use crate::protocol::Code;
-use crate::store::{EXTRA_ANONYMOUS, EXTRA_CLIENT_MSG_ID};
+use crate::store::SERVER_KEYS;
 
 /// The longest content (the `Content` column).
 pub const MAX_CONTENT_CHARS: usize = 1_048_576;
@@ -16,11 +16,6 @@ pub const MAX_EXTRA_DEPTH: usize = 16;
 pub const MAX_EXTRA_BYTES: usize = 16 * 1024;
 /// The longest `clientMsgId` (the `ClientMsgId` column).
 pub const MAX_CLIENT_MSG_ID: usize = 64;
-
-/// `extra` keys the server itself reads back from a stored message. A client's value for one
-/// would be believed (an anonymous message in a group that forbids them, another send's
-/// idempotency key), so they are never taken from a client.
-const SERVER_KEYS: [&str; 2] = [EXTRA_ANONYMOUS, EXTRA_CLIENT_MSG_ID];
 
 /// Why a send was refused before it reached an actor: the field at fault and the code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,7 +85,9 @@ pub fn check_extra(extra: &Map<String, Value>) -> Result<(), Invalid> {
     Ok(())
 }
 
-/// Removes the keys the server interprets from a client's `extra` (any letter case).
+/// Removes the keys the server interprets from a client's `extra` (any letter case): a
+/// client's value for one would be believed (an anonymous message in a group that forbids
+/// them, another send's idempotency key, an edit that never happened).
 pub fn strip_server_keys(extra: &mut Map<String, Value>) {
     extra.retain(|k, _| !SERVER_KEYS.iter().any(|s| s.eq_ignore_ascii_case(k)));
 }

@@ -3,10 +3,13 @@
 
 use uuid::Uuid;
 
-use crate::protocol::{Id, Message};
+use crate::protocol::{Id, Message, Reaction, ReplyPreview};
 use crate::store::{
-    Conversation, NewMessage, StoredMessage, EXTRA_ANONYMOUS, EXTRA_CLIENT_MSG_ID, STATE_RECALLED,
+    Annotations, Conversation, NewMessage, StoredMessage, SERVER_KEYS, STATE_RECALLED,
 };
+
+/// The most characters of a replied-to message's text a preview shows.
+pub const SNIPPET_CHARS: usize = 100;
 
 /// The wire form of a message just stored, as its sender and receiver see it.
 pub fn wire(m: &NewMessage) -> Message {
@@ -29,12 +32,36 @@ pub fn wire(m: &NewMessage) -> Message {
         send_time: m.send_time,
         extra: m.extra.clone(),
         client_msg_id: m.client_msg_id.clone(),
+        edit_version: None,
+        edited_at: None,
+        reply_to: m.reply_to.as_ref().map(|t| Id(t.message_id)),
+        reply_preview: m.reply_to.as_deref().map(preview).map(Box::new),
+        reactions: Vec::new(),
     }
 }
 
-/// A stored message as `user` may see it: recalled content is never served, and an anonymous
-/// group sender is hidden from everyone but the sender.
-pub fn served(m: &StoredMessage, user: Uuid) -> Message {
+/// What a reply shows of `target`: never a recalled text, never an anonymous sender.
+pub fn preview(target: &StoredMessage) -> ReplyPreview {
+    let recalled = target.state == STATE_RECALLED;
+    let anonymous = target.is_anonymous() && matches!(target.to, Conversation::Group(_));
+    ReplyPreview {
+        message_id: Id(target.message_id),
+        from_user_id: target.from.filter(|_| !anonymous),
+        from_user_name: Some(target.from_name.clone()).filter(|_| !anonymous),
+        message_type: target.message_type,
+        snippet: if recalled {
+            String::new()
+        } else {
+            target.content.chars().take(SNIPPET_CHARS).collect()
+        },
+        state: target.state,
+    }
+}
+
+/// A stored message as `user` may see it, with what `notes` says of it (reactions, the
+/// message it answers): recalled content is never served, and an anonymous group sender is
+/// hidden from everyone but the sender.
+pub fn served(m: &StoredMessage, user: Uuid, notes: &Annotations) -> Message {
     let (to_user_id, group_id) = match m.to {
         Conversation::User(u) => (Some(u), None),
         Conversation::Group(g) => (None, Some(Id(g))),
@@ -43,8 +70,9 @@ pub fn served(m: &StoredMessage, user: Uuid) -> Message {
     let hide = anonymous && group_id.is_some() && m.from != Some(user);
     let mut extra = m.extra.clone();
     let client_msg_id = m.client_msg_id().filter(|_| m.from == Some(user));
-    extra.remove(EXTRA_ANONYMOUS);
-    extra.remove(EXTRA_CLIENT_MSG_ID);
+    extra.retain(|k, _| !SERVER_KEYS.contains(&k.as_str()));
+    let recalled = m.state == STATE_RECALLED;
+    let reply_to = m.reply_to();
     Message {
         message_id: Id(m.message_id),
         tenant_id: m.tenant_id,
@@ -56,7 +84,7 @@ pub fn served(m: &StoredMessage, user: Uuid) -> Message {
         },
         to_user_id,
         group_id,
-        content: if m.state == STATE_RECALLED {
+        content: if recalled {
             String::new()
         } else {
             m.content.clone()
@@ -68,5 +96,25 @@ pub fn served(m: &StoredMessage, user: Uuid) -> Message {
         send_time: m.send_time,
         extra,
         client_msg_id,
+        edit_version: Some(m.edit_version()).filter(|v| *v > 0 && !recalled),
+        edited_at: m.edited_at().filter(|_| !recalled),
+        reply_to: reply_to.map(Id),
+        reply_preview: reply_to
+            .and_then(|t| notes.replied.get(&t))
+            .map(|t| Box::new(preview(t))),
+        reactions: notes
+            .reactions
+            .get(&m.message_id)
+            .filter(|_| !recalled)
+            .map(|r| {
+                r.iter()
+                    .map(|c| Reaction {
+                        emoji: c.emoji.clone(),
+                        count: c.count,
+                        me: c.me,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
 }

@@ -348,7 +348,7 @@ async fn messages(
     };
     let items = rows
         .iter()
-        .map(|m| served(m, m.from.unwrap_or_default()))
+        .map(|m| served(m, m.from.unwrap_or_default(), &Default::default()))
         .collect();
     Ok(HttpResponse::Ok().json(Page {
         total_count: total,
@@ -369,10 +369,7 @@ async fn recall(
         .find_message(a.tenant_id, path.into_inner().0)
         .await?
         .ok_or_else(|| ApiError::not_found("no such message"))?;
-    state
-        .store
-        .recall_message(message.message_id, message.to)
-        .await?;
+    state.store.recall_message(&message).await?;
     tracing::info!(admin = %a.who, message = message.message_id, "admin: recall");
     // An operator recalls anything; the parties see it taken back by nobody (the nil id).
     let state = state.into_inner();

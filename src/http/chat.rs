@@ -12,7 +12,9 @@ use crate::auth::Identity;
 use crate::chat::wire::served;
 use crate::protocol::{Id, Message};
 use crate::state::AppState;
-use crate::store::{Conversation, HistoryFilter, SearchScope, StoredMessage};
+use crate::store::{
+    Annotations, Conversation, ConversationSummary, HistoryFilter, SearchScope, StoredMessage,
+};
 
 /// A message as the HTTP API serves it: the protocol's fields and, for ABP clients, ABP's
 /// names beside them.
@@ -26,14 +28,33 @@ struct ChatMessage {
     extra_properties: serde_json::Map<String, serde_json::Value>,
 }
 
-fn chat_message(m: &StoredMessage, me: Uuid) -> ChatMessage {
-    let message = served(m, me);
+fn chat_message(m: &StoredMessage, me: Uuid, notes: &Annotations) -> ChatMessage {
+    let message = served(m, me, notes);
     ChatMessage {
         form_user_id: message.from_user_id,
         form_user_name: message.from_user_name.clone(),
         extra_properties: message.extra.clone(),
         message,
     }
+}
+
+/// `rows` as `me` sees them, with their reactions and replies' previews, leaving out those
+/// `me` hid.
+async fn chat_messages(
+    state: &AppState,
+    me: &Identity,
+    rows: &[StoredMessage],
+) -> Result<Vec<ChatMessage>, ApiError> {
+    let all: Vec<&StoredMessage> = rows.iter().collect();
+    let notes = state
+        .store
+        .annotations(me.tenant_id, me.user_id, &all)
+        .await?;
+    Ok(rows
+        .iter()
+        .filter(|m| !notes.hidden.contains(&m.message_id))
+        .map(|m| chat_message(m, me.user_id, &notes))
+        .collect())
 }
 
 /// The query of both history routes (each documents the one key it requires).
@@ -48,11 +69,12 @@ struct HistoryQuery {
 }
 
 impl HistoryQuery {
-    fn filter(&self) -> HistoryFilter {
+    fn filter(&self, me: &Identity) -> HistoryFilter {
         HistoryFilter {
             text: self.filter.clone(),
             message_type: self.message_type,
             before: self.before.map(|b| b.0),
+            hidden_for: Some(me.user_id),
         }
     }
 }
@@ -74,9 +96,16 @@ async fn my_messages(
     let (skip, take) = paging.window();
     let (total, rows) = state
         .store
-        .private_history(me.tenant_id, me.user_id, peer, &query.filter(), skip, take)
+        .private_history(
+            me.tenant_id,
+            me.user_id,
+            peer,
+            &query.filter(&me),
+            skip,
+            take,
+        )
         .await?;
-    let items = rows.iter().map(|m| chat_message(m, me.user_id)).collect();
+    let items = chat_messages(&state, &me, &rows).await?;
     Ok(HttpResponse::Ok().json(Page {
         total_count: total,
         items,
@@ -107,9 +136,9 @@ async fn group_messages(
     let (skip, take) = paging.window();
     let (total, rows) = state
         .store
-        .group_history(me.tenant_id, group, &query.filter(), skip, take)
+        .group_history(me.tenant_id, group, &query.filter(&me), skip, take)
         .await?;
-    let items = rows.iter().map(|m| chat_message(m, me.user_id)).collect();
+    let items = chat_messages(&state, &me, &rows).await?;
     Ok(HttpResponse::Ok().json(Page {
         total_count: total,
         items,
@@ -159,6 +188,12 @@ async fn my_last_messages(
             }
         })
         .collect();
+    let list = last_shown(&state, &me, list).await?;
+    let lasts: Vec<&StoredMessage> = list.iter().map(|c| &c.last).collect();
+    let notes = state
+        .store
+        .annotations(me.tenant_id, me.user_id, &lasts)
+        .await?;
     let cards = state.store.cards(me.tenant_id, peers).await?;
     let names = state.store.group_names(me.tenant_id, groups).await?;
     let items: Vec<LastMessage> = list
@@ -180,7 +215,7 @@ async fn my_last_messages(
                 Conversation::Group(g) => names.get(&g).cloned().unwrap_or_default(),
             };
             LastMessage {
-                message: chat_message(&c.last, me.user_id),
+                message: chat_message(&c.last, me.user_id, &notes),
                 object,
                 avatar_url,
                 unread_count: c.unread,
@@ -188,6 +223,53 @@ async fn my_last_messages(
         })
         .collect();
     Ok(HttpResponse::Ok().json(json!({ "items": items })))
+}
+
+/// The conversation list with each last message `me` hid replaced by the last one `me` did
+/// not hide (a conversation whose every message is hidden leaves the list).
+async fn last_shown(
+    state: &AppState,
+    me: &Identity,
+    list: Vec<ConversationSummary>,
+) -> Result<Vec<ConversationSummary>, ApiError> {
+    let lasts: Vec<&StoredMessage> = list.iter().map(|c| &c.last).collect();
+    let hidden = state
+        .store
+        .annotations(me.tenant_id, me.user_id, &lasts)
+        .await?
+        .hidden;
+    if hidden.is_empty() {
+        return Ok(list);
+    }
+    let filter = HistoryFilter {
+        hidden_for: Some(me.user_id),
+        ..Default::default()
+    };
+    let mut shown = Vec::with_capacity(list.len());
+    for mut c in list {
+        if hidden.contains(&c.last.message_id) {
+            let (_, older) = match c.with {
+                Conversation::User(peer) => {
+                    state
+                        .store
+                        .private_history(me.tenant_id, me.user_id, peer, &filter, 0, 1)
+                        .await?
+                }
+                Conversation::Group(group) => {
+                    state
+                        .store
+                        .group_history(me.tenant_id, group, &filter, 0, 1)
+                        .await?
+                }
+            };
+            let Some(last) = older.into_iter().next() else {
+                continue;
+            };
+            c.last = last;
+        }
+        shown.push(c);
+    }
+    Ok(shown)
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -249,7 +331,7 @@ async fn search(
         .store
         .search_messages(me.tenant_id, me.user_id, query.q.trim(), &scope, skip, take)
         .await?;
-    let items: Vec<ChatMessage> = found.iter().map(|m| chat_message(m, me.user_id)).collect();
+    let items = chat_messages(&state, &me, &found).await?;
     Ok(HttpResponse::Ok().json(json!({ "items": items })))
 }
 

@@ -1,17 +1,17 @@
-//! The requests every protocol makes, over HTTP: send, recall, read and sync, so a web client
-//! that lost its socket can still send, take a message back, mark a conversation read and
-//! catch up. They go through `requests::submit` as the WebSocket's and the hub's do, with the
+//! The requests every protocol makes, over HTTP: send, recall, read, edit, react, hide and
+//! sync, so a web client that lost its socket can still do all it does on a socket. They go through `requests::submit` as the WebSocket's and the hub's do, with the
 //! same checks, rules and codes; only the answer's form is HTTP's.
 
 use std::time::Duration;
 
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{get, post, put, web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::error::ApiError;
+use super::paging::{Page, Paging};
 use crate::auth::Identity;
-use crate::protocol::{Id, SendFrame, ServerFrame};
+use crate::protocol::{EditBody, Id, ReactBody, SendFrame, ServerFrame};
 use crate::requests::{self, Origin, Request};
 use crate::state::AppState;
 
@@ -92,20 +92,127 @@ async fn read(
     answered(state, &me, Request::Read { message_id }).await
 }
 
+#[utoipa::path(tag = "messages", operation_id = "messages_edit", params(("message_id" = String, Path, description = "the message id (decimal)")), request_body = EditBody, responses((status = 200, description = "edited: `{messageId, editVersion, editedAt}`; every party hears `edited`"), (status = 400, description = "IM:Validation, 01400: the text breaks a send's checks"), (status = 403, description = "IM:Forbidden: another's message, not text, or past `limits.edit_window_seconds`"), (status = 404, description = "IM:NotFound: no such message for this user"), (status = 409, description = "IM:Conflict: the message was recalled"), (status = 503, description = "IM:Unavailable")))]
+#[put("/api/im/chat/messages/{message_id}")]
+async fn edit(
+    state: web::Data<AppState>,
+    me: Identity,
+    path: web::Path<Id>,
+    body: web::Json<EditBody>,
+) -> Result<HttpResponse, ApiError> {
+    let request = Request::Edit {
+        message_id: path.into_inner().0,
+        content: body.into_inner().content,
+    };
+    match ask(state, &me, request).await? {
+        frame @ ServerFrame::Ack { .. } => {
+            let mut fields = serde_json::to_value(&frame).unwrap_or_default();
+            if let Some(map) = fields.as_object_mut() {
+                map.remove("type");
+                map.remove("id");
+            }
+            Ok(HttpResponse::Ok().json(fields))
+        }
+        _ => Err(ApiError::unavailable()),
+    }
+}
+
+#[utoipa::path(tag = "messages", operation_id = "messages_react", params(("message_id" = String, Path, description = "the message id (decimal)")), request_body = ReactBody, responses((status = 204, description = "done (adding twice is adding once); every party hears `reaction`"), (status = 400, description = "IM:Validation: not one emoji or `:name:`"), (status = 404, description = "IM:NotFound: no such message for this user"), (status = 409, description = "IM:Conflict: 20 emoji on the message, 3 of yours, or recalled"), (status = 503, description = "IM:Unavailable")))]
+#[post("/api/im/chat/messages/{message_id}/reactions")]
+async fn react(
+    state: web::Data<AppState>,
+    me: Identity,
+    path: web::Path<Id>,
+    body: web::Json<ReactBody>,
+) -> Result<HttpResponse, ApiError> {
+    let ReactBody { emoji, add } = body.into_inner();
+    let request = Request::React {
+        message_id: path.into_inner().0,
+        emoji,
+        add,
+    };
+    answered(state, &me, request).await
+}
+
+#[utoipa::path(tag = "messages", operation_id = "messages_hide", params(("message_id" = String, Path, description = "the message id (decimal)")), responses((status = 204, description = "gone from my history, sync and conversation list on all my devices; nobody else is affected"), (status = 404, description = "IM:NotFound: no such message for this user"), (status = 503, description = "IM:Unavailable")))]
+#[post("/api/im/chat/messages/{message_id}/hide")]
+async fn hide(
+    state: web::Data<AppState>,
+    me: Identity,
+    path: web::Path<Id>,
+) -> Result<HttpResponse, ApiError> {
+    let message_id = path.into_inner().0;
+    answered(state, &me, Request::Hide { message_id }).await
+}
+
+/// Which reactions to list.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ReactorsQuery {
+    /// Only this emoji.
+    #[param(min_length = 1, max_length = 64)]
+    emoji: Option<String>,
+}
+
+/// Someone who reacted.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReactorItem {
+    user_id: uuid::Uuid,
+    emoji: String,
+    creation_time: String,
+}
+
+#[utoipa::path(tag = "messages", operation_id = "messages_reactions", params(("message_id" = String, Path, description = "the message id (decimal)"), ReactorsQuery, Paging), responses((status = 200, description = "`{totalCount, items: [{userId, emoji, creationTime}]}`, first first"), (status = 404, description = "IM:NotFound: no such message for this user"), (status = 503, description = "IM:Unavailable")))]
+#[get("/api/im/chat/messages/{message_id}/reactions")]
+async fn reactions(
+    state: web::Data<AppState>,
+    me: Identity,
+    path: web::Path<Id>,
+    query: web::Query<ReactorsQuery>,
+    paging: web::Query<Paging>,
+) -> Result<HttpResponse, ApiError> {
+    let message_id = path.into_inner().0;
+    let message = state
+        .store
+        .find_message(me.tenant_id, message_id)
+        .await?
+        .ok_or_else(|| ApiError::from(crate::protocol::Code::NotFound))?;
+    let state = state.into_inner();
+    requests::may_see_message(&state, me.tenant_id, me.user_id, &message).await?;
+    let (skip, take) = paging.window();
+    let (total, rows) = state
+        .store
+        .reactors(message_id, query.emoji.as_deref(), skip, take)
+        .await?;
+    let items = rows
+        .into_iter()
+        .map(|r| ReactorItem {
+            user_id: r.user_id,
+            emoji: r.emoji,
+            creation_time: r.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(Page {
+        total_count: total,
+        items,
+    }))
+}
+
 /// Where a sync page starts and how long it is.
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 struct SyncQuery {
     /// The `next` of the previous page; none (or empty) starts at the beginning.
-    #[param(pattern = "^(1(\\.-?[0-9]{1,18}){4})?$")]
+    #[param(pattern = "^(1(\\.-?[0-9]{1,18}){4}|2(\\.-?[0-9]{1,18}){6})?$")]
     after: Option<String>,
     /// Messages a page, 1 to 1,000 (200 when not given; larger values are clamped).
     #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
 }
 
-#[utoipa::path(tag = "messages", operation_id = "messages_sync", params(SyncQuery), responses((status = 200, description = "`{messages, next, more}`: the page after `after`, as the WebSocket's `sync` answers it"), (status = 400, description = "IM:Validation: `after` is not a cursor this server gave"), (status = 503, description = "IM:Unavailable")))]
+#[utoipa::path(tag = "messages", operation_id = "messages_sync", params(SyncQuery), responses((status = 200, description = "`{messages, changes, hidden, next, more}`: the page after `after`, as the WebSocket's `sync` answers it"), (status = 400, description = "IM:Validation: `after` is not a cursor this server gave"), (status = 503, description = "IM:Unavailable")))]
 #[get("/api/im/chat/sync")]
 async fn sync(
     state: web::Data<AppState>,
@@ -116,10 +223,15 @@ async fn sync(
     match ask(state, &me, Request::Sync { after, limit }).await? {
         ServerFrame::Sync {
             messages,
+            changes,
+            hidden,
             next,
             more,
             ..
-        } => Ok(HttpResponse::Ok().json(json!({"messages": messages, "next": next, "more": more}))),
+        } => Ok(HttpResponse::Ok().json(json!({
+            "messages": messages, "changes": changes, "hidden": hidden,
+            "next": next, "more": more,
+        }))),
         _ => Err(ApiError::unavailable()),
     }
 }
@@ -129,5 +241,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(send_message)
         .service(recall)
         .service(read)
+        .service(edit)
+        .service(react)
+        .service(hide)
+        .service(reactions)
         .service(sync);
 }

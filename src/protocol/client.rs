@@ -29,6 +29,19 @@ pub enum ClientFrame {
     Read {
         message_id: Id,
     },
+    Edit {
+        message_id: Id,
+        content: String,
+    },
+    React {
+        message_id: Id,
+        emoji: String,
+        #[serde(default = "yes")]
+        add: bool,
+    },
+    Hide {
+        message_id: Id,
+    },
     Sync {
         after: Option<String>,
         limit: Option<u32>,
@@ -39,6 +52,10 @@ pub enum ClientFrame {
         data: serde_json::Value,
     },
     Ping,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A message to send: to a user or to a group.
@@ -60,6 +77,29 @@ pub struct SendFrame {
     #[serde(default)]
     #[schema(min_length = 1, max_length = 64, pattern = "^[^\\u0000]*$")]
     pub client_msg_id: Option<String>,
+    /// The message this one answers: of the same conversation, one the sender can see.
+    #[serde(default)]
+    pub reply_to: Option<Id>,
+}
+
+/// A new text for a message (`PUT /api/im/chat/messages/{id}`).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EditBody {
+    #[schema(min_length = 1, max_length = 1048576, pattern = "^[^\\u0000]*$")]
+    pub content: String,
+}
+
+/// A reaction to add or take back (`POST /api/im/chat/messages/{id}/reactions`).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReactBody {
+    /// One emoji, or a `:name:` of letters, digits and `_` (at most 64 bytes).
+    #[schema(min_length = 1, max_length = 64)]
+    pub emoji: String,
+    /// False takes the reaction back; true when absent.
+    #[serde(default = "yes")]
+    pub add: bool,
 }
 
 /// A conversation: a peer user or a group (exactly one).

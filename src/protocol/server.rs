@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{message::rfc3339, Id, Message};
+use super::message::{opt_rfc3339, rfc3339};
+use super::{Id, Message};
 
 /// What the server tells a client.
 #[derive(Debug, Serialize)]
@@ -32,6 +33,14 @@ pub enum ServerFrame {
             serialize_with = "opt_rfc3339"
         )]
         send_time: Option<DateTime<Utc>>,
+        /// An edit's new version and time.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        edit_version: Option<i32>,
+        #[serde(
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "opt_rfc3339"
+        )]
+        edited_at: Option<DateTime<Utc>>,
     },
     Error {
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -52,6 +61,34 @@ pub enum ServerFrame {
         /// The recaller's name, for "alice recalled a message" (absent for an administrator).
         #[serde(skip_serializing_if = "Option::is_none")]
         by_user_name: Option<String>,
+    },
+    /// A message's text was edited by its sender.
+    Edited {
+        message_id: Id,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        group_id: Option<Id>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        peer_user_id: Option<Uuid>,
+        content: String,
+        edit_version: i32,
+        #[serde(serialize_with = "rfc3339")]
+        edited_at: DateTime<Utc>,
+    },
+    /// Someone added or took back a reaction; `count` is how many react with the emoji now.
+    Reaction {
+        message_id: Id,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        group_id: Option<Id>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        peer_user_id: Option<Uuid>,
+        emoji: String,
+        user_id: Uuid,
+        added: bool,
+        count: u32,
+    },
+    /// The reader deleted a message for themself (on another of their devices, or this one).
+    Hidden {
+        message_id: Id,
     },
     Read {
         message_id: Id,
@@ -83,19 +120,16 @@ pub enum ServerFrame {
     Sync {
         id: Option<String>,
         messages: Vec<Message>,
+        /// Messages changed since the cursor (edited, recalled, reacted to), as they are now.
+        changes: Vec<Message>,
+        /// Messages the reader hid since the cursor.
+        hidden: Vec<Id>,
         next: String,
         more: bool,
     },
     Pong {
         id: Option<String>,
     },
-}
-
-fn opt_rfc3339<S: serde::Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
-    match t {
-        Some(t) => rfc3339(t, s),
-        None => s.serialize_none(),
-    }
 }
 
 impl ServerFrame {

@@ -11,12 +11,19 @@
 //! | send | `send` | `send` | `POST /api/im/chat/send-message` |
 //! | recall | `recall` | `recall` | `POST /api/im/chat/messages/{id}/recall` |
 //! | read | `read` | `read` | `POST /api/im/chat/messages/{id}/read` |
+//! | edit | `edit` | `edit` (extension) | `PUT /api/im/chat/messages/{id}` |
+//! | react | `react` | `react` (extension) | `POST /api/im/chat/messages/{id}/reactions` |
+//! | hide | `hide` | `hide` (extension) | `POST /api/im/chat/messages/{id}/hide` |
 //! | sync | `sync` | `sync` (extension) | `GET /api/im/chat/sync` |
 //! | typing | `typing` | `typing` (extension) | — |
 //! | publish | `publish` | — | — (services use the push API) |
 
+mod edit;
+mod hide;
 mod origin;
+mod parties;
 mod publish;
+mod react;
 mod read;
 mod recall;
 mod send;
@@ -29,6 +36,7 @@ use uuid::Uuid;
 
 pub use crate::chat::input::Invalid;
 pub use origin::{Origin, ReplyTo};
+pub use parties::may_see_message;
 pub use publish::MAX_TOPIC;
 pub use recall::announce as announce_recall;
 pub use send::{Draft, SendRequest};
@@ -45,6 +53,18 @@ pub enum Request {
         message_id: i64,
     },
     Read {
+        message_id: i64,
+    },
+    Edit {
+        message_id: i64,
+        content: String,
+    },
+    React {
+        message_id: i64,
+        emoji: String,
+        add: bool,
+    },
+    Hide {
         message_id: i64,
     },
     Sync {
@@ -68,6 +88,9 @@ impl Request {
             Request::Send(_) => "send",
             Request::Recall { .. } => "recall",
             Request::Read { .. } => "read",
+            Request::Edit { .. } => "edit",
+            Request::React { .. } => "react",
+            Request::Hide { .. } => "hide",
             Request::Sync { .. } => "sync",
             Request::Typing { .. } => "typing",
             Request::Publish { .. } => "publish",
@@ -86,6 +109,19 @@ pub fn submit(state: &Arc<AppState>, origin: Origin, request: Request) -> Result
         }
         Request::Read { message_id } => {
             actix_rt::spawn(read::run(state.clone(), origin, message_id));
+            Ok(())
+        }
+        Request::Edit {
+            message_id,
+            content,
+        } => edit::submit(state, origin, message_id, content),
+        Request::React {
+            message_id,
+            emoji,
+            add,
+        } => react::submit(state, origin, message_id, emoji, add),
+        Request::Hide { message_id } => {
+            actix_rt::spawn(hide::run(state.clone(), origin, message_id));
             Ok(())
         }
         Request::Sync { after, limit } => {

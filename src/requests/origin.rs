@@ -91,16 +91,27 @@ impl Origin {
             id: self.request_id.clone(),
             message_id: None,
             send_time: None,
+            edit_version: None,
+            edited_at: None,
         });
     }
 
     /// Answers the request with an error.
     pub fn fail(&self, code: Code) {
+        self.refuse(code, code.message());
+    }
+
+    /// Answers the request with an error and a reason of its own.
+    pub fn refuse(&self, code: Code, reason: &str) {
         crate::metrics::metrics()
             .errors
             .with_label_values(&[code.as_str()])
             .inc();
-        self.reply(ServerFrame::error(self.request_id.clone(), code));
+        self.reply(ServerFrame::Error {
+            id: self.request_id.clone(),
+            code,
+            message: reason.to_string(),
+        });
     }
 }
 
@@ -127,6 +138,8 @@ impl Origin {
             id: self.request_id.clone(),
             message_id: Some(Id(message_id)),
             send_time: Some(send_time),
+            edit_version: None,
+            edited_at: None,
         });
         new
     }

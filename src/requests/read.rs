@@ -1,5 +1,5 @@
 //! `read`: mark a conversation read up to a message. The sender of a private message hears
-//! `read` on every device.
+//! `read` on every device, and so do the reader's other devices (their unread badges agree).
 
 use std::sync::Arc;
 
@@ -42,6 +42,20 @@ pub async fn run(state: Arc<AppState>, origin: Origin, message_id: i64) {
         return origin.fail(Code::Unavailable);
     }
     origin.done();
+    let (peer_user_id, group_id) = match scope.conversation {
+        Conversation::User(peer) => (Some(peer), None),
+        Conversation::Group(group) => (None, Some(Id(group))),
+    };
+    let mine = ServerFrame::Read {
+        message_id: Id(message.message_id),
+        reader_user_id: me,
+        group_id,
+        peer_user_id,
+    };
+    let except = origin.connection_id();
+    state
+        .delivery
+        .deliver(&[(origin.tenant_id, me)], &mine.to_text(), except.as_ref());
     if let Some(sender) = scope.notify {
         let frame = ServerFrame::Read {
             message_id: Id(message.message_id),

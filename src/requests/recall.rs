@@ -7,9 +7,8 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::{fetch_message, Origin};
-use crate::actors::group::{Announce, RecallInGroup};
+use crate::actors::group::RecallInGroup;
 use crate::chat::rules::messages::may_recall_private;
-use crate::cluster::GroupFrame;
 use crate::protocol::{Code, Id, ServerFrame};
 use crate::state::AppState;
 use crate::store::{Conversation, StoredMessage};
@@ -36,12 +35,7 @@ pub async fn run(state: Arc<AppState>, origin: Origin, message_id: i64) {
     {
         return origin.fail(code);
     }
-    if state
-        .store
-        .recall_message(message.message_id, message.to)
-        .await
-        .is_err()
-    {
+    if state.store.recall_message(&message).await.is_err() {
         return origin.fail(Code::Unavailable);
     }
     origin.done();
@@ -63,41 +57,11 @@ pub fn announce(
     by: Uuid,
     by_name: Option<String>,
 ) {
-    match message.to {
-        Conversation::User(to) => {
-            let from = message.from.unwrap_or_default();
-            for (user, peer) in [(to, from), (from, to)] {
-                let frame = ServerFrame::Recalled {
-                    message_id: Id(message.message_id),
-                    group_id: None,
-                    peer_user_id: Some(peer),
-                    by_user_id: by,
-                    by_user_name: by_name.clone(),
-                };
-                state
-                    .delivery
-                    .deliver(&[(tenant, user)], &frame.to_text(), None);
-            }
-        }
-        Conversation::Group(group) => {
-            let text = ServerFrame::Recalled {
-                message_id: Id(message.message_id),
-                group_id: Some(Id(group)),
-                peer_user_id: None,
-                by_user_id: by,
-                by_user_name: by_name,
-            }
-            .to_text();
-            state
-                .delivery
-                .supervisor
-                .group(state, (tenant, group))
-                .do_send(Announce(GroupFrame {
-                    sender: None,
-                    except: None,
-                    own: None,
-                    text,
-                }));
-        }
-    }
+    super::parties::tell(state, tenant, message, |peer| ServerFrame::Recalled {
+        message_id: Id(message.message_id),
+        group_id: super::parties::group_of(message),
+        peer_user_id: peer,
+        by_user_id: by,
+        by_user_name: by_name.clone(),
+    });
 }

@@ -1,15 +1,17 @@
 //! `send`: a message to a user or a group. Checked here (content, idempotency key, `extra`,
-//! exactly one target), then handed to the receiver's actor (a user's or the group's), which
+//! exactly one target, and the message it answers: one of the same conversation that the
+//! sender can see), then handed to the receiver's actor (a user's or the group's), which
 //! applies the conversation's rules, stores the message and answers through the origin.
 
 use std::sync::Arc;
 
 use uuid::Uuid;
 
-use super::{conversation, Invalid, Origin};
+use super::{conversation, fetch_message, parties, Invalid, Origin};
 use crate::chat::input::check_send;
+use crate::chat::rules::operations::may_reply;
 use crate::state::AppState;
-use crate::store::{Conversation, NewMessage};
+use crate::store::{Conversation, NewMessage, StoredMessage};
 
 /// A message a client asks to send, as every protocol decodes it.
 pub struct SendRequest {
@@ -20,6 +22,7 @@ pub struct SendRequest {
     pub is_anonymous: bool,
     pub extra: serde_json::Map<String, serde_json::Value>,
     pub client_msg_id: Option<String>,
+    pub reply_to: Option<i64>,
 }
 
 impl From<crate::protocol::SendFrame> for SendRequest {
@@ -33,6 +36,7 @@ impl From<crate::protocol::SendFrame> for SendRequest {
             is_anonymous: send.is_anonymous,
             extra: send.extra.unwrap_or_default(),
             client_msg_id: send.client_msg_id,
+            reply_to: send.reply_to.map(|r| r.0),
         }
     }
 }
@@ -47,9 +51,37 @@ pub fn submit(state: &Arc<AppState>, origin: Origin, send: SendRequest) -> Resul
         is_anonymous: send.is_anonymous,
         extra: send.extra,
         client_msg_id: send.client_msg_id,
+        reply_to: None,
     };
-    state.delivery.supervisor.send(state, origin, to, draft);
+    match send.reply_to {
+        None => state.delivery.supervisor.send(state, origin, to, draft),
+        Some(target) => {
+            actix_rt::spawn(answering(state.clone(), origin, to, draft, target));
+        }
+    }
     Ok(())
+}
+
+/// Sends `draft` as a reply to `target`, once the target is found in the same conversation
+/// and visible to the sender.
+async fn answering(
+    state: Arc<AppState>,
+    origin: Origin,
+    to: Conversation,
+    mut draft: Draft,
+    target: i64,
+) {
+    let Some(message) = fetch_message(&state, &origin, target).await else {
+        return;
+    };
+    if let Err(code) = may_reply(origin.user_id, to, &message) {
+        return origin.fail(code);
+    }
+    if !parties::visible(&state, &origin, &message).await {
+        return;
+    }
+    draft.reply_to = Some(Box::new(message));
+    state.delivery.supervisor.send(&state, origin, to, draft);
 }
 
 /// A message to send, before its id is assigned.
@@ -59,6 +91,8 @@ pub struct Draft {
     pub is_anonymous: bool,
     pub extra: serde_json::Map<String, serde_json::Value>,
     pub client_msg_id: Option<String>,
+    /// The message it answers, checked.
+    pub reply_to: Option<Box<StoredMessage>>,
 }
 
 impl Draft {
@@ -84,6 +118,7 @@ impl Draft {
             is_anonymous: self.is_anonymous,
             extra,
             client_msg_id: self.client_msg_id,
+            reply_to: self.reply_to,
             send_time: crate::state::now_millis(),
         }
     }

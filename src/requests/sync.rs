@@ -1,6 +1,7 @@
 //! `sync`: a page of everything a user may see after a cursor, private and group messages in
-//! one order. A client syncs after every (re)connect; a reconnect storm queues at the gate
-//! instead of exhausting the database pool.
+//! one order, and what changed since (edits, recalls, reactions: the changed messages as they
+//! are now; hides: their ids). A client syncs after every (re)connect; a reconnect storm
+//! queues at the gate instead of exhausting the database pool.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,9 +9,13 @@ use std::time::Duration;
 use super::{Invalid, Origin};
 use crate::actors::user::MyGroups;
 use crate::chat::wire::served;
-use crate::protocol::{Code, ServerFrame};
+use std::collections::BTreeSet;
+
+use uuid::Uuid;
+
+use crate::protocol::{Code, Id, Message, ServerFrame};
 use crate::state::AppState;
-use crate::store::SyncCursor;
+use crate::store::{StoreError, StoredMessage, SyncCursor};
 
 /// The default and the largest page.
 pub const DEFAULT_LIMIT: u32 = 200;
@@ -46,13 +51,60 @@ pub async fn run(state: Arc<AppState>, origin: Origin, cursor: SyncCursor, limit
     else {
         return origin.fail(Code::Unavailable);
     };
-    match state.store.sync(tenant, user, &groups, cursor, limit).await {
-        Ok(page) => origin.reply(ServerFrame::Sync {
-            id: origin.request_id.clone(),
-            messages: page.messages.iter().map(|m| served(m, user)).collect(),
-            next: page.next.encode(),
-            more: page.more,
-        }),
+    match page(
+        &state,
+        origin.request_id.clone(),
+        (tenant, user),
+        &groups,
+        cursor,
+        limit,
+    )
+    .await
+    {
+        Ok(frame) => origin.reply(frame),
         Err(_) => origin.fail(Code::Unavailable),
     }
+}
+
+/// The `sync` frame of the page after `cursor`, answering request `id`: new messages and
+/// changed ones as `user` may see them now (none the user hid), and the ids hidden since.
+async fn page(
+    state: &AppState,
+    id: Option<String>,
+    (tenant, user): (Option<Uuid>, Uuid),
+    groups: &[(i64, i64)],
+    cursor: SyncCursor,
+    limit: u64,
+) -> Result<ServerFrame, StoreError> {
+    let page = state
+        .store
+        .sync(tenant, user, groups, cursor, limit)
+        .await?;
+    let mut hidden: BTreeSet<i64> = BTreeSet::new();
+    let mut changed: Vec<i64> = Vec::new();
+    for change in &page.changes {
+        if change.hidden {
+            hidden.insert(change.message_id);
+        } else {
+            changed.push(change.message_id);
+        }
+    }
+    let mut changed = state.store.find_messages(tenant, &changed).await?;
+    changed.sort_by_key(|m| m.message_id);
+    let all: Vec<&StoredMessage> = page.messages.iter().chain(&changed).collect();
+    let notes = state.store.annotations(tenant, user, &all).await?;
+    let shown = |list: &[StoredMessage]| -> Vec<Message> {
+        list.iter()
+            .filter(|m| !notes.hidden.contains(&m.message_id))
+            .map(|m| served(m, user, &notes))
+            .collect()
+    };
+    Ok(ServerFrame::Sync {
+        id,
+        messages: shown(&page.messages),
+        changes: shown(&changed),
+        hidden: hidden.into_iter().map(Id).collect(),
+        next: page.next.encode(),
+        more: page.more,
+    })
 }

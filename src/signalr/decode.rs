@@ -5,8 +5,8 @@
 use super::chat_message::{BindError, ChatMessageIn};
 use super::records::{HandshakeRequest, Incoming};
 
-/// The hub methods ABP's `MessagesHub` has, and `typing` and `sync`, extensions of this
-/// product's (ABP clients never call them).
+/// The hub methods ABP's `MessagesHub` has, and `typing`, `sync`, `edit`, `react` and
+/// `hide`, extensions of this product's (ABP clients never call them).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
     Send,
@@ -14,6 +14,9 @@ pub enum Method {
     Read,
     Typing,
     Sync,
+    Edit,
+    React,
+    Hide,
 }
 
 impl Method {
@@ -25,6 +28,9 @@ impl Method {
             Method::Read => "hub_read",
             Method::Typing => "hub_typing",
             Method::Sync => "hub_sync",
+            Method::Edit => "hub_edit",
+            Method::React => "hub_react",
+            Method::Hide => "hub_hide",
         }
     }
 }
@@ -39,13 +45,27 @@ pub struct Call {
 }
 
 /// A call's arguments: ABP's methods take one ChatMessage; `sync` takes a cursor and a limit,
-/// both optional (`sync()`, `sync(after)`, `sync(after, limit)`).
+/// both optional (`sync()`, `sync(after)`, `sync(after, limit)`); `edit(messageId, content)`,
+/// `react(messageId, emoji)` or `react(messageId, emoji, add)`, and `hide(messageId)` take a
+/// message id (text or number) and what they need.
 #[derive(Debug, PartialEq)]
 pub enum Arguments {
     Chat(ChatMessageIn),
     Sync {
         after: Option<String>,
         limit: Option<u32>,
+    },
+    Edit {
+        message_id: i64,
+        content: String,
+    },
+    React {
+        message_id: i64,
+        emoji: String,
+        add: bool,
+    },
+    Hide {
+        message_id: i64,
     },
 }
 
@@ -88,11 +108,15 @@ pub fn invocation(
         "read" => Method::Read,
         "typing" => Method::Typing,
         "sync" => Method::Sync,
+        "edit" => Method::Edit,
+        "react" => Method::React,
+        "hide" => Method::Hide,
         _ => return Err(format!("Unknown hub method '{target}'")),
     };
     let arguments = arguments.unwrap_or_default();
     let bound = match (method, arguments.as_slice()) {
         (Method::Sync, args) => sync_arguments(args),
+        (Method::Edit | Method::React | Method::Hide, args) => operation_arguments(method, args),
         (_, [one]) => ChatMessageIn::bind(one).map(Arguments::Chat),
         _ => Err(BindError::Shape),
     };
@@ -133,6 +157,39 @@ fn sync_arguments(args: &[serde_json::Value]) -> Result<Arguments, BindError> {
         _ => return Err(BindError::Shape),
     };
     Ok(Arguments::Sync { after, limit })
+}
+
+/// The arguments of `edit`, `react` and `hide`: a message id first (an id that is not one is
+/// ABP's bad id), then text, then (`react`) an optional flag.
+fn operation_arguments(method: Method, args: &[serde_json::Value]) -> Result<Arguments, BindError> {
+    use serde_json::Value;
+    let id = |v: &Value| {
+        serde_json::from_value::<crate::protocol::Id>(v.clone())
+            .map(|id| id.0)
+            .map_err(|_| BindError::BadId)
+    };
+    match (method, args) {
+        (Method::Edit, [message_id, Value::String(content)]) => Ok(Arguments::Edit {
+            message_id: id(message_id)?,
+            content: content.clone(),
+        }),
+        (Method::React, [message_id, Value::String(emoji), rest @ ..]) => {
+            let add = match rest {
+                [] | [Value::Null] => true,
+                [Value::Bool(add)] => *add,
+                _ => return Err(BindError::Shape),
+            };
+            Ok(Arguments::React {
+                message_id: id(message_id)?,
+                emoji: emoji.clone(),
+                add,
+            })
+        }
+        (Method::Hide, [message_id]) => Ok(Arguments::Hide {
+            message_id: id(message_id)?,
+        }),
+        _ => Err(BindError::Shape),
+    }
 }
 
 /// SignalR's text for a method that threw, with the reason (code, text) when it is ours to
@@ -181,6 +238,46 @@ mod tests {
                 .unwrap_err()
                 .starts_with("An unexpected error occurred invoking 'recall'")
         );
+    }
+
+    #[test]
+    fn operations_take_a_message_id_and_what_they_need() {
+        let call = |name: &str, args: Vec<serde_json::Value>| {
+            invocation(Some(name.into()), Some(args)).map(|c| c.arguments)
+        };
+        assert_eq!(
+            call("edit", vec![json!("12"), json!("new")]).unwrap(),
+            Arguments::Edit {
+                message_id: 12,
+                content: "new".into()
+            }
+        );
+        assert_eq!(
+            call("React", vec![json!(12), json!("👍")]).unwrap(),
+            Arguments::React {
+                message_id: 12,
+                emoji: "👍".into(),
+                add: true
+            }
+        );
+        assert_eq!(
+            call("react", vec![json!("12"), json!("👍"), json!(false)]).unwrap(),
+            Arguments::React {
+                message_id: 12,
+                emoji: "👍".into(),
+                add: false
+            }
+        );
+        assert_eq!(
+            call("hide", vec![json!("12")]).unwrap(),
+            Arguments::Hide { message_id: 12 }
+        );
+        assert!(call("hide", vec![json!("x")])
+            .unwrap_err()
+            .starts_with("An unexpected error occurred invoking 'hide'"));
+        assert!(call("edit", vec![json!("12")])
+            .unwrap_err()
+            .starts_with("Failed to invoke 'edit'"));
     }
 
     #[test]

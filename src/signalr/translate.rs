@@ -1,6 +1,8 @@
 //! Native frames as a hub client hears them. Deliveries reach every session as the native
-//! protocol's bytes (serialized once for all recipients); a hub session re-encodes the few
-//! kinds ABP has callbacks for and drops the rest (typing, read receipts, notices).
+//! protocol's bytes (serialized once for all recipients); a hub session re-encodes the kinds
+//! ABP has callbacks for, and this product's message operations under callbacks named in
+//! ABP's style (extensions ABP's clients never register), and drops the rest (typing, read
+//! receipts, notices).
 
 use chrono::SecondsFormat;
 use serde::Deserialize;
@@ -16,12 +18,20 @@ pub const GET_CHAT_MESSAGE: &str = "get-chat-message";
 pub const RECALL_CHAT_MESSAGE: &str = "recall-chat-message";
 pub const USER_ONLINED: &str = "on-user-onlined";
 pub const USER_OFFLINED: &str = "on-user-offlined";
+/// This product's: a message edited, a reaction added or taken back, a message hidden by
+/// the listener on another device. Each gets the native frame's fields as one object.
+pub const EDIT_CHAT_MESSAGE: &str = "edit-chat-message";
+pub const REACT_CHAT_MESSAGE: &str = "react-chat-message";
+pub const HIDE_CHAT_MESSAGE: &str = "hide-chat-message";
 /// Every callback name above: no backend push may use one.
-pub const CALLBACKS: [&str; 4] = [
+pub const CALLBACKS: [&str; 7] = [
     GET_CHAT_MESSAGE,
     RECALL_CHAT_MESSAGE,
     USER_ONLINED,
     USER_OFFLINED,
+    EDIT_CHAT_MESSAGE,
+    REACT_CHAT_MESSAGE,
+    HIDE_CHAT_MESSAGE,
 ];
 
 /// The native frames a hub client has a callback for.
@@ -46,6 +56,9 @@ enum Native {
         user_id: Uuid,
         online: bool,
     },
+    Edited(Map<String, Value>),
+    Reaction(Map<String, Value>),
+    Hidden(Map<String, Value>),
     Event {
         method: String,
         data: Value,
@@ -109,6 +122,9 @@ pub fn to_hub(listener: Listener, native: &str, notice_id: impl FnOnce() -> i64)
             if online { USER_ONLINED } else { USER_OFFLINED },
             (listener.tenant_id, user_id),
         )),
+        Native::Edited(fields) => Some(call(EDIT_CHAT_MESSAGE, [fields])),
+        Native::Reaction(fields) => Some(call(REACT_CHAT_MESSAGE, [fields])),
+        Native::Hidden(fields) => Some(call(HIDE_CHAT_MESSAGE, [fields])),
         // A push never speaks under a callback's name (the push routes refuse it too).
         Native::Event { method, .. } if CALLBACKS.contains(&method.as_str()) => None,
         Native::Event { method, data } => Some(call(&method, [data])),

@@ -33,6 +33,7 @@ impl Store {
             return Ok(SyncCursor {
                 user: (horizon - 1, i64::MAX),
                 group: (horizon - 1, i64::MAX),
+                ..Default::default()
             });
         }
         // SQLite commits one writer at a time: the last row's place is where the order stands.
@@ -48,7 +49,11 @@ impl Store {
                 group_message::Column::Id,
             )
             .await?;
-        Ok(SyncCursor { user, group })
+        Ok(SyncCursor {
+            user,
+            group,
+            ..Default::default()
+        })
     }
 
     /// The (TxId, Id) of a table's last row, or a place before every row when it is empty.

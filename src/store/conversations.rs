@@ -25,7 +25,7 @@ pub struct ConversationSummary {
 }
 
 /// Placeholder `n` (1-based) in the backend's style.
-fn ph(backend: DbBackend, n: usize) -> String {
+pub(super) fn ph(backend: DbBackend, n: usize) -> String {
     match backend {
         DbBackend::Postgres => format!("${n}"),
         _ => format!("?{n}"),

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::accounts::tenant_filter;
 use super::filters::contains;
+use super::hides::hidden_by;
 use super::messages::StoredMessage;
 use super::{Store, StoreError};
 
@@ -18,6 +19,9 @@ pub struct HistoryFilter {
     pub message_type: Option<i32>,
     /// Only messages with a smaller id (a cursor for "older").
     pub before: Option<i64>,
+    /// Leave out the messages this user hid ("delete for me"). The total from the
+    /// conversation's counter still counts them.
+    pub hidden_for: Option<Uuid>,
 }
 
 impl HistoryFilter {
@@ -54,6 +58,9 @@ impl Store {
             }
             if let Some(before) = filter.before.filter(|_| paged) {
                 query = query.filter(U::MessageId.lt(before));
+            }
+            if let Some(user) = filter.hidden_for {
+                query = query.filter(U::MessageId.not_in_subquery(hidden_by(user)));
             }
             query
         };
@@ -119,6 +126,9 @@ impl Store {
         };
         if let Some(before) = filter.before {
             query = query.filter(G::MessageId.lt(before));
+        }
+        if let Some(user) = filter.hidden_for {
+            query = query.filter(G::MessageId.not_in_subquery(hidden_by(user)));
         }
         let rows = query
             .order_by_desc(G::MessageId)

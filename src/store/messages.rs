@@ -11,6 +11,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::accounts::tenant_filter;
+use super::message_changes::ChangeKind;
 use super::{Store, StoreError};
 
 /// Message states, as ABP numbers them.
@@ -20,6 +21,21 @@ pub const STATE_RECALLED: i16 = 10;
 /// Keys this product keeps inside `ExtraProperties`, beside the client's own `extra` keys.
 pub const EXTRA_ANONYMOUS: &str = "IsAnonymous";
 pub const EXTRA_CLIENT_MSG_ID: &str = "ClientMsgId";
+/// How many times the message was edited, and when last (RFC 3339).
+pub const EXTRA_EDIT_VERSION: &str = "EditVersion";
+pub const EXTRA_EDITED_AT: &str = "EditedAt";
+/// The id of the message this one answers.
+pub const EXTRA_REPLY_TO: &str = "ReplyTo";
+
+/// Every key of `ExtraProperties` that the server writes and interprets: a client's `extra`
+/// never sets them, and the native protocol serves them as fields of their own.
+pub const SERVER_KEYS: [&str; 5] = [
+    EXTRA_ANONYMOUS,
+    EXTRA_CLIENT_MSG_ID,
+    EXTRA_EDIT_VERSION,
+    EXTRA_EDITED_AT,
+    EXTRA_REPLY_TO,
+];
 
 /// Where a message goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -52,6 +68,9 @@ pub struct NewMessage {
     pub is_anonymous: bool,
     pub extra: serde_json::Map<String, serde_json::Value>,
     pub client_msg_id: Option<String>,
+    /// The message this one answers, as it was read when the send was checked (same
+    /// conversation, visible to the sender).
+    pub reply_to: Option<Box<StoredMessage>>,
     pub send_time: DateTime<Utc>,
 }
 
@@ -99,25 +118,50 @@ impl StoredMessage {
             .and_then(|v| v.as_str())
             .map(str::to_string)
     }
+
+    /// The message this one answers, if any.
+    pub fn reply_to(&self) -> Option<i64> {
+        self.extra.get(EXTRA_REPLY_TO).and_then(|v| v.as_i64())
+    }
+
+    /// How many times it was edited (0: never), and when last.
+    pub fn edit_version(&self) -> i32 {
+        self.extra
+            .get(EXTRA_EDIT_VERSION)
+            .and_then(|v| v.as_i64())
+            .unwrap_or(0) as i32
+    }
+
+    /// When it was last edited.
+    pub fn edited_at(&self) -> Option<DateTime<Utc>> {
+        self.extra
+            .get(EXTRA_EDITED_AT)
+            .and_then(|v| v.as_str())
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc))
+    }
 }
 
-/// How far a `sync` walk has come: a position in each message table, in commit order.
+/// How far a `sync` walk has come: a position in each message table and in the change feed,
+/// in commit order.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SyncCursor {
     pub user: (i64, i64),
     pub group: (i64, i64),
+    pub changes: (i64, i64),
 }
 
 impl SyncCursor {
     /// The opaque text clients keep.
     pub fn encode(&self) -> String {
         format!(
-            "1.{}.{}.{}.{}",
-            self.user.0, self.user.1, self.group.0, self.group.1
+            "2.{}.{}.{}.{}.{}.{}",
+            self.user.0, self.user.1, self.group.0, self.group.1, self.changes.0, self.changes.1
         )
     }
 
-    /// Reads a cursor a client kept; `None` if it is not one of ours.
+    /// Reads a cursor a client kept; `None` if it is not one of ours. A cursor of the first
+    /// form (no change feed yet) starts the feed at its beginning.
     pub fn decode(text: &str) -> Option<SyncCursor> {
         let parts: Vec<i64> = text
             .split('.')
@@ -127,15 +171,22 @@ impl SyncCursor {
             [1, a, b, c, d] => Some(SyncCursor {
                 user: (*a, *b),
                 group: (*c, *d),
+                changes: (0, 0),
+            }),
+            [2, a, b, c, d, e, f] => Some(SyncCursor {
+                user: (*a, *b),
+                group: (*c, *d),
+                changes: (*e, *f),
             }),
             _ => None,
         }
     }
 }
 
-/// One page of a `sync` walk.
+/// One page of a `sync` walk: new messages, and what changed since the cursor.
 pub struct SyncPage {
     pub messages: Vec<StoredMessage>,
+    pub changes: Vec<super::message_changes::Change>,
     pub next: SyncCursor,
     pub more: bool,
 }
@@ -267,6 +318,9 @@ impl Store {
             if let Some(key) = &m.client_msg_id {
                 extra.insert(EXTRA_CLIENT_MSG_ID.into(), key.clone().into());
             }
+            if let Some(target) = &m.reply_to {
+                extra.insert(EXTRA_REPLY_TO.into(), target.message_id.into());
+            }
             rows.push((m, serde_json::Value::Object(extra).to_string()));
         }
         super::message_rows::insert(&txn, backend, &rows).await?;
@@ -348,10 +402,18 @@ impl Store {
                 messages.push(StoredMessage::from(row));
             }
         }
-        let more = more_rows || u.peek().is_some() || g.peek().is_some();
+        let (changes, last_change) = self
+            .changes_after(tenant_id, user, groups, cursor.changes, limit)
+            .await?;
+        if let Some(last) = last_change {
+            next.changes = last;
+        }
+        let more =
+            more_rows || u.peek().is_some() || g.peek().is_some() || changes.len() as u64 == limit;
         messages.sort_by_key(|m| m.message_id);
         Ok(SyncPage {
             messages,
+            changes,
             next,
             more,
         })
@@ -379,28 +441,40 @@ impl Store {
         Ok(m.map(Into::into))
     }
 
-    /// Marks a message recalled (state 10); its content is never served again.
-    pub async fn recall_message(
-        &self,
-        message_id: i64,
-        to: Conversation,
-    ) -> Result<(), StoreError> {
-        match to {
+    /// Marks a message recalled (state 10); its content is never served again. The change
+    /// feed records it in the same transaction.
+    pub async fn recall_message(&self, message: &StoredMessage) -> Result<(), StoreError> {
+        let txn = self.write_txn().await?;
+        let changed = match message.to {
             Conversation::User(_) => {
                 user_message::Entity::update_many()
                     .col_expr(user_message::Column::State, Expr::value(STATE_RECALLED))
-                    .filter(user_message::Column::MessageId.eq(message_id))
-                    .exec(&self.db)
-                    .await?;
+                    .filter(user_message::Column::MessageId.eq(message.message_id))
+                    .filter(user_message::Column::State.ne(STATE_RECALLED))
+                    .exec(&txn)
+                    .await?
             }
             Conversation::Group(_) => {
                 group_message::Entity::update_many()
                     .col_expr(group_message::Column::State, Expr::value(STATE_RECALLED))
-                    .filter(group_message::Column::MessageId.eq(message_id))
-                    .exec(&self.db)
-                    .await?;
+                    .filter(group_message::Column::MessageId.eq(message.message_id))
+                    .filter(group_message::Column::State.ne(STATE_RECALLED))
+                    .exec(&txn)
+                    .await?
             }
+        };
+        if changed.rows_affected > 0 {
+            let row = super::message_changes::row(
+                message.tenant_id,
+                message.message_id,
+                message.from,
+                message.to,
+                ChangeKind::Recalled,
+                None,
+            );
+            super::message_changes::record(&txn, vec![row]).await?;
         }
+        txn.commit().await?;
         Ok(())
     }
 

@@ -3,21 +3,27 @@
 
 mod accounts;
 mod admin;
+mod annotations;
 mod cards;
 mod catch_up;
 mod conversations;
+mod edits;
 mod error;
 mod filters;
 mod friend_changes;
 mod friends;
 mod group_changes;
 mod groups;
+mod hides;
 mod history;
 mod memberships;
+mod message_changes;
 mod message_rows;
 mod messages;
 mod presence_writer;
 mod private_walk;
+mod reaction_writer;
+mod reactions;
 mod search;
 mod social;
 mod writer;
@@ -29,8 +35,10 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 
 pub use accounts::{NewAccount, StoredCredential};
 pub use admin::Standing;
+pub use annotations::{Annotations, ReactionCount};
 pub use cards::CardUpdate;
 pub use conversations::{ConversationSummary, GROUP_UNREAD_CAP};
+pub use edits::EditOutcome;
 pub use error::StoreError;
 pub use friend_changes::{FriendChange, FriendOutcome};
 pub use friends::{FriendEntry, FriendUpdate, FRIEND_PENDING};
@@ -38,11 +46,13 @@ pub use group_changes::{Changed, GroupChange};
 pub use groups::{GroupFacts, NewGroup};
 pub use history::HistoryFilter;
 pub use memberships::{GroupUpdate, Member, JOIN_ACCEPTED, JOIN_PENDING, JOIN_REJECTED};
+pub use message_changes::Change;
 pub use messages::{
     Conversation, NewMessage, Stored, StoredMessage, SyncCursor, SyncPage, EXTRA_ANONYMOUS,
-    EXTRA_CLIENT_MSG_ID, STATE_RECALLED,
+    EXTRA_CLIENT_MSG_ID, SERVER_KEYS, STATE_RECALLED,
 };
 pub use presence_writer::PresenceWrite;
+pub use reactions::{ReactionOutcome, ReactionRule, ReactionStats, ReactionWrite, Reactor};
 pub use search::SearchScope;
 pub use social::{ChatSettings, FriendFacts, UserFacts, FRIEND_ADDED};
 pub use writer::Writer;

@@ -17,6 +17,8 @@ use sea_orm::DbBackend;
 use tokio::sync::{mpsc, watch};
 
 use super::presence_writer::PresenceWrite;
+use super::reaction_writer::ReactionJob;
+use super::reactions::{ReactionOutcome, ReactionWrite};
 use super::{Conversation, NewMessage, Store, StoreError, Stored};
 
 /// The most messages one transaction takes.
@@ -63,6 +65,10 @@ pub struct Writer {
     pending: Arc<watch::Sender<usize>>,
     /// Presence changes queued and not yet written; `flush` waits for these too.
     presence_pending: Arc<watch::Sender<usize>>,
+    /// Reactions, written in batches on the same thread (`reaction_writer`).
+    reactions: mpsc::UnboundedSender<ReactionJob>,
+    /// Reactions queued and not yet answered.
+    reactions_pending: Arc<watch::Sender<usize>>,
     /// The most messages that may wait at once.
     limit: usize,
 }
@@ -91,11 +97,20 @@ impl Writer {
             changes,
             presence_pending.clone(),
         ));
+        let (reactions, reaction_jobs) = mpsc::unbounded_channel();
+        let reactions_pending = Arc::new(watch::Sender::new(0));
+        arbiter.spawn(super::reaction_writer::run(
+            store.clone(),
+            reaction_jobs,
+            reactions_pending.clone(),
+        ));
         Writer {
             shards,
             presence,
             pending,
             presence_pending,
+            reactions,
+            reactions_pending,
             limit,
         }
     }
@@ -139,6 +154,36 @@ impl Writer {
         }
     }
 
+    /// Queues a reaction for the next reaction batch; `then` gets its outcome once the batch
+    /// commits (or at once, refused, past the pod's limit of waiting writes).
+    pub fn react(
+        &self,
+        write: ReactionWrite,
+        then: impl FnOnce(Result<ReactionOutcome, StoreError>) + Send + 'static,
+    ) {
+        let admitted = self.reactions_pending.send_if_modified(|n| {
+            let room = *n < self.limit;
+            *n += usize::from(room);
+            room
+        });
+        if !admitted {
+            crate::metrics::metrics().writes_shed.inc();
+            return then(Err(StoreError::Unavailable(
+                "too many reactions are waiting for the database".into(),
+            )));
+        }
+        let job = ReactionJob {
+            write,
+            then: Box::new(then),
+        };
+        if let Err(mpsc::error::SendError(job)) = self.reactions.send(job) {
+            self.reactions_pending.send_modify(|n| *n -= 1);
+            (job.then)(Err(StoreError::Unavailable(
+                "the writer has stopped".into(),
+            )));
+        }
+    }
+
     /// Queues a presence change for the next presence batch.
     pub fn presence(&self, change: PresenceWrite) {
         self.presence_pending.send_modify(|n| *n += 1);
@@ -147,14 +192,18 @@ impl Writer {
         }
     }
 
-    /// Waits (up to ten seconds) until every queued message is committed or refused and every
-    /// queued presence change is written: the last step of a graceful shutdown.
+    /// Waits (up to ten seconds) until every queued message and reaction is committed or refused
+    /// and every queued presence change is written: the last step of a graceful shutdown.
     pub async fn flush(&self) {
-        let (mut messages, mut presence) =
-            (self.pending.subscribe(), self.presence_pending.subscribe());
+        let (mut messages, mut presence, mut reactions) = (
+            self.pending.subscribe(),
+            self.presence_pending.subscribe(),
+            self.reactions_pending.subscribe(),
+        );
         let drained = async {
             let _ = messages.wait_for(|n| *n == 0).await;
             let _ = presence.wait_for(|n| *n == 0).await;
+            let _ = reactions.wait_for(|n| *n == 0).await;
         };
         let _ = tokio::time::timeout(std::time::Duration::from_secs(10), drained).await;
     }
@@ -240,6 +289,7 @@ mod tests {
             is_anonymous: false,
             extra: Default::default(),
             client_msg_id: None,
+            reply_to: None,
             send_time: chrono::Utc::now(),
         }
     }

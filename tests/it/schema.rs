@@ -182,6 +182,10 @@ const OWN_TABLES: &[&str] = &[
     "AppChatReadPositions",
     "AppClientMessageIds",
     "AppRevokedTokens",
+    "AppMessageEdits",
+    "AppMessageReactions",
+    "AppMessageHides",
+    "AppMessageChanges",
 ];
 const UNIQUE_INDEXES: &[&str] = &[
     "UX_AppUserChatFriends_Pair",
@@ -192,6 +196,9 @@ const UNIQUE_INDEXES: &[&str] = &[
     "UX_AppChatReadPositions_Conversation",
     "UX_AppUserMessages_MessageId",
     "UX_AppGroupMessages_MessageId",
+    "UX_AppMessageEdits_Version",
+    "UX_AppMessageReactions_Key",
+    "UX_AppMessageHides_Key",
 ];
 
 /// A column as the database describes it, normalized to the spec's words.

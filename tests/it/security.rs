@@ -427,6 +427,7 @@ on_both_databases!(
             is_anonymous: false,
             extra: Default::default(),
             client_msg_id: None,
+            reply_to: None,
             send_time: chrono::Utc::now(),
         };
         let mut answers = vec![];

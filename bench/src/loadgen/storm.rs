@@ -32,6 +32,7 @@ pub(super) async fn storm(cli: &Cli, n: usize, missed: usize) -> Value {
                 is_anonymous: false,
                 extra: Default::default(),
                 client_msg_id: None,
+                reply_to: None,
                 send_time: chrono::Utc::now(),
             });
             if batch.len() == 2000 {

@@ -5,6 +5,7 @@
 
 pub mod groups;
 pub mod messages;
+pub mod operations;
 pub mod sending;
 
 pub use sending::{check_group, check_private};

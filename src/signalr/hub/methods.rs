@@ -1,6 +1,7 @@
-//! The hub's methods: ABP's `send`, `recall` and `read`, and this product's `typing` and `sync`,
-//! each decoded into the request every protocol makes (`requests::submit`) and its answer
-//! encoded as ABP's hub gives it: a Completion, and for a refused send or recall ABP's notice.
+//! The hub's methods: ABP's `send`, `recall` and `read`, and this product's `typing`, `sync`,
+//! `edit`, `react` and `hide`, each decoded into the request every protocol makes
+//! (`requests::submit`) and its answer encoded as ABP's hub gives it: a Completion, and for a
+//! refused send or recall ABP's notice.
 
 use actix::prelude::*;
 use actix_web_actors::ws;
@@ -108,6 +109,39 @@ impl HubSession {
             (Method::Sync, Arguments::Sync { after, limit }) => {
                 self.on_sync(ctx, call_of, after, limit)
             }
+            (
+                Method::Edit,
+                Arguments::Edit {
+                    message_id,
+                    content,
+                },
+            ) => self.on_operation(
+                ctx,
+                call_of,
+                Request::Edit {
+                    message_id,
+                    content,
+                },
+            ),
+            (
+                Method::React,
+                Arguments::React {
+                    message_id,
+                    emoji,
+                    add,
+                },
+            ) => self.on_operation(
+                ctx,
+                call_of,
+                Request::React {
+                    message_id,
+                    emoji,
+                    add,
+                },
+            ),
+            (Method::Hide, Arguments::Hide { message_id }) => {
+                self.on_operation(ctx, call_of, Request::Hide { message_id })
+            }
             (_, _) => call_of.fail_with(ctx, None),
         }
     }
@@ -161,6 +195,7 @@ impl HubSession {
             is_anonymous: message.is_anonymous,
             extra: message.extra_properties,
             client_msg_id: None,
+            reply_to: None,
         });
         // The send is answered with its id, or (refused) ABP's notice and an empty id.
         let id = call.id.clone();
@@ -246,8 +281,29 @@ impl HubSession {
         });
     }
 
+    /// `edit`, `react` and `hide` (this product's extensions): completed with nothing, or
+    /// with the native `ack`'s fields when it has any (an edit's `editVersion`, `editedAt`);
+    /// a refusal fails the invocation with its code.
+    fn on_operation(&mut self, ctx: &mut Ctx, call: Invocation, request: Request) {
+        let _ = self.submit(ctx, call, request, |_, ctx, call, frame| match frame {
+            ServerFrame::Ack {
+                edit_version: Some(_),
+                ..
+            } => {
+                let mut fields = serde_json::to_value(&frame).unwrap_or_default();
+                if let Some(map) = fields.as_object_mut() {
+                    map.remove("type");
+                    map.remove("id");
+                }
+                call.answer(ctx, Some(fields))
+            }
+            ServerFrame::Ack { .. } => call.answer(ctx, None),
+            other => call.failed(ctx, &other),
+        });
+    }
+
     /// `sync` (this product's extension): the page after a cursor as the native `sync`
-    /// answers it, `{messages, next, more}`, its messages in the native form.
+    /// answers it, `{messages, changes, hidden, next, more}`, its messages in the native form.
     fn on_sync(
         &mut self,
         ctx: &mut Ctx,
@@ -259,11 +315,16 @@ impl HubSession {
         let _ = self.submit(ctx, call, request, |_, ctx, call, frame| match frame {
             ServerFrame::Sync {
                 messages,
+                changes,
+                hidden,
                 next,
                 more,
                 ..
             } => {
-                let page = serde_json::json!({ "messages": messages, "next": next, "more": more });
+                let page = serde_json::json!({
+                    "messages": messages, "changes": changes, "hidden": hidden,
+                    "next": next, "more": more,
+                });
                 call.answer(ctx, Some(page))
             }
             other => call.failed(ctx, &other),
