@@ -23,6 +23,7 @@ mod ids;
 mod injection;
 mod logs;
 mod openapi;
+mod operations;
 mod races;
 mod requests;
 mod schema;
