@@ -772,3 +772,66 @@ async fn a_message_sent_right_after_a_connect_on_another_pod_arrives_live() {
         await_presence(&all, &bob, &bt, false).await;
     }
 }
+
+#[actix_rt::test]
+async fn edits_and_reactions_cross_pods_and_sync_after_a_pod_is_killed() {
+    let Some(cluster) = Cluster::new("edits_and_reactions_cross_pods").await else {
+        return;
+    };
+    let (p0, p1) = (cluster.pod(1).await, cluster.pod(2).await);
+    let (owner, ot) = p0.user(&unique("owner")).await;
+    let (m1, m1t) = p1.user(&unique("m1")).await;
+    let mut o0 = WsClient::connect(&p0, &ot).await;
+    let mut c1 = WsClient::connect(&p1, &m1t).await;
+    for (user, token) in [(&owner, &ot), (&m1, &m1t)] {
+        await_online(&[&p0, &p1], user, token).await;
+    }
+    let gid = group(&p0, &ot, &[(&p1, &m1, &m1t)]).await;
+    let ack = o0.request(to_group(gid, "before")).await;
+    let id = ack["messageId"].clone();
+    c1.next_of("message").await;
+
+    // An edit made on pod 1 and a reaction made on pod 2 reach the other pod's member.
+    let edit = json!({"type": "edit", "messageId": id, "content": "after"});
+    assert_eq!(o0.request(edit).await["editVersion"], 1);
+    let edited = c1.next_of("edited").await;
+    assert_eq!(
+        (&edited["messageId"], edited["content"].as_str()),
+        (&id, Some("after"))
+    );
+    let react = json!({"type": "react", "messageId": id, "emoji": "🚀"});
+    assert_eq!(c1.request(react).await["type"], "ack");
+    let reaction = o0.next_of("reaction").await;
+    assert_eq!(
+        (reaction["userId"].as_str(), reaction["count"].as_u64()),
+        (Some(m1.as_str()), Some(1))
+    );
+
+    // The member's cursor from before; pod 2 killed; what changed meanwhile reaches the member
+    // through sync on the pod that is left.
+    let mut c0 = WsClient::connect(&p0, &m1t).await;
+    let cursor = {
+        let page = c0.request(json!({"type": "sync", "limit": 1000})).await;
+        page["next"].clone()
+    };
+    drop(c1);
+    drop(p1);
+    let again = json!({"type": "edit", "messageId": id, "content": "after all"});
+    assert_eq!(o0.request(again).await["editVersion"], 2);
+    let unreact = json!({"type": "react", "messageId": id, "emoji": "🚀", "add": false});
+    assert_eq!(c0.request(unreact).await["type"], "ack");
+    let page = c0
+        .request(json!({"type": "sync", "after": cursor, "limit": 1000}))
+        .await;
+    let changed = page["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["messageId"] == id)
+        .unwrap_or_else(|| panic!("the change: {page}"));
+    assert_eq!(
+        (changed["content"].as_str(), changed["editVersion"].as_i64()),
+        (Some("after all"), Some(2))
+    );
+    assert!(changed.get("reactions").is_none(), "{changed}");
+}
