@@ -58,6 +58,20 @@ pub fn preview(target: &StoredMessage) -> ReplyPreview {
     }
 }
 
+/// Whether `a` and `b` belong to one conversation. A row written by another writer (ABP's own
+/// server shares the tables) may name any message as its `ReplyTo`: a preview is only shown
+/// of one from the same conversation, which its readers can see.
+fn same_conversation(a: &StoredMessage, b: &StoredMessage) -> bool {
+    match (a.to, b.to) {
+        (Conversation::Group(x), Conversation::Group(y)) => x == y,
+        (Conversation::User(x), Conversation::User(y)) => {
+            let (a_from, b_from) = (a.from.unwrap_or_default(), b.from.unwrap_or_default());
+            (a_from, x) == (b_from, y) || (a_from, x) == (y, b_from)
+        }
+        _ => false,
+    }
+}
+
 /// A stored message as `user` may see it, with what `notes` says of it (reactions, the
 /// message it answers): recalled content is never served, and an anonymous group sender is
 /// hidden from everyone but the sender.
@@ -101,6 +115,7 @@ pub fn served(m: &StoredMessage, user: Uuid, notes: &Annotations) -> Message {
         reply_to: reply_to.map(Id),
         reply_preview: reply_to
             .and_then(|t| notes.replied.get(&t))
+            .filter(|t| same_conversation(m, t))
             .map(|t| Box::new(preview(t))),
         reactions: notes
             .reactions
@@ -116,5 +131,57 @@ pub fn served(m: &StoredMessage, user: Uuid, notes: &Annotations) -> Message {
                     .collect()
             })
             .unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(from: Uuid, to: Conversation) -> StoredMessage {
+        StoredMessage {
+            tenant_id: None,
+            message_id: 1,
+            from: Some(from),
+            from_name: "a".into(),
+            to,
+            content: "hi".into(),
+            message_type: 0,
+            source: 0,
+            state: 0,
+            extra: Default::default(),
+            send_time: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn a_preview_only_of_the_same_conversation() {
+        let (a, b, c) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let reply = message(a, Conversation::User(b));
+        assert!(same_conversation(
+            &reply,
+            &message(b, Conversation::User(a))
+        ));
+        assert!(same_conversation(
+            &reply,
+            &message(a, Conversation::User(b))
+        ));
+        assert!(!same_conversation(
+            &reply,
+            &message(c, Conversation::User(a))
+        ));
+        assert!(!same_conversation(
+            &reply,
+            &message(b, Conversation::Group(7))
+        ));
+        let in_group = message(a, Conversation::Group(7));
+        assert!(same_conversation(
+            &in_group,
+            &message(c, Conversation::Group(7))
+        ));
+        assert!(!same_conversation(
+            &in_group,
+            &message(c, Conversation::Group(8))
+        ));
     }
 }
