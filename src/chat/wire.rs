@@ -139,19 +139,7 @@ mod tests {
     use super::*;
 
     fn message(from: Uuid, to: Conversation) -> StoredMessage {
-        StoredMessage {
-            tenant_id: None,
-            message_id: 1,
-            from: Some(from),
-            from_name: "a".into(),
-            to,
-            content: "hi".into(),
-            message_type: 0,
-            source: 0,
-            state: 0,
-            extra: Default::default(),
-            send_time: chrono::Utc::now(),
-        }
+        StoredMessage::sample(from, to, 1)
     }
 
     #[test]

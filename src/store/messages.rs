@@ -142,6 +142,26 @@ impl StoredMessage {
     }
 }
 
+#[cfg(test)]
+impl StoredMessage {
+    /// A text message just sent, for the rules' tests.
+    pub fn sample(from: Uuid, to: Conversation, message_id: i64) -> StoredMessage {
+        StoredMessage {
+            tenant_id: None,
+            message_id,
+            from: Some(from),
+            from_name: "a".into(),
+            to,
+            content: "hi".into(),
+            message_type: 0,
+            source: 0,
+            state: STATE_SEND,
+            extra: Default::default(),
+            send_time: Utc::now(),
+        }
+    }
+}
+
 /// How far a `sync` walk has come: a position in each message table and in the change feed,
 /// in commit order.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -113,19 +113,7 @@ mod tests {
     use super::*;
 
     fn message(from: Uuid, to: Conversation, id: i64) -> StoredMessage {
-        StoredMessage {
-            tenant_id: None,
-            message_id: id,
-            from: Some(from),
-            from_name: "a".into(),
-            to,
-            content: "hi".into(),
-            message_type: 0,
-            source: 0,
-            state: 0,
-            extra: Default::default(),
-            send_time: Utc::now(),
-        }
+        StoredMessage::sample(from, to, id)
     }
 
     #[test]
