@@ -105,14 +105,7 @@ async fn edit(
         content: body.into_inner().content,
     };
     match ask(state, &me, request).await? {
-        frame @ ServerFrame::Ack { .. } => {
-            let mut fields = serde_json::to_value(&frame).unwrap_or_default();
-            if let Some(map) = fields.as_object_mut() {
-                map.remove("type");
-                map.remove("id");
-            }
-            Ok(HttpResponse::Ok().json(fields))
-        }
+        frame @ ServerFrame::Ack { .. } => Ok(HttpResponse::Ok().json(frame.fields())),
         _ => Err(ApiError::unavailable()),
     }
 }

@@ -139,6 +139,17 @@ impl ServerFrame {
         serde_json::to_string(self).unwrap_or_default().into()
     }
 
+    /// The frame's fields without `type` and the request's `id`: the body of an answer that a
+    /// hub invocation or an HTTP route gives instead of the frame.
+    pub fn fields(&self) -> serde_json::Value {
+        let mut fields = serde_json::to_value(self).unwrap_or_default();
+        if let Some(map) = fields.as_object_mut() {
+            map.remove("type");
+            map.remove("id");
+        }
+        fields
+    }
+
     /// An `error` frame for `code`, echoing the request's `id`.
     pub fn error(id: Option<String>, code: super::Code) -> ServerFrame {
         ServerFrame::Error {

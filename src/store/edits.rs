@@ -6,14 +6,14 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use entity::{group_message, message_edit, user_message};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::accounts::{concurrency_stamp, tenant_filter};
+use super::accounts::concurrency_stamp;
 use super::message_changes::{self, ChangeKind};
-use super::messages::{Conversation, StoredMessage, EXTRA_EDITED_AT, EXTRA_EDIT_VERSION};
+use super::messages::{
+    message_by_id, Conversation, StoredMessage, EXTRA_EDITED_AT, EXTRA_EDIT_VERSION,
+};
 use super::{Store, StoreError};
 
 /// What became of an edit.
@@ -40,7 +40,7 @@ impl Store {
         rule: impl FnOnce(&StoredMessage) -> Result<(), R>,
     ) -> Result<EditOutcome<R>, StoreError> {
         let txn = self.write_txn().await?;
-        let Some(mut message) = locked(&txn, tenant_id, message_id).await? else {
+        let Some(mut message) = message_by_id(&txn, tenant_id, message_id, true).await? else {
             return Ok(EditOutcome::NotFound);
         };
         if let Err(refusal) = rule(&message) {
@@ -100,29 +100,4 @@ impl Store {
         txn.commit().await?;
         Ok(EditOutcome::Done(Box::new(message)))
     }
-}
-
-/// The message `message_id`, its row locked until the transaction ends (PostgreSQL; SQLite's
-/// writer holds the whole database already).
-pub(super) async fn locked(
-    txn: &DatabaseTransaction,
-    tenant_id: Option<Uuid>,
-    message_id: i64,
-) -> Result<Option<StoredMessage>, StoreError> {
-    if let Some(m) = user_message::Entity::find()
-        .filter(tenant_filter(user_message::Column::TenantId, tenant_id))
-        .filter(user_message::Column::MessageId.eq(message_id))
-        .lock_exclusive()
-        .one(txn)
-        .await?
-    {
-        return Ok(Some(m.into()));
-    }
-    let m = group_message::Entity::find()
-        .filter(tenant_filter(group_message::Column::TenantId, tenant_id))
-        .filter(group_message::Column::MessageId.eq(message_id))
-        .lock_exclusive()
-        .one(txn)
-        .await?;
-    Ok(m.map(Into::into))
 }

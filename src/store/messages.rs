@@ -445,20 +445,7 @@ impl Store {
         tenant_id: Option<Uuid>,
         message_id: i64,
     ) -> Result<Option<StoredMessage>, StoreError> {
-        if let Some(m) = user_message::Entity::find()
-            .filter(tenant_filter(user_message::Column::TenantId, tenant_id))
-            .filter(user_message::Column::MessageId.eq(message_id))
-            .one(&self.db)
-            .await?
-        {
-            return Ok(Some(m.into()));
-        }
-        let m = group_message::Entity::find()
-            .filter(tenant_filter(group_message::Column::TenantId, tenant_id))
-            .filter(group_message::Column::MessageId.eq(message_id))
-            .one(&self.db)
-            .await?;
-        Ok(m.map(Into::into))
+        message_by_id(&self.db, tenant_id, message_id, false).await
     }
 
     /// Marks a message recalled (state 10); its content is never served again. The change
@@ -569,6 +556,33 @@ impl Store {
         txn.commit().await?;
         Ok(())
     }
+}
+
+/// A message by its id, from either table, within `tenant_id`; with `lock`, its row stays
+/// locked until the caller's transaction ends (PostgreSQL; SQLite's writer holds the whole
+/// database already).
+pub(super) async fn message_by_id<C: ConnectionTrait>(
+    db: &C,
+    tenant_id: Option<Uuid>,
+    message_id: i64,
+    lock: bool,
+) -> Result<Option<StoredMessage>, StoreError> {
+    let mut private = user_message::Entity::find()
+        .filter(tenant_filter(user_message::Column::TenantId, tenant_id))
+        .filter(user_message::Column::MessageId.eq(message_id));
+    if lock {
+        private = private.lock_exclusive();
+    }
+    if let Some(m) = private.one(db).await? {
+        return Ok(Some(m.into()));
+    }
+    let mut group = group_message::Entity::find()
+        .filter(tenant_filter(group_message::Column::TenantId, tenant_id))
+        .filter(group_message::Column::MessageId.eq(message_id));
+    if lock {
+        group = group.lock_exclusive();
+    }
+    Ok(group.one(db).await?.map(Into::into))
 }
 
 /// Two walks of private messages in commit order (`TxId`, `Id`), merged into one, a message

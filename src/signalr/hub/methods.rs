@@ -289,14 +289,7 @@ impl HubSession {
             ServerFrame::Ack {
                 edit_version: Some(_),
                 ..
-            } => {
-                let mut fields = serde_json::to_value(&frame).unwrap_or_default();
-                if let Some(map) = fields.as_object_mut() {
-                    map.remove("type");
-                    map.remove("id");
-                }
-                call.answer(ctx, Some(fields))
-            }
+            } => call.answer(ctx, Some(frame.fields())),
             ServerFrame::Ack { .. } => call.answer(ctx, None),
             other => call.failed(ctx, &other),
         });
