@@ -37,6 +37,8 @@ fn message(ids: &IdGenerator, from: Uuid, to: Conversation, n: usize) -> NewMess
         extra: Default::default(),
         client_msg_id: None,
         reply_to: None,
+        forwarded_from: None,
+        mentions: Default::default(),
         send_time: Utc::now(),
     }
 }

@@ -123,3 +123,33 @@ pub(crate) async fn drop_table(
         .drop_table(Table::drop().table(name).to_owned())
         .await
 }
+
+/// Creates `tables`, then `indexes` on them: the whole `up` of a migration that adds tables.
+pub(crate) async fn create_all(
+    manager: &SchemaManager<'_>,
+    tables: Vec<TableCreateStatement>,
+    indexes: &[Idx],
+) -> Result<(), DbErr> {
+    for table in tables {
+        manager.create_table(table).await?;
+    }
+    for idx in indexes {
+        create_index(manager, idx).await?;
+    }
+    Ok(())
+}
+
+/// Undoes [`create_all`]: the indexes, then the tables, newest first.
+pub(crate) async fn drop_all(
+    manager: &SchemaManager<'_>,
+    tables: &[TableCreateStatement],
+    indexes: &[Idx],
+) -> Result<(), DbErr> {
+    for idx in indexes.iter().rev() {
+        drop_index(manager, idx).await?;
+    }
+    for table in tables.iter().rev() {
+        drop_table(manager, table).await?;
+    }
+    Ok(())
+}

@@ -13,6 +13,7 @@ mod m20261125_000006_conversation_counters;
 mod m20261126_000007_counter_lock_order;
 mod m20261126_000008_search_without_pending_list;
 mod m20261201_000009_message_operations;
+mod m20261201_000010_mentions_and_receipts;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_counter_lock_order::Migration),
             Box::new(m20261126_000008_search_without_pending_list::Migration),
             Box::new(m20261201_000009_message_operations::Migration),
+            Box::new(m20261201_000010_mentions_and_receipts::Migration),
         ]
     }
 }

@@ -4,7 +4,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::indexes::{create_index, drop_index, drop_table, Idx};
+use crate::indexes::{create_all, drop_all, Idx};
 
 /// Creates imcluster's own tables and every unique index.
 #[derive(DeriveMigrationName)]
@@ -13,23 +13,11 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in tables() {
-            manager.create_table(table).await?;
-        }
-        for idx in indexes() {
-            create_index(manager, &idx).await?;
-        }
-        Ok(())
+        create_all(manager, tables(), &indexes()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for idx in indexes().iter().rev() {
-            drop_index(manager, idx).await?;
-        }
-        for table in tables().iter().rev() {
-            drop_table(manager, table).await?;
-        }
-        Ok(())
+        drop_all(manager, &tables(), &indexes()).await
     }
 }
 

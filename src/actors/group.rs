@@ -11,6 +11,7 @@ use chrono::Utc;
 use super::commit::Committed;
 use super::GroupKey;
 use crate::chat::rules;
+use crate::chat::rules::mentions::check_mentions;
 use crate::chat::wire::wire;
 use crate::cluster::GroupFrame;
 use crate::protocol::{Code, Id, ServerFrame};
@@ -143,9 +144,10 @@ pub struct SendGroup {
 impl Handler<SendGroup> for GroupActor {
     type Result = ();
 
-    fn handle(&mut self, SendGroup { origin, draft }: SendGroup, ctx: &mut Context<Self>) {
+    fn handle(&mut self, SendGroup { origin, mut draft }: SendGroup, ctx: &mut Context<Self>) {
         let checked = self.facts(ctx).and_then(|facts| {
-            rules::check_group(facts, origin.user_id, draft.is_anonymous, Utc::now())
+            rules::check_group(facts, origin.user_id, draft.is_anonymous, Utc::now())?;
+            check_mentions(facts, origin.user_id, &mut draft.mentions)
         });
         if let Err(code) = checked {
             origin.fail(code);

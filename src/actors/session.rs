@@ -174,6 +174,7 @@ impl Session {
             ClientFrame::Hide { message_id } => Request::Hide {
                 message_id: message_id.0,
             },
+            ClientFrame::Forward(forward) => Request::Forward(forward.into()),
             ClientFrame::Typing(target) => Request::Typing {
                 to_user_id: target.to_user_id,
                 group_id: target.group_id.map(|g| g.0),

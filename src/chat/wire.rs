@@ -3,9 +3,10 @@
 
 use uuid::Uuid;
 
-use crate::protocol::{Id, Message, Reaction, ReplyPreview};
+use crate::protocol::{ForwardedFrom, Id, MentionList, Message, Reaction, ReplyPreview};
 use crate::store::{
-    Annotations, Conversation, NewMessage, StoredMessage, SERVER_KEYS, STATE_RECALLED,
+    Annotations, Conversation, Forwarded, Mentions, NewMessage, StoredMessage, SERVER_KEYS,
+    STATE_RECALLED,
 };
 
 /// The most characters of a replied-to message's text a preview shows.
@@ -37,7 +38,28 @@ pub fn wire(m: &NewMessage) -> Message {
         reply_to: m.reply_to.as_ref().map(|t| Id(t.message_id)),
         reply_preview: m.reply_to.as_deref().map(preview).map(Box::new),
         reactions: Vec::new(),
+        forwarded_from: m.forwarded_from.as_ref().map(forwarded),
+        mentions: mention_list(&m.mentions),
     }
+}
+
+/// What a copy says of its original.
+fn forwarded(f: &Forwarded) -> Box<ForwardedFrom> {
+    Box::new(ForwardedFrom {
+        message_id: Id(f.message_id),
+        from_user_id: f.from,
+        send_time: f.send_time,
+    })
+}
+
+/// Whom a message mentions, if anybody.
+fn mention_list(m: &Mentions) -> Option<Box<MentionList>> {
+    (!m.is_empty()).then(|| {
+        Box::new(MentionList {
+            user_ids: m.user_ids.clone(),
+            all: m.all,
+        })
+    })
 }
 
 /// What a reply shows of `target`: never a recalled text, never an anonymous sender.
@@ -131,6 +153,8 @@ pub fn served(m: &StoredMessage, user: Uuid, notes: &Annotations) -> Message {
                     .collect()
             })
             .unwrap_or_default(),
+        forwarded_from: m.forwarded_from().as_ref().map(forwarded),
+        mentions: mention_list(&m.mentions()).filter(|_| !recalled),
     }
 }
 

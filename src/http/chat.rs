@@ -155,6 +155,9 @@ struct LastMessage {
     object: String,
     avatar_url: Option<String>,
     unread_count: u64,
+    /// A group message after my read position mentions me (by name or `@all`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    mentioned: bool,
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -195,6 +198,17 @@ async fn my_last_messages(
         .annotations(me.tenant_id, me.user_id, &lasts)
         .await?;
     let cards = state.store.cards(me.tenant_id, peers).await?;
+    let listed: Vec<i64> = list
+        .iter()
+        .filter_map(|c| match c.with {
+            Conversation::Group(g) => Some(g),
+            Conversation::User(_) => None,
+        })
+        .collect();
+    let mentioned = state
+        .store
+        .mentioned_groups(me.tenant_id, me.user_id, &listed)
+        .await?;
     let names = state.store.group_names(me.tenant_id, groups).await?;
     let items: Vec<LastMessage> = list
         .iter()
@@ -219,6 +233,7 @@ async fn my_last_messages(
                 object,
                 avatar_url,
                 unread_count: c.unread,
+                mentioned: matches!(c.with, Conversation::Group(g) if mentioned.contains(&g)),
             }
         })
         .collect();

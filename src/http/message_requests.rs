@@ -1,6 +1,7 @@
-//! The requests every protocol makes, over HTTP: send, recall, read, edit, react, hide and
-//! sync, so a web client that lost its socket can still do all it does on a socket. They go through `requests::submit` as the WebSocket's and the hub's do, with the
-//! same checks, rules and codes; only the answer's form is HTTP's.
+//! The requests every protocol makes, over HTTP: send, forward, recall, read, edit, react,
+//! hide and sync, so a web client that lost its socket can still do all it does on a socket.
+//! They go through `requests::submit` as the WebSocket's and the hub's do, with the same
+//! checks, rules and codes; only the answer's form is HTTP's.
 
 use std::time::Duration;
 
@@ -11,7 +12,7 @@ use serde_json::json;
 use super::error::ApiError;
 use super::paging::{Page, Paging};
 use crate::auth::Identity;
-use crate::protocol::{EditBody, Id, ReactBody, SendFrame, ServerFrame};
+use crate::protocol::{EditBody, ForwardFrame, Id, ReactBody, SendFrame, ServerFrame};
 use crate::requests::{self, Origin, Request};
 use crate::state::AppState;
 
@@ -34,6 +35,14 @@ async fn ask(
     }
 }
 
+/// Takes one of `me`'s sends a second (a send, or a forward however many it copies).
+fn sending_quota(state: &AppState, me: &Identity) -> Result<(), ApiError> {
+    state
+        .quotas
+        .send(me.tenant_id, me.user_id)
+        .map_err(|wait| ApiError::rate_limited("too many messages a second", wait))
+}
+
 /// 204 for an `ack`.
 async fn answered(
     state: web::Data<AppState>,
@@ -51,10 +60,7 @@ async fn send_message(
     me: Identity,
     body: web::Json<SendFrame>,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .quotas
-        .send(me.tenant_id, me.user_id)
-        .map_err(|wait| ApiError::rate_limited("too many messages a second", wait))?;
+    sending_quota(&state, &me)?;
     let request = Request::Send(body.into_inner().into());
     match ask(state, &me, request).await? {
         ServerFrame::Ack {
@@ -66,6 +72,21 @@ async fn send_message(
                 send_time.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
             Ok(HttpResponse::Ok().json(json!({"messageId": id, "sendTime": send_time})))
         }
+        _ => Err(ApiError::unavailable()),
+    }
+}
+
+#[utoipa::path(tag = "messages", operation_id = "messages_forward", request_body = ForwardFrame, responses((status = 200, description = "the copies are stored: `{messageIds}`, in the order asked"), (status = 400, description = "IM:Validation: 1 to 100 distinct ids, exactly one of `toUserId` and `groupId`"), (status = 403, description = "the conversation's rule refused the copies (ABP's codes)"), (status = 404, description = "IM:NotFound: a message that does not exist for this user"), (status = 409, description = "IM:Conflict: a recalled message"), (status = 429, description = "IM:RateLimited"), (status = 503, description = "IM:Unavailable")))]
+#[post("/api/im/chat/forward")]
+async fn forward(
+    state: web::Data<AppState>,
+    me: Identity,
+    body: web::Json<ForwardFrame>,
+) -> Result<HttpResponse, ApiError> {
+    sending_quota(&state, &me)?;
+    let request = Request::Forward(body.into_inner().into());
+    match ask(state, &me, request).await? {
+        frame @ ServerFrame::Ack { .. } => Ok(HttpResponse::Ok().json(frame.fields())),
         _ => Err(ApiError::unavailable()),
     }
 }
@@ -232,6 +253,7 @@ async fn sync(
 /// Registers the routes of this file.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(send_message)
+        .service(forward)
         .service(recall)
         .service(read)
         .service(edit)

@@ -42,6 +42,7 @@ pub enum ClientFrame {
     Hide {
         message_id: Id,
     },
+    Forward(ForwardFrame),
     Sync {
         after: Option<String>,
         limit: Option<u32>,
@@ -80,6 +81,23 @@ pub struct SendFrame {
     /// The message this one answers: of the same conversation, one the sender can see.
     #[serde(default)]
     pub reply_to: Option<Id>,
+    /// Group members to notify, and everyone (`all`, as the group's `mentionAll` allows).
+    #[serde(default)]
+    pub mentions: Option<super::MentionList>,
+}
+
+/// Messages to copy into one conversation (`POST /api/im/chat/forward` too).
+#[derive(Debug, PartialEq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ForwardFrame {
+    /// 1 to 100 messages the caller can read, each once; copied in this order.
+    pub message_ids: Vec<Id>,
+    #[serde(flatten)]
+    pub target: Target,
+    /// Makes the forward safe to retry: the copies are sends with the keys `<key>:<n>`.
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 60, pattern = "^[^\\u0000]*$")]
+    pub client_msg_id: Option<String>,
 }
 
 /// A new text for a message (`PUT /api/im/chat/messages/{id}`).
@@ -103,7 +121,7 @@ pub struct ReactBody {
 }
 
 /// A conversation: a peer user or a group (exactly one).
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, PartialEq, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Target {
     #[serde(default)]

@@ -44,6 +44,35 @@ pub struct Message {
     /// Each emoji on the message, in the order first used.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<Reaction>,
+    /// The message this one copies, when it is a forward.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forwarded_from: Option<Box<ForwardedFrom>>,
+    /// Whom a group message mentions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mentions: Option<Box<MentionList>>,
+}
+
+/// What a forwarded copy says of the original: its id, sender (absent when anonymous to the
+/// forwarder) and time.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ForwardedFrom {
+    pub message_id: Id,
+    pub from_user_id: Option<Uuid>,
+    #[serde(serialize_with = "rfc3339")]
+    pub send_time: DateTime<Utc>,
+}
+
+/// Whom a group message mentions: members by id, and everyone (`all`). A send names them;
+/// the stored message carries the members among them.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MentionList {
+    /// At most 100.
+    #[serde(default)]
+    pub user_ids: Vec<Uuid>,
+    #[serde(default)]
+    pub all: bool,
 }
 
 /// What a reply shows of the message it answers: who wrote it and its first words, or

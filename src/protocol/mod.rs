@@ -9,9 +9,9 @@ mod ids;
 mod message;
 mod server;
 
-pub use client::{ClientFrame, EditBody, Envelope, ReactBody, SendFrame, Target};
+pub use client::{ClientFrame, EditBody, Envelope, ForwardFrame, ReactBody, SendFrame, Target};
 pub use codes::Code;
 pub use decode::{decode, frame_id, has_nul_escape, BadFrame, NUL_REFUSED};
 pub use ids::Id;
-pub use message::{rfc3339, Message, Reaction, ReplyPreview};
+pub use message::{rfc3339, ForwardedFrom, MentionList, Message, Reaction, ReplyPreview};
 pub use server::ServerFrame;

@@ -41,6 +41,9 @@ pub enum ServerFrame {
             serialize_with = "opt_rfc3339"
         )]
         edited_at: Option<DateTime<Utc>>,
+        /// A forward's copies, in order.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        message_ids: Option<Vec<Id>>,
     },
     Error {
         #[serde(skip_serializing_if = "Option::is_none")]

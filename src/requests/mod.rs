@@ -14,11 +14,13 @@
 //! | edit | `edit` | `edit` (extension) | `PUT /api/im/chat/messages/{id}` |
 //! | react | `react` | `react` (extension) | `POST /api/im/chat/messages/{id}/reactions` |
 //! | hide | `hide` | `hide` (extension) | `POST /api/im/chat/messages/{id}/hide` |
+//! | forward | `forward` | `forward` (extension) | `POST /api/im/chat/forward` |
 //! | sync | `sync` | `sync` (extension) | `GET /api/im/chat/sync` |
 //! | typing | `typing` | `typing` (extension) | — |
 //! | publish | `publish` | — | — (services use the push API) |
 
 mod edit;
+mod forward;
 mod hide;
 mod origin;
 mod parties;
@@ -35,11 +37,12 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 pub use crate::chat::input::Invalid;
+pub use forward::{ForwardRequest, MAX_FORWARD};
 pub use origin::{Origin, ReplyTo};
 pub use parties::may_see_message;
 pub use publish::MAX_TOPIC;
 pub use recall::announce as announce_recall;
-pub use send::{Draft, SendRequest};
+pub use send::{Draft, SendRequest, MAX_MENTIONS};
 pub use sync::{DEFAULT_LIMIT as SYNC_DEFAULT_LIMIT, MAX_LIMIT as SYNC_MAX_LIMIT};
 
 use crate::protocol::Code;
@@ -67,6 +70,7 @@ pub enum Request {
     Hide {
         message_id: i64,
     },
+    Forward(ForwardRequest),
     Sync {
         after: Option<String>,
         limit: Option<u32>,
@@ -91,6 +95,7 @@ impl Request {
             Request::Edit { .. } => "edit",
             Request::React { .. } => "react",
             Request::Hide { .. } => "hide",
+            Request::Forward(_) => "forward",
             Request::Sync { .. } => "sync",
             Request::Typing { .. } => "typing",
             Request::Publish { .. } => "publish",
@@ -124,6 +129,7 @@ pub fn submit(state: &Arc<AppState>, origin: Origin, request: Request) -> Result
             actix_rt::spawn(hide::run(state.clone(), origin, message_id));
             Ok(())
         }
+        Request::Forward(forward) => forward::submit(state, origin, forward),
         Request::Sync { after, limit } => {
             let (cursor, limit) = sync::check(after.as_deref(), limit)?;
             actix_rt::spawn(sync::run(state.clone(), origin, cursor, limit));

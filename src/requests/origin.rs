@@ -93,6 +93,7 @@ impl Origin {
             send_time: None,
             edit_version: None,
             edited_at: None,
+            message_ids: None,
         });
     }
 
@@ -140,6 +141,7 @@ impl Origin {
             send_time: Some(send_time),
             edit_version: None,
             edited_at: None,
+            message_ids: None,
         });
         new
     }

@@ -10,8 +10,12 @@ use uuid::Uuid;
 use super::{conversation, fetch_message, parties, Invalid, Origin};
 use crate::chat::input::check_send;
 use crate::chat::rules::operations::may_reply;
+use crate::protocol::MentionList;
 use crate::state::AppState;
-use crate::store::{Conversation, NewMessage, StoredMessage};
+use crate::store::{Conversation, Forwarded, Mentions, NewMessage, StoredMessage};
+
+/// The most users one message may mention by id.
+pub const MAX_MENTIONS: usize = 100;
 
 /// A message a client asks to send, as every protocol decodes it.
 pub struct SendRequest {
@@ -23,6 +27,7 @@ pub struct SendRequest {
     pub extra: serde_json::Map<String, serde_json::Value>,
     pub client_msg_id: Option<String>,
     pub reply_to: Option<i64>,
+    pub mentions: Option<MentionList>,
 }
 
 impl From<crate::protocol::SendFrame> for SendRequest {
@@ -37,6 +42,7 @@ impl From<crate::protocol::SendFrame> for SendRequest {
             extra: send.extra.unwrap_or_default(),
             client_msg_id: send.client_msg_id,
             reply_to: send.reply_to.map(|r| r.0),
+            mentions: send.mentions,
         }
     }
 }
@@ -45,6 +51,25 @@ impl From<crate::protocol::SendFrame> for SendRequest {
 pub fn submit(state: &Arc<AppState>, origin: Origin, send: SendRequest) -> Result<(), Invalid> {
     check_send(&send.content, send.client_msg_id.as_deref(), &send.extra)?;
     let to = conversation(send.to_user_id, send.group_id, "send")?;
+    let mentions = match (send.mentions, to) {
+        (None, _) => Mentions::default(),
+        (Some(_), Conversation::User(_)) => {
+            return Err(Invalid::bad(
+                "mentions",
+                "`mentions` are for group messages",
+            ))
+        }
+        (Some(m), Conversation::Group(_)) if m.user_ids.len() > MAX_MENTIONS => {
+            return Err(Invalid::bad(
+                "mentions",
+                format!("`mentions.userIds` may name at most {MAX_MENTIONS} users"),
+            ))
+        }
+        (Some(m), Conversation::Group(_)) => Mentions {
+            user_ids: m.user_ids,
+            all: m.all,
+        },
+    };
     let draft = Draft {
         content: send.content,
         message_type: send.message_type,
@@ -52,6 +77,8 @@ pub fn submit(state: &Arc<AppState>, origin: Origin, send: SendRequest) -> Resul
         extra: send.extra,
         client_msg_id: send.client_msg_id,
         reply_to: None,
+        forwarded_from: None,
+        mentions,
     };
     match send.reply_to {
         None => state.delivery.supervisor.send(state, origin, to, draft),
@@ -93,6 +120,10 @@ pub struct Draft {
     pub client_msg_id: Option<String>,
     /// The message it answers, checked.
     pub reply_to: Option<Box<StoredMessage>>,
+    /// The message it copies, when it is a forward.
+    pub forwarded_from: Option<Forwarded>,
+    /// Whom it mentions (a group's actor keeps the members among them).
+    pub mentions: Mentions,
 }
 
 impl Draft {
@@ -119,6 +150,8 @@ impl Draft {
             extra,
             client_msg_id: self.client_msg_id,
             reply_to: self.reply_to,
+            forwarded_from: self.forwarded_from,
+            mentions: self.mentions,
             send_time: crate::state::now_millis(),
         }
     }

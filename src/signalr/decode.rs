@@ -5,8 +5,8 @@
 use super::chat_message::{BindError, ChatMessageIn};
 use super::records::{HandshakeRequest, Incoming};
 
-/// The hub methods ABP's `MessagesHub` has, and `typing`, `sync`, `edit`, `react` and
-/// `hide`, extensions of this product's (ABP clients never call them).
+/// The hub methods ABP's `MessagesHub` has, and `typing`, `sync`, `edit`, `react`, `hide`
+/// and `forward`, extensions of this product's (ABP clients never call them).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
     Send,
@@ -17,6 +17,7 @@ pub enum Method {
     Edit,
     React,
     Hide,
+    Forward,
 }
 
 impl Method {
@@ -31,6 +32,7 @@ impl Method {
             Method::Edit => "hub_edit",
             Method::React => "hub_react",
             Method::Hide => "hub_hide",
+            Method::Forward => "hub_forward",
         }
     }
 }
@@ -47,7 +49,7 @@ pub struct Call {
 /// A call's arguments: ABP's methods take one ChatMessage; `sync` takes a cursor and a limit,
 /// both optional (`sync()`, `sync(after)`, `sync(after, limit)`); `edit(messageId, content)`,
 /// `react(messageId, emoji)` or `react(messageId, emoji, add)`, and `hide(messageId)` take a
-/// message id (text or number) and what they need.
+/// message id (text or number) and what they need; `forward` takes the native frame's body.
 #[derive(Debug, PartialEq)]
 pub enum Arguments {
     Chat(ChatMessageIn),
@@ -67,6 +69,7 @@ pub enum Arguments {
     Hide {
         message_id: i64,
     },
+    Forward(crate::protocol::ForwardFrame),
 }
 
 /// Whether the first record is a handshake this hub speaks (JSON, version 1); the error text
@@ -111,12 +114,16 @@ pub fn invocation(
         "edit" => Method::Edit,
         "react" => Method::React,
         "hide" => Method::Hide,
+        "forward" => Method::Forward,
         _ => return Err(format!("Unknown hub method '{target}'")),
     };
     let arguments = arguments.unwrap_or_default();
     let bound = match (method, arguments.as_slice()) {
         (Method::Sync, args) => sync_arguments(args),
         (Method::Edit | Method::React | Method::Hide, args) => operation_arguments(method, args),
+        (Method::Forward, [one]) => serde_json::from_value(one.clone())
+            .map(Arguments::Forward)
+            .map_err(|_| BindError::Shape),
         (_, [one]) => ChatMessageIn::bind(one).map(Arguments::Chat),
         _ => Err(BindError::Shape),
     };

@@ -349,6 +349,9 @@ async fn update_row(
         .filter(G::GroupId.eq(at.group))
         .exec(txn)
         .await?;
+    if let Some(v) = u.mention_all {
+        super::mentions::set_mention_all(txn, at.tenant_id, at.group, v).await?;
+    }
     Ok(())
 }
 
@@ -376,6 +379,9 @@ async fn dismiss(txn: &DatabaseTransaction, at: &Where) -> Result<(), StoreError
             tenant_id,
         ))
         .filter(group_join_request::Column::GroupId.eq(group))
+        .exec(txn)
+        .await?;
+    entity::group_setting::Entity::delete_by_id(group)
         .exec(txn)
         .await?;
     chat_group::Entity::delete_many()

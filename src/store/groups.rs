@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::accounts::tenant_filter;
 use super::group_changes::{insert_member, GroupChange};
+use super::mentions::MentionAll;
 use super::{Store, StoreError};
 
 /// Everything a group actor caches.
@@ -25,6 +26,8 @@ pub struct GroupFacts {
     pub admins: HashSet<Uuid>,
     pub silenced_until: HashMap<Uuid, DateTime<Utc>>,
     pub blacklist: HashSet<Uuid>,
+    /// Who may mention everyone.
+    pub mention_all: MentionAll,
 }
 
 /// A group to create.
@@ -109,6 +112,7 @@ pub(super) async fn load_facts<C: sea_orm::ConnectionTrait>(
         admins,
         silenced_until,
         blacklist,
+        mention_all: super::mentions::mention_all_of(db, group_id).await?,
     }))
 }
 

@@ -33,6 +33,8 @@ pub struct GroupUpdate {
     pub max_user_count: Option<i32>,
     pub allow_anonymous: Option<bool>,
     pub allow_send_message: Option<bool>,
+    /// Who may mention everyone (`AppChatGroupSettings`).
+    pub mention_all: Option<super::MentionAll>,
 }
 
 impl Store {

@@ -11,6 +11,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::accounts::tenant_filter;
+use super::forwards::Forwarded;
+use super::mentions::Mentions;
 use super::message_changes::ChangeKind;
 use super::{Store, StoreError};
 
@@ -26,15 +28,21 @@ pub const EXTRA_EDIT_VERSION: &str = "EditVersion";
 pub const EXTRA_EDITED_AT: &str = "EditedAt";
 /// The id of the message this one answers.
 pub const EXTRA_REPLY_TO: &str = "ReplyTo";
+/// The message a forwarded copy copies (`forwards::Forwarded`).
+pub const EXTRA_FORWARDED_FROM: &str = "ForwardedFrom";
+/// Whom a group message mentions (`mentions::Mentions`).
+pub const EXTRA_MENTIONS: &str = "Mentions";
 
 /// Every key of `ExtraProperties` that the server writes and interprets: a client's `extra`
 /// never sets them, and the native protocol serves them as fields of their own.
-pub const SERVER_KEYS: [&str; 5] = [
+pub const SERVER_KEYS: [&str; 7] = [
     EXTRA_ANONYMOUS,
     EXTRA_CLIENT_MSG_ID,
     EXTRA_EDIT_VERSION,
     EXTRA_EDITED_AT,
     EXTRA_REPLY_TO,
+    EXTRA_FORWARDED_FROM,
+    EXTRA_MENTIONS,
 ];
 
 /// Where a message goes.
@@ -71,6 +79,10 @@ pub struct NewMessage {
     /// The message this one answers, as it was read when the send was checked (same
     /// conversation, visible to the sender).
     pub reply_to: Option<Box<StoredMessage>>,
+    /// The message this one copies, when it is a forward.
+    pub forwarded_from: Option<Forwarded>,
+    /// Whom it mentions (group messages; members only, checked).
+    pub mentions: Mentions,
     pub send_time: DateTime<Utc>,
 }
 
@@ -122,6 +134,21 @@ impl StoredMessage {
     /// The message this one answers, if any.
     pub fn reply_to(&self) -> Option<i64> {
         self.extra.get(EXTRA_REPLY_TO).and_then(|v| v.as_i64())
+    }
+
+    /// The message this one copies, when it is a forward.
+    pub fn forwarded_from(&self) -> Option<Forwarded> {
+        self.extra
+            .get(EXTRA_FORWARDED_FROM)
+            .and_then(Forwarded::from_extra)
+    }
+
+    /// Whom it mentions.
+    pub fn mentions(&self) -> Mentions {
+        self.extra
+            .get(EXTRA_MENTIONS)
+            .and_then(Mentions::from_extra)
+            .unwrap_or_default()
     }
 
     /// How many times it was edited (0: never), and when last.
@@ -341,9 +368,21 @@ impl Store {
             if let Some(target) = &m.reply_to {
                 extra.insert(EXTRA_REPLY_TO.into(), target.message_id.into());
             }
+            if let Some(original) = &m.forwarded_from {
+                extra.insert(EXTRA_FORWARDED_FROM.into(), original.to_extra());
+            }
+            if !m.mentions.is_empty() {
+                extra.insert(EXTRA_MENTIONS.into(), m.mentions.to_extra());
+            }
             rows.push((m, serde_json::Value::Object(extra).to_string()));
         }
         super::message_rows::insert(&txn, backend, &rows).await?;
+        let mentioning: Vec<&NewMessage> = rows
+            .iter()
+            .map(|(m, _)| *m)
+            .filter(|m| !m.mentions.is_empty())
+            .collect();
+        super::mentions::insert_rows(&txn, &mentioning).await?;
         txn.commit().await?;
         Ok(outcome)
     }

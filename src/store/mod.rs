@@ -10,6 +10,7 @@ mod conversations;
 mod edits;
 mod error;
 mod filters;
+mod forwards;
 mod friend_changes;
 mod friends;
 mod group_changes;
@@ -17,6 +18,7 @@ mod groups;
 mod hides;
 mod history;
 mod memberships;
+mod mentions;
 mod message_changes;
 mod message_rows;
 mod messages;
@@ -40,16 +42,18 @@ pub use cards::CardUpdate;
 pub use conversations::{ConversationSummary, GROUP_UNREAD_CAP};
 pub use edits::EditOutcome;
 pub use error::StoreError;
+pub use forwards::Forwarded;
 pub use friend_changes::{FriendChange, FriendOutcome};
 pub use friends::{FriendEntry, FriendUpdate, FRIEND_PENDING};
 pub use group_changes::{Changed, GroupChange};
 pub use groups::{GroupFacts, NewGroup};
 pub use history::HistoryFilter;
 pub use memberships::{GroupUpdate, Member, JOIN_ACCEPTED, JOIN_PENDING, JOIN_REJECTED};
+pub use mentions::{MentionAll, Mentions};
 pub use message_changes::Change;
 pub use messages::{
     Conversation, NewMessage, Stored, StoredMessage, SyncCursor, SyncPage, EXTRA_ANONYMOUS,
-    EXTRA_CLIENT_MSG_ID, SERVER_KEYS, STATE_RECALLED,
+    EXTRA_CLIENT_MSG_ID, EXTRA_FORWARDED_FROM, SERVER_KEYS, STATE_RECALLED,
 };
 pub use presence_writer::PresenceWrite;
 pub use reactions::{ReactionOutcome, ReactionRule, ReactionStats, ReactionWrite, Reactor};

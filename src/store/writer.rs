@@ -290,6 +290,8 @@ mod tests {
             extra: Default::default(),
             client_msg_id: None,
             reply_to: None,
+            forwarded_from: None,
+            mentions: Default::default(),
             send_time: chrono::Utc::now(),
         }
     }

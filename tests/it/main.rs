@@ -17,6 +17,7 @@ mod chat;
 mod cluster;
 mod config;
 mod faults;
+mod forwards;
 mod friends;
 mod groups;
 mod ids;

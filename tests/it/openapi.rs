@@ -58,6 +58,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/im/chat/messages/{message_id}/reactions"),
     ("get", "/api/im/chat/messages/{message_id}/reactions"),
     ("post", "/api/im/chat/messages/{message_id}/hide"),
+    ("post", "/api/im/chat/forward"),
     ("get", "/metrics"),
     ("get", "/api/admin/stats"),
     ("get", "/api/admin/nodes"),

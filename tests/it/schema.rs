@@ -186,6 +186,9 @@ const OWN_TABLES: &[&str] = &[
     "AppMessageReactions",
     "AppMessageHides",
     "AppMessageChanges",
+    "AppMessageMentions",
+    "AppChatGroupSettings",
+    "AppUserChatPreferences",
 ];
 const UNIQUE_INDEXES: &[&str] = &[
     "UX_AppUserChatFriends_Pair",
@@ -357,7 +360,7 @@ on_both_databases!(
         for table in OWN_TABLES {
             let actual = columns(&conn, &db.schema, table).await;
             assert!(
-                actual.contains_key("Id")
+                !actual.is_empty()
                     && actual.contains_key("TenantId") == (*table != "AppRevokedTokens"),
                 "{table} exists"
             );

@@ -428,6 +428,8 @@ on_both_databases!(
             extra: Default::default(),
             client_msg_id: None,
             reply_to: None,
+            forwarded_from: None,
+            mentions: Default::default(),
             send_time: chrono::Utc::now(),
         };
         let mut answers = vec![];

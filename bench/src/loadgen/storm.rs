@@ -33,6 +33,8 @@ pub(super) async fn storm(cli: &Cli, n: usize, missed: usize) -> Value {
                 extra: Default::default(),
                 client_msg_id: None,
                 reply_to: None,
+                forwarded_from: None,
+                mentions: Default::default(),
                 send_time: chrono::Utc::now(),
             });
             if batch.len() == 2000 {

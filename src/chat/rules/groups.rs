@@ -230,6 +230,7 @@ mod tests {
             admins: [p.owner, p.admin].into_iter().collect(),
             silenced_until: Default::default(),
             blacklist: [p.banned].into_iter().collect(),
+            mention_all: Default::default(),
         };
         (facts, p)
     }

@@ -1,12 +1,12 @@
 //! What a user may do to a stored message beyond reading and recalling it: see it at all,
-//! edit it, answer it, react to it. A message outside the user's conversations does not exist
+//! edit it, answer it, forward it, react to it. A message outside the user's conversations does not exist
 //! for them (`IM:NotFound`, as for an id nobody used), so ids cannot be probed.
 
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use crate::protocol::Code;
-use crate::store::{Conversation, ReactionStats, StoredMessage, STATE_RECALLED};
+use crate::store::{Conversation, Forwarded, ReactionStats, StoredMessage, STATE_RECALLED};
 
 /// The most distinct emoji on one message, and reactions of one user on one message.
 pub const MAX_EMOJI_KINDS: i64 = 20;
@@ -70,6 +70,29 @@ pub fn may_reply(sender: Uuid, to: Conversation, target: &StoredMessage) -> Resu
     } else {
         Err(Code::NotFound)
     }
+}
+
+/// May `user` forward `message`? One they can see (`groups` as for [`may_see`]) and not
+/// recalled (`IM:Conflict`). The copy names the first original of a chain of forwards, and
+/// not the sender of an anonymous group message (but to that sender).
+pub fn may_forward(
+    user: Uuid,
+    message: &StoredMessage,
+    groups: &[(i64, i64)],
+) -> Result<Forwarded, Code> {
+    may_see(user, message, groups)?;
+    if message.state == STATE_RECALLED {
+        return Err(Code::Conflict);
+    }
+    if let Some(original) = message.forwarded_from() {
+        return Ok(original);
+    }
+    let anonymous = message.is_anonymous() && matches!(message.to, Conversation::Group(_));
+    Ok(Forwarded {
+        message_id: message.message_id,
+        from: message.from.filter(|from| !anonymous || *from == user),
+        send_time: message.send_time,
+    })
 }
 
 /// Whether `emoji` is one emoji (a single grapheme that is not plain text) or a `:name:` of
@@ -169,6 +192,34 @@ mod tests {
         assert_eq!(may_reply(me, Conversation::Group(7), &group), Ok(()));
         assert_eq!(may_reply(me, Conversation::Group(8), &group), no);
         assert_eq!(may_reply(me, Conversation::Group(7), &theirs), no);
+    }
+
+    #[test]
+    fn forwards_name_the_first_original() {
+        let (me, peer, other) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let theirs = message(peer, Conversation::User(me), 1);
+        let named = may_forward(me, &theirs, &[]).unwrap();
+        assert_eq!((named.message_id, named.from), (1, Some(peer)));
+        let mut recalled = theirs.clone();
+        recalled.state = STATE_RECALLED;
+        assert_eq!(may_forward(me, &recalled, &[]), Err(Code::Conflict));
+        assert_eq!(may_forward(other, &theirs, &[]), Err(Code::NotFound));
+        let mut copy = message(peer, Conversation::User(me), 2);
+        copy.extra.insert(
+            crate::store::EXTRA_FORWARDED_FROM.into(),
+            serde_json::json!({"MessageId": 1, "FromUserId": other, "SendTime": "2026-12-01T00:00:00.000Z"}),
+        );
+        let first = may_forward(me, &copy, &[]).unwrap();
+        assert_eq!((first.message_id, first.from), (1, Some(other)));
+        let mut anonymous = message(peer, Conversation::Group(7), 3);
+        anonymous
+            .extra
+            .insert(crate::store::EXTRA_ANONYMOUS.into(), true.into());
+        assert_eq!(may_forward(me, &anonymous, &[(7, 0)]).unwrap().from, None);
+        assert_eq!(
+            may_forward(peer, &anonymous, &[(7, 0)]).unwrap().from,
+            Some(peer)
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use super::*;
 use crate::chat::rules::groups::{max_fits, may_administer, may_own, may_transfer};
 use crate::http::error::{ApiError, Validator};
 use crate::http::paging::{Page, Paging};
-use crate::store::{GroupUpdate, NewGroup};
+use crate::store::{GroupUpdate, MentionAll, NewGroup};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -34,6 +34,9 @@ struct GroupBody {
     max_user_count: Option<i32>,
     allow_anonymous: Option<bool>,
     allow_send_message: Option<bool>,
+    /// Who may mention everyone (`@all`): `owner`, `admins` (the default) or `members`.
+    #[schema(pattern = "^(owner|admins|members)$")]
+    mention_all: Option<String>,
 }
 
 impl GroupBody {
@@ -54,6 +57,13 @@ impl GroupBody {
                 self.max_user_count.is_none_or(|m| (2..=max).contains(&m)),
                 "maxUserCount",
                 format!("`maxUserCount` must be between 2 and {max}"),
+            )
+            .check(
+                self.mention_all
+                    .as_deref()
+                    .is_none_or(|m| MentionAll::parse(m).is_some()),
+                "mentionAll",
+                "`mentionAll` must be `owner`, `admins` or `members`",
             )
             .finish()
     }
@@ -86,6 +96,7 @@ pub(super) async fn create(
         notice: b.notice,
         description: b.description,
         avatar_url: b.avatar_url,
+        mention_all: b.mention_all.as_deref().and_then(MentionAll::parse),
         ..Default::default()
     };
     change(&state, &me, group_id, GroupChange::Update(rest), |_| {
@@ -158,6 +169,7 @@ pub(super) async fn update(
         max_user_count: b.max_user_count,
         allow_anonymous: b.allow_anonymous,
         allow_send_message: b.allow_send_message,
+        mention_all: b.mention_all.as_deref().and_then(MentionAll::parse),
     };
     change(&state, &me, group, GroupChange::Update(u), |f| {
         may_administer(f, me.user_id)?;

@@ -34,6 +34,9 @@ pub(super) struct Group {
     max_user_length: i32,
     group_user_count: u64,
     admin_user_id: Uuid,
+    /// Who may mention everyone: `owner`, `admins` or `members` (one group's read only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mention_all: Option<&'static str>,
 }
 
 pub(super) fn group_dto(g: chat_group::Model, count: u64) -> Group {
@@ -48,6 +51,7 @@ pub(super) fn group_dto(g: chat_group::Model, count: u64) -> Group {
         max_user_length: g.max_user_count,
         group_user_count: count,
         admin_user_id: g.admin_user_id,
+        mention_all: None,
     }
 }
 
@@ -140,7 +144,11 @@ pub(super) async fn dto(state: &AppState, me: &Identity, group: i64) -> Result<G
         .await?
         .ok_or_else(|| ApiError::from(Code::GroupNotFound))?;
     let count = state.store.member_count(me.tenant_id, group).await?;
-    Ok(group_dto(row, count))
+    let mention_all = state.store.mention_all(group).await?;
+    Ok(Group {
+        mention_all: Some(mention_all.as_str()),
+        ..group_dto(row, count)
+    })
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

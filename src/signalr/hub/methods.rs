@@ -142,6 +142,9 @@ impl HubSession {
             (Method::Hide, Arguments::Hide { message_id }) => {
                 self.on_operation(ctx, call_of, Request::Hide { message_id })
             }
+            (Method::Forward, Arguments::Forward(forward)) => {
+                self.on_operation(ctx, call_of, Request::Forward(forward.into()))
+            }
             (_, _) => call_of.fail_with(ctx, None),
         }
     }
@@ -196,6 +199,7 @@ impl HubSession {
             extra: message.extra_properties,
             client_msg_id: None,
             reply_to: None,
+            mentions: None,
         });
         // The send is answered with its id, or (refused) ABP's notice and an empty id.
         let id = call.id.clone();
@@ -281,16 +285,17 @@ impl HubSession {
         });
     }
 
-    /// `edit`, `react` and `hide` (this product's extensions): completed with nothing, or
-    /// with the native `ack`'s fields when it has any (an edit's `editVersion`, `editedAt`);
-    /// a refusal fails the invocation with its code.
+    /// `edit`, `react`, `hide` and `forward` (this product's extensions): completed with
+    /// nothing, or with the native `ack`'s fields when it has any (an edit's `editVersion`,
+    /// `editedAt`; a forward's `messageIds`); a refusal fails the invocation with its code.
     fn on_operation(&mut self, ctx: &mut Ctx, call: Invocation, request: Request) {
         let _ = self.submit(ctx, call, request, |_, ctx, call, frame| match frame {
             ServerFrame::Ack {
-                edit_version: Some(_),
+                edit_version: None,
+                message_ids: None,
                 ..
-            } => call.answer(ctx, Some(frame.fields())),
-            ServerFrame::Ack { .. } => call.answer(ctx, None),
+            } => call.answer(ctx, None),
+            ServerFrame::Ack { .. } => call.answer(ctx, Some(frame.fields())),
             other => call.failed(ctx, &other),
         });
     }
