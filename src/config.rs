@@ -170,6 +170,9 @@ pub struct Limits {
     pub recall_window_seconds: u64,
     /// Seconds after sending during which the sender may edit a message; 0 = no limit.
     pub edit_window_seconds: u64,
+    /// Groups of at most this many members push read receipts (`read` frames) to members and
+    /// list their readers; larger groups answer counts only.
+    pub receipt_group_max: usize,
     /// Failed logins a minute per account name before logins for it answer 429 (five times
     /// as many per client address); 0 = no limit.
     pub login_failures_per_minute: u32,
@@ -306,6 +309,7 @@ impl Default for Limits {
             max_group_size: 10_000,
             recall_window_seconds: 120,
             edit_window_seconds: 172_800,
+            receipt_group_max: 100,
             login_failures_per_minute: 10,
             creations_per_minute: 30,
             registrations_per_hour: 30,

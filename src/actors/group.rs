@@ -7,8 +7,10 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use chrono::Utc;
+use uuid::Uuid;
 
 use super::commit::Committed;
+use super::receipt_pace::{Pace, ReceiptPace, RECEIPT_INTERVAL};
 use super::GroupKey;
 use crate::chat::rules;
 use crate::chat::rules::mentions::check_mentions;
@@ -29,6 +31,7 @@ pub struct GroupActor {
     facts: Option<GroupFacts>,
     loaded: bool,
     last_active: Instant,
+    receipts: ReceiptPace,
 }
 
 impl GroupActor {
@@ -39,6 +42,7 @@ impl GroupActor {
             facts: None,
             loaded: false,
             last_active: Instant::now(),
+            receipts: ReceiptPace::default(),
         }
     }
 
@@ -108,6 +112,9 @@ impl Actor for GroupActor {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         self.load_facts(ctx);
+        ctx.run_interval(RECEIPT_INTERVAL * 10, |act, _| {
+            act.receipts.forget_idle(Instant::now());
+        });
         ctx.run_interval(IDLE / 2, |act, ctx| {
             if act.last_active.elapsed() >= IDLE {
                 act.state
@@ -224,6 +231,59 @@ impl Handler<Announce> for GroupActor {
         if self.facts(ctx).is_ok() {
             self.publish(frame);
         }
+    }
+}
+
+/// A member read the group up to a message: in a group of at most
+/// `limits.receipt_group_max` members, the others hear it, at most once a second per reader
+/// (`ReceiptPace`).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct ReadBy {
+    pub reader: Uuid,
+    pub message_id: i64,
+}
+
+impl Handler<ReadBy> for GroupActor {
+    type Result = ();
+
+    fn handle(&mut self, read: ReadBy, ctx: &mut Context<Self>) {
+        let max = self.state.config.limits.receipt_group_max;
+        if !self.facts(ctx).is_ok_and(|f| f.members.len() <= max) {
+            return;
+        }
+        match self
+            .receipts
+            .read(read.reader, read.message_id, Instant::now())
+        {
+            Pace::Now(message_id) => self.tell_read(read.reader, message_id),
+            Pace::Later(after) => {
+                ctx.run_later(after, move |act, _| {
+                    if let Some(message_id) = act.receipts.flush(read.reader, Instant::now()) {
+                        act.tell_read(read.reader, message_id);
+                    }
+                });
+            }
+            Pace::Held => {}
+        }
+    }
+}
+
+impl GroupActor {
+    /// Tells the members but `reader` (on every pod) that `reader` read up to `message_id`.
+    fn tell_read(&self, reader: Uuid, message_id: i64) {
+        let frame = ServerFrame::Read {
+            message_id: Id(message_id),
+            reader_user_id: reader,
+            group_id: Some(Id(self.key.1)),
+            peer_user_id: None,
+        };
+        self.publish(GroupFrame {
+            sender: Some(reader),
+            except: None,
+            own: None,
+            text: frame.to_text(),
+        });
     }
 }
 

@@ -6,6 +6,7 @@ pub mod commit;
 pub mod group;
 pub mod handle;
 pub mod rate_limit;
+pub mod receipt_pace;
 pub mod session;
 pub mod supervisor;
 pub mod user;

@@ -234,6 +234,20 @@ impl Handler<MyGroups> for UserActor {
     }
 }
 
+/// Whether others see what the user reads (`shareReadReceipts`); `None` while the facts are
+/// not loaded.
+#[derive(Message)]
+#[rtype(result = "Option<bool>")]
+pub struct SharesReceipts;
+
+impl Handler<SharesReceipts> for UserActor {
+    type Result = Option<bool>;
+
+    fn handle(&mut self, _: SharesReceipts, _: &mut Context<Self>) -> Self::Result {
+        self.facts.as_ref().map(|f| f.shares_read_receipts)
+    }
+}
+
 /// A private message to this user: checked, stored, acknowledged, delivered.
 #[derive(Message)]
 #[rtype(result = "()")]

@@ -213,6 +213,79 @@ async fn reactions(
     }))
 }
 
+/// Who read a group message: counts for any group, the readers in a small one.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Readers {
+    /// Members but the sender who read it (those who share their reading).
+    read_count: u64,
+    /// Members but the sender.
+    member_count: u64,
+    /// The readers, paged (`totalCount` is `readCount`), in groups of at most
+    /// `limits.receipt_group_max` members.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    items: Option<Vec<ReaderItem>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    total_count: Option<u64>,
+}
+
+/// A member who read the message.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReaderItem {
+    user_id: uuid::Uuid,
+}
+
+#[utoipa::path(tag = "messages", operation_id = "messages_group_readers", params(("message_id" = String, Path, description = "the message id (decimal)"), Paging), responses((status = 200, description = "`{readCount, memberCount}`, and `{totalCount, items: [{userId}]}` in groups of at most `limits.receipt_group_max` members"), (status = 403, description = "IM:Forbidden: neither the sender nor an admin of the group"), (status = 404, description = "IM:NotFound: no such group message for this user"), (status = 503, description = "IM:Unavailable")))]
+#[get("/api/im/chat/group/messages/{message_id}/readers")]
+async fn readers(
+    state: web::Data<AppState>,
+    me: Identity,
+    path: web::Path<Id>,
+    paging: web::Query<Paging>,
+) -> Result<HttpResponse, ApiError> {
+    let message_id = path.into_inner().0;
+    let not_found = || ApiError::from(crate::protocol::Code::NotFound);
+    let message = state
+        .store
+        .find_message(me.tenant_id, message_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let crate::store::Conversation::Group(group) = message.to else {
+        return Err(not_found());
+    };
+    let state = state.into_inner();
+    requests::may_see_message(&state, me.tenant_id, me.user_id, &message).await?;
+    let facts = state
+        .store
+        .group_facts(me.tenant_id, group)
+        .await?
+        .ok_or_else(not_found)?;
+    crate::chat::rules::receipts::may_list_readers(&facts, me.user_id, &message)?;
+    let small = facts.members.len() <= state.config.limits.receipt_group_max;
+    let (read_count, member_count, listed) = state
+        .store
+        .group_readers(
+            me.tenant_id,
+            group,
+            message_id,
+            message.from.unwrap_or_default(),
+            small.then(|| paging.window()),
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(Readers {
+        read_count,
+        member_count,
+        total_count: small.then_some(read_count),
+        items: small.then(|| {
+            listed
+                .into_iter()
+                .map(|user_id| ReaderItem { user_id })
+                .collect()
+        }),
+    }))
+}
+
 /// Where a sync page starts and how long it is.
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -260,5 +333,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(react)
         .service(hide)
         .service(reactions)
+        .service(readers)
         .service(sync);
 }

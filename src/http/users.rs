@@ -87,6 +87,10 @@ struct SettingsBody {
     require_add_friend_valition: bool,
     allow_receive_message: bool,
     allow_send_message: bool,
+    /// Whether others see what I read (group receipts, a private sender's `read`); true
+    /// unless turned off. Left out of a change, it stays as it is.
+    #[serde(default)]
+    share_read_receipts: Option<bool>,
 }
 
 async fn card_of(state: &AppState, tenant: Option<Uuid>, user: Uuid) -> Result<UserCard, ApiError> {
@@ -157,6 +161,7 @@ async fn my_settings(state: web::Data<AppState>, me: Identity) -> Result<HttpRes
         require_add_friend_valition: s.require_add_friend_validation,
         allow_receive_message: s.allow_receive_message,
         allow_send_message: s.allow_send_message,
+        share_read_receipts: Some(facts.shares_read_receipts),
     }))
 }
 
@@ -167,7 +172,7 @@ async fn update_my_settings(
     me: Identity,
     body: web::Json<SettingsBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let b = body.into_inner();
+    let mut b = body.into_inner();
     let settings = ChatSettings {
         allow_anonymous: b.allow_anonymous,
         allow_add_friend: b.allow_add_friend,
@@ -179,6 +184,17 @@ async fn update_my_settings(
         .store
         .update_settings(me.tenant_id, me.user_id, settings)
         .await?;
+    let share = match b.share_read_receipts {
+        Some(share) => {
+            state
+                .store
+                .set_share_read_receipts(me.tenant_id, me.user_id, share)
+                .await?;
+            share
+        }
+        None => state.store.shares_read_receipts(me.user_id).await?,
+    };
+    b.share_read_receipts = Some(share);
     state.delivery.reload_user(&(me.tenant_id, me.user_id));
     Ok(HttpResponse::Ok().json(b))
 }

@@ -1,10 +1,13 @@
-//! `read`: mark a conversation read up to a message. The sender of a private message hears
-//! `read` on every device, and so do the reader's other devices (their unread badges agree).
+//! `read`: mark a conversation read up to a message. The reader's other devices hear `read`
+//! (their unread badges agree); so does the sender of a private message, and, in a group of
+//! at most `limits.receipt_group_max` members, every other member (paced by the group's
+//! actor) — unless the reader turned `shareReadReceipts` off.
 
 use std::sync::Arc;
 
 use super::{fetch_message, Origin};
-use crate::actors::user::MyGroups;
+use crate::actors::group::ReadBy;
+use crate::actors::user::{MyGroups, SharesReceipts};
 use crate::chat::rules::messages::may_read;
 use crate::protocol::{Code, Id, ServerFrame};
 use crate::state::AppState;
@@ -16,17 +19,15 @@ pub async fn run(state: Arc<AppState>, origin: Origin, message_id: i64) {
         return;
     };
     let me = origin.user_id;
+    let user = state
+        .delivery
+        .supervisor
+        .user(&state, (origin.tenant_id, me));
     let groups = match message.to {
-        Conversation::Group(_) => {
-            let user = state
-                .delivery
-                .supervisor
-                .user(&state, (origin.tenant_id, me));
-            match user.send(MyGroups).await {
-                Ok(Some(groups)) => groups.into_iter().map(|(g, _)| g).collect(),
-                _ => Vec::new(),
-            }
-        }
+        Conversation::Group(_) => match user.send(MyGroups).await {
+            Ok(Some(groups)) => groups.into_iter().map(|(g, _)| g).collect(),
+            _ => Vec::new(),
+        },
         Conversation::User(_) => Vec::new(),
     };
     let scope = match may_read(me, message.from, message.to, &groups) {
@@ -56,6 +57,20 @@ pub async fn run(state: Arc<AppState>, origin: Origin, message_id: i64) {
     state
         .delivery
         .deliver(&[(origin.tenant_id, me)], &mine.to_text(), except.as_ref());
+    // Unknown (the facts are loading): shown, as by default.
+    if user.send(SharesReceipts).await.ok().flatten() == Some(false) {
+        return;
+    }
+    if let Conversation::Group(group) = scope.conversation {
+        state
+            .delivery
+            .supervisor
+            .group(&state, (origin.tenant_id, group))
+            .do_send(ReadBy {
+                reader: me,
+                message_id: message.message_id,
+            });
+    }
     if let Some(sender) = scope.notify {
         let frame = ServerFrame::Read {
             message_id: Id(message.message_id),

@@ -41,6 +41,8 @@ pub struct UserFacts {
     pub friends: HashMap<Uuid, FriendFacts>,
     /// The user's groups and when the user joined each.
     pub groups: HashMap<i64, DateTime<Utc>>,
+    /// Whether others see what the user reads (`shareReadReceipts`).
+    pub shares_read_receipts: bool,
 }
 
 impl Store {
@@ -103,6 +105,7 @@ impl Store {
             settings,
             friends,
             groups,
+            shares_read_receipts: super::preferences::shares_read_receipts(&self.db, user).await?,
         })
     }
 

@@ -774,7 +774,7 @@ async fn a_message_sent_right_after_a_connect_on_another_pod_arrives_live() {
 }
 
 #[actix_rt::test]
-async fn edits_and_reactions_cross_pods_and_sync_after_a_pod_is_killed() {
+async fn edits_reactions_and_receipts_cross_pods_and_sync_after_a_pod_is_killed() {
     let Some(cluster) = Cluster::new("edits_and_reactions_cross_pods").await else {
         return;
     };
@@ -806,6 +806,20 @@ async fn edits_and_reactions_cross_pods_and_sync_after_a_pod_is_killed() {
         (reaction["userId"].as_str(), reaction["count"].as_u64()),
         (Some(m1.as_str()), Some(1))
     );
+    // A read on pod 2 is a receipt on pod 1, and the sender can ask who read it there.
+    let read = json!({"type": "read", "messageId": id});
+    assert_eq!(c1.request(read).await["type"], "ack");
+    let receipt = o0.next_of("read").await;
+    assert_eq!(
+        (&receipt["messageId"], receipt["readerUserId"].as_str()),
+        (&id, Some(m1.as_str()))
+    );
+    let path = format!(
+        "/api/im/chat/group/messages/{}/readers",
+        id.as_str().unwrap()
+    );
+    let (_, who) = p0.call("GET", &path, Some(&ot), None).await;
+    assert_eq!(who["items"], json!([{"userId": m1}]), "{who}");
 
     // The member's cursor from before; pod 2 killed; what changed meanwhile reaches the member
     // through sync on the pod that is left.

@@ -26,6 +26,7 @@ mod logs;
 mod openapi;
 mod operations;
 mod races;
+mod receipts;
 mod requests;
 mod schema;
 mod security;

@@ -59,6 +59,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/im/chat/messages/{message_id}/reactions"),
     ("post", "/api/im/chat/messages/{message_id}/hide"),
     ("post", "/api/im/chat/forward"),
+    ("get", "/api/im/chat/group/messages/{message_id}/readers"),
     ("get", "/metrics"),
     ("get", "/api/admin/stats"),
     ("get", "/api/admin/nodes"),
