@@ -10,6 +10,8 @@
 #   ONLY=soak bench/run-all.sh  # 30 minutes of chat at 10,000/s with churn beside it (SOAK_SECONDS)
 #   ONLY=ab BASELINE=/path/to/imcluster bench/run-all.sh  # 1:1, fan-out and two-pod 1:1, this
 #                               # build and another one alternating in one run (ROUNDS, default 2)
+#   ONLY=reactions bench/run-all.sh  # 1:1 at 10,000/s alone and with 5,000 reactions/s beside
+#                               # it, alternating in one run (ROUNDS, default 2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/imcluster-target}"
@@ -169,5 +171,17 @@ if [[ $ONLY == *ab* ]]; then
     done
   done
   unset IMBIN
+fi
+if [[ $ONLY == *reactions* ]]; then
+  # The chat alone and with reactions beside it, taking turns on fresh databases.
+  for round in $(seq 1 "${ROUNDS:-2}"); do
+    for side in alone reactions; do
+      extra=()
+      [[ $side == reactions ]] && extra=(--reactors 200 --reaction-rate 5000)
+      fresh_pg; pod 1 8101
+      run "reactions-$side-$round-chat-10k" $(lg) --url http://127.0.0.1:8101 chat --pairs 200 --rate 10000 --duration 10 "${extra[@]}"
+      stop_all
+    done
+  done
 fi
 echo "results in $OUT"

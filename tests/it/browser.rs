@@ -327,7 +327,66 @@ async fn the_admin_console_and_the_try_it_page_work_in_a_browser() {
         "document.querySelector('.bubble.mine .receipt').textContent.includes('read')",
     )
     .await;
+
+    // A reply quotes what it answers; an edit and a reaction show on the other side.
+    b.click(".bubble:not(.mine) [data-act=reply]").await;
+    b.type_into("#send-text", "replying to you").await;
+    b.click("#send").await;
+    a.until(
+        "ben's reply quoting ann",
+        "[...document.querySelectorAll('.bubble')].some(x => x.textContent.includes('replying to you') && x.querySelector('.quote') && x.querySelector('.quote').textContent.includes('hi ben'))",
+    )
+    .await;
+    a.click(".bubble.mine [data-act=edit]").await;
+    a.script("document.getElementById('send-text').value = 'hi ben, edited'; return 0;")
+        .await;
+    a.click("#send").await;
+    b.until(
+        "ann's edit",
+        "[...document.querySelectorAll('.bubble')].some(x => x.textContent.includes('hi ben, edited') && x.querySelector('.edited'))",
+    )
+    .await;
+    b.click(".bubble:not(.mine) [data-act=react]").await;
+    a.until(
+        "ben's reaction",
+        "[...document.querySelectorAll('.bubble.mine .chip')].some(c => c.textContent.includes('👍 1'))",
+    )
+    .await;
+
     a.screenshot("try-it.png").await;
+
+    // In a group: "read by N" as the members read.
+    let id_of = |name: String| {
+        let app = &app;
+        async move {
+            let body = json!({"userName": name, "password": "password-123"});
+            let (_, login) = app.call("POST", "/api/auth/login", None, Some(body)).await;
+            login["userId"].as_str().unwrap().to_string()
+        }
+    };
+    let (a_id, b_id) = (id_of(a_name.clone()).await, id_of(b_name.clone()).await);
+    app.group(&a_id, &[&b_id]).await;
+    for w in [&a, &b] {
+        w.script("loadSide(); return 0;").await;
+        w.until(
+            "the group",
+            "document.querySelector('#groups [data-group]')",
+        )
+        .await;
+        w.click("#groups [data-group]").await;
+    }
+    a.type_into("#send-text", "hello group").await;
+    a.click("#send").await;
+    b.until(
+        "ann's group message",
+        "[...document.querySelectorAll('.bubble')].some(x => x.textContent.includes('hello group'))",
+    )
+    .await;
+    a.until(
+        "read by 1",
+        "[...document.querySelectorAll('.bubble.mine .receipt')].some(r => r.textContent === 'read by 1')",
+    )
+    .await;
     a.close().await;
     b.close().await;
     app.stop().await;

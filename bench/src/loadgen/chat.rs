@@ -2,16 +2,22 @@
 
 use super::*;
 
+/// What runs beside the chat: flooders (connections, frames/s each) and reactors
+/// (connections, reactions/s in all).
+pub(super) struct Beside {
+    pub flood: (usize, u64),
+    pub reactions: (usize, u64),
+}
+
 pub(super) async fn chat(
     cli: &Cli,
     pairs: usize,
     rate: u64,
     duration: u64,
     every: u64,
-    flood: (usize, u64),
+    beside: Beside,
 ) -> Value {
     let users = users(cli, pairs * 2, true).await;
-    let clients = clients(cli.sources);
     let tracker = Rc::new(RefCell::new(Tracker::new(
         &Uuid::new_v4().simple().to_string()[..8],
     )));
@@ -28,23 +34,14 @@ pub(super) async fn chat(
             _ => {}
         })
     };
-    let mut outboxes = Vec::with_capacity(users.len());
-    for (i, (user, token)) in users.iter().enumerate() {
-        let login = Login {
-            target: cli.target,
-            url: cli.url_of(i),
-            user: *user,
-            token,
-            group: None,
-        };
-        let tx = connect(&clients[i % clients.len()], login, on_frame.clone())
-            .await
-            .expect("a chat connection opens");
-        outboxes.push(tx);
-    }
-    let mut flood = match flood {
+    let outboxes = connect_all(cli, &users, on_frame).await;
+    let mut flood = match beside.flood {
         (0, _) => None,
         (flooders, rate) => Some(flood::Flood::start(cli, flooders, rate).await),
+    };
+    let mut reactors = match beside.reactions {
+        (0, _) => None,
+        (reactors, rate) => Some(reactions::Reactors::start(cli, reactors, rate).await),
     };
     // Every 10 ms, rate/100 messages, round-robin over the senders (each to its partner).
     let per_tick = (rate as f64 / 100.0).max(0.0);
@@ -62,6 +59,9 @@ pub(super) async fn chat(
         }
         if let Some(flood) = &mut flood {
             flood.tick(cli);
+        }
+        if let Some(reactors) = &mut reactors {
+            reactors.tick();
         }
         owed += per_tick;
         while owed >= 1.0 {
@@ -131,6 +131,16 @@ pub(super) async fn chat(
             ),
         ];
         result["flood"] = report::print("flood beside the chat", &figures, &[]);
+    }
+    if let Some(reactors) = reactors {
+        let answers = reactors.answers.borrow();
+        let figures = [
+            ("reactions sent", reactors.sent as f64),
+            ("reactions acknowledged", answers.acked as f64),
+            ("reactions refused", answers.errors as f64),
+            ("reactions acknowledged/s", answers.acked as f64 / sending),
+        ];
+        result["reactions"] = report::print("reactions beside the chat", &figures, &[&answers.ack]);
     }
     result
 }

@@ -17,6 +17,9 @@ pub struct Frame<'a> {
     pub id: Option<Cow<'a, str>>,
     #[serde(borrow)]
     pub code: Option<Cow<'a, str>>,
+    /// An `ack`'s message id.
+    #[serde(borrow, rename = "messageId")]
+    pub message_id: Option<Cow<'a, str>>,
     /// The message of a `message` frame.
     #[serde(borrow)]
     pub message: Option<Probe<'a>>,

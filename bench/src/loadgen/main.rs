@@ -12,6 +12,8 @@
 //! online members, one sender: deliveries/s and latency to the last member) and `storm` (N
 //! users with K missed messages each reconnect at once: time until all have synced) and
 //! `churn` (N connections opened and closed, round after round: server memory per round).
+//! Beside a chat, flooders (far over the rate limit) or reactors (reactions at a rate) show
+//! what they cost the chat.
 
 mod chat;
 mod churn;
@@ -19,6 +21,7 @@ mod fanout;
 mod flood;
 mod frame;
 mod idle;
+mod reactions;
 mod report;
 mod storm;
 mod target;
@@ -129,6 +132,12 @@ enum Scenario {
         flooders: usize,
         #[arg(long, default_value_t = 10_000)]
         flood_rate: u64,
+        /// Extra connections (in pairs) reacting to a message of theirs, beside the chat, at
+        /// `--reaction-rate` reactions/s in all.
+        #[arg(long, default_value_t = 0)]
+        reactors: usize,
+        #[arg(long, default_value_t = 5_000)]
+        reaction_rate: u64,
     },
 }
 
@@ -306,6 +315,31 @@ async fn connect_retrying(
     Err(last)
 }
 
+/// Connects each of `people` (client i to the pod `--url` gives it), all frames to
+/// `on_frame`; their outboxes in the same order.
+async fn connect_all(
+    cli: &Cli,
+    people: &[(Uuid, String)],
+    on_frame: Rc<dyn Fn(&Frame)>,
+) -> Vec<Outbox> {
+    let sources = clients(cli.sources);
+    let mut outboxes = Vec::with_capacity(people.len());
+    for (i, (user, token)) in people.iter().enumerate() {
+        let login = Login {
+            target: cli.target,
+            url: cli.url_of(i),
+            user: *user,
+            token,
+            group: None,
+        };
+        let tx = connect(&sources[i % sources.len()], login, on_frame.clone())
+            .await
+            .expect("a client connects");
+        outboxes.push(tx);
+    }
+    outboxes
+}
+
 /// The loopback source addresses connections are spread over (127.0.0.1, .2, …).
 fn clients(sources: u8) -> Vec<IpAddr> {
     (1..=sources.max(1))
@@ -325,7 +359,15 @@ fn main() {
                 every,
                 flooders,
                 flood_rate,
-            } => chat::chat(&cli, pairs, rate, duration, every, (flooders, flood_rate)).await,
+                reactors,
+                reaction_rate,
+            } => {
+                let beside = chat::Beside {
+                    flood: (flooders, flood_rate),
+                    reactions: (reactors, reaction_rate),
+                };
+                chat::chat(&cli, pairs, rate, duration, every, beside).await
+            }
             Scenario::Fanout {
                 members,
                 rate,

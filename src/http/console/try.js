@@ -1,10 +1,15 @@
 // The try-it page: register or sign in, see friends (with presence), requests and groups, and
-// chat in real time over the WebSocket protocol, with read receipts and typing.
+// chat in real time over the WebSocket protocol: replies, edits, reactions, read receipts
+// ("read by N" in groups) and typing.
 "use strict";
 const $ = (id) => document.getElementById(id);
 let token = null, me = null, ws = null, peer = null, reqId = 0;
+let replying = null, editing = null; // the message answered or edited by the next submit
 const friends = new Map();
 const sending = new Map(); // request id → the message, until its ack gives it an id
+const shown = new Map(); // message id → the message as shown
+let peerRead = 0n; // how far the peer of a private conversation has read
+const readTo = new Map(); // group member → how far they have read
 
 // Every value from the server is text: escaped for element content and quoted attributes
 // alike (quotes too, so a name cannot close an attribute and open another).
@@ -100,15 +105,63 @@ function renderFriends() {
     || '<li class="muted">No friends yet: add one below.</li>';
 }
 
-function bubble(m) {
+// Who read a message of mine: the peer, or how many members of the group.
+function receiptText(m) {
+  if (m.fromUserId !== me.userId || m.state === 10) return "";
+  const id = BigInt(m.messageId);
+  if (!m.groupId) return peerRead >= id ? "✓ read" : "";
+  const n = [...readTo.values()].filter((to) => to >= id).length;
+  return n ? `read by ${n}` : "";
+}
+
+function bubbleHtml(m) {
   const mine = m.fromUserId === me.userId;
-  const div = document.createElement("div");
-  div.className = "bubble" + (mine ? " mine" : "");
-  div.dataset.id = m.messageId;
-  div.innerHTML = `${m.state === 10 ? '<span class="muted">recalled</span>' : esc(m.content)}
-    <div class="meta">${esc(new Date(m.sendTime).toLocaleTimeString())} <span class="receipt"></span></div>`;
-  $("messages").appendChild(div);
-  $("messages").scrollTop = $("messages").scrollHeight;
+  const p = m.replyPreview;
+  const quote = p ? `<div class="quote">${esc(p.fromUserName || "")}: ${p.state === 10 ? "recalled" : esc(p.snippet)}</div>` : "";
+  const forwarded = m.forwardedFrom ? '<div class="muted">forwarded</div>' : "";
+  const text = m.state === 10 ? '<span class="muted">recalled</span>' : `<span class="text">${esc(m.content)}</span>`;
+  const edited = m.editVersion && m.state !== 10 ? ' <span class="muted edited">(edited)</span>' : "";
+  const chips = (m.reactions || []).map((r) =>
+    `<span class="chip${r.me ? " me" : ""}">${esc(r.emoji)} ${esc(r.count)}</span>`).join("");
+  const actions = m.state === 10 ? "" : `<button class="link" data-act="reply">reply</button>
+    <button class="link" data-act="react">👍</button>` +
+    (mine && !m.messageType ? '<button class="link" data-act="edit">edit</button>' : "");
+  return `${forwarded}${quote}${text}${edited}<div class="reactions">${chips}</div>
+    <div class="meta">${esc(new Date(m.sendTime).toLocaleTimeString())} <span class="receipt">${esc(receiptText(m))}</span>
+    <span class="actions">${actions}</span></div>`;
+}
+
+// Shows `m`, or shows it anew where it is already (an edit, a reaction, a receipt).
+function bubble(m) {
+  const id = String(m.messageId);
+  shown.set(id, m);
+  let div = document.querySelector(`.bubble[data-id="${CSS.escape(id)}"]`);
+  const fresh = !div;
+  if (fresh) {
+    div = document.createElement("div");
+    div.dataset.id = id;
+  }
+  div.className = "bubble" + (m.fromUserId === me.userId ? " mine" : "");
+  div.innerHTML = bubbleHtml(m);
+  if (fresh) {
+    $("messages").appendChild(div);
+    $("messages").scrollTop = $("messages").scrollHeight;
+  }
+}
+
+function refreshReceipts() {
+  for (const m of shown.values()) if (m.fromUserId === me.userId) bubble(m);
+}
+
+// The next submit answers `m` (reply) or replaces its text (edit); null: a plain send.
+function compose(kind, m) {
+  replying = kind === "reply" ? m : null;
+  editing = kind === "edit" ? m : null;
+  $("composing").textContent = m ? `${kind === "reply" ? "Replying to" : "Editing"}: ${m.content.slice(0, 60)}` : "";
+  $("composing").classList.toggle("hidden", !m);
+  $("send").textContent = editing ? "Save" : "Send";
+  if (editing) $("send-text").value = m.content;
+  $("send-text").focus();
 }
 
 async function open(target) {
@@ -116,6 +169,10 @@ async function open(target) {
   $("peer-title").textContent = target.name;
   $("send-text").disabled = $("send").disabled = false;
   $("messages").innerHTML = "";
+  shown.clear();
+  readTo.clear();
+  peerRead = 0n;
+  compose(null, null);
   renderFriends();
   const path = target.user
     ? `/api/im/chat/my-messages?receiveUserId=${target.user}&maxResultCount=50`
@@ -124,6 +181,14 @@ async function open(target) {
   const items = page.items.slice().reverse();
   items.forEach(bubble);
   markRead(items);
+  // Who read my last message of a group so far; later reads come as `read` frames.
+  const mine = items.filter((m) => m.fromUserId === me.userId && m.state !== 10);
+  if (target.group && mine.length) {
+    const last = mine[mine.length - 1].messageId;
+    const who = await api("GET", `/api/im/chat/group/messages/${last}/readers?maxResultCount=100`);
+    for (const r of who.items || []) readTo.set(r.userId, BigInt(last));
+    refreshReceipts();
+  }
 }
 
 function markRead(items) {
@@ -143,7 +208,24 @@ function onFrame(f) {
     case "ack": {
       const m = sending.get(f.id);
       sending.delete(f.id);
-      if (m && f.messageId) bubble({ ...m, messageId: f.messageId, sendTime: f.sendTime, fromUserId: me.userId });
+      if (m && f.editVersion) bubble({ ...m, editVersion: f.editVersion, editedAt: f.editedAt });
+      else if (m && f.messageId) bubble({ ...m, messageId: f.messageId, sendTime: f.sendTime, fromUserId: me.userId });
+      break;
+    }
+    case "edited": {
+      const m = shown.get(String(f.messageId));
+      if (m) bubble({ ...m, content: f.content, editVersion: f.editVersion, editedAt: f.editedAt });
+      break;
+    }
+    case "reaction": {
+      const m = shown.get(String(f.messageId));
+      if (!m) break;
+      const reactions = (m.reactions || []).map((r) => ({ ...r }));
+      let r = reactions.find((x) => x.emoji === f.emoji);
+      if (!r) reactions.push(r = { emoji: f.emoji, count: 0, me: false });
+      r.count = f.count;
+      if (f.userId === me.userId) r.me = f.added;
+      bubble({ ...m, reactions: reactions.filter((x) => x.count > 0) });
       break;
     }
     case "message":
@@ -151,7 +233,14 @@ function onFrame(f) {
       else banner("info", `New message from ${f.message.fromUserName || "someone"}.`);
       break;
     case "read": {
-      document.querySelectorAll(".bubble.mine .receipt").forEach((r) => { r.textContent = "✓ read"; });
+      if (f.readerUserId === me.userId) break; // my other device read
+      const to = BigInt(f.messageId);
+      if (f.groupId && peer && peer.group && f.groupId === String(peer.group)) {
+        if (!readTo.has(f.readerUserId) || readTo.get(f.readerUserId) < to) readTo.set(f.readerUserId, to);
+      } else if (!f.groupId && peer && peer.user === f.peerUserId && to > peerRead) {
+        peerRead = to;
+      }
+      refreshReceipts();
       break;
     }
     case "presence": {
@@ -166,8 +255,8 @@ function onFrame(f) {
       }
       break;
     case "recalled": {
-      const b = document.querySelector(`.bubble[data-id="${CSS.escape(String(f.messageId))}"]`);
-      if (b) b.firstChild.textContent = "recalled";
+      const m = shown.get(String(f.messageId));
+      if (m) bubble({ ...m, state: 10, content: "", reactions: [] });
       break;
     }
     case "notice":
@@ -211,11 +300,38 @@ $("send-form").addEventListener("submit", (e) => {
   e.preventDefault();
   const content = $("send-text").value.trim();
   if (!content || !peer) return;
-  const frame = { type: "send", content };
-  if (peer.user) frame.toUserId = peer.user; else frame.groupId = String(peer.group);
-  send(frame);
-  sending.set(frame.id, { content, toUserId: frame.toUserId, groupId: frame.groupId });
+  if (editing) {
+    const frame = { type: "edit", messageId: editing.messageId, content };
+    send(frame);
+    sending.set(frame.id, { ...editing, content });
+  } else {
+    const frame = { type: "send", content };
+    if (peer.user) frame.toUserId = peer.user; else frame.groupId = String(peer.group);
+    const sent = { content, toUserId: frame.toUserId, groupId: frame.groupId };
+    if (replying) {
+      frame.replyTo = replying.messageId;
+      sent.replyTo = replying.messageId;
+      sent.replyPreview = { messageId: replying.messageId, fromUserName: replying.fromUserName,
+        snippet: replying.content.slice(0, 100), state: replying.state };
+    }
+    send(frame);
+    sending.set(frame.id, sent);
+  }
   $("send-text").value = "";
+  compose(null, null);
+});
+$("composing").addEventListener("click", () => compose(null, null));
+$("messages").addEventListener("click", (e) => {
+  const button = e.target.closest("button[data-act]");
+  const div = e.target.closest(".bubble");
+  const m = div && shown.get(div.dataset.id);
+  if (!button || !m) return;
+  if (button.dataset.act === "react") {
+    const mine = (m.reactions || []).some((r) => r.emoji === "👍" && r.me);
+    send({ type: "react", messageId: m.messageId, emoji: "👍", add: !mine });
+  } else {
+    compose(button.dataset.act, m);
+  }
 });
 $("send-text").addEventListener("input", () => {
   if (peer && peer.user && ws && ws.readyState === 1) ws.send(JSON.stringify({ type: "typing", toUserId: peer.user }));
