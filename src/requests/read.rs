@@ -11,7 +11,7 @@ use crate::actors::user::{MyGroups, SharesReceipts};
 use crate::chat::rules::messages::may_read;
 use crate::protocol::{Code, Id, ServerFrame};
 use crate::state::AppState;
-use crate::store::Conversation;
+use crate::store::{Conversation, ReadMark};
 
 /// Marks `message_id` (and all before it in its conversation) read for `origin`.
 pub async fn run(state: Arc<AppState>, origin: Origin, message_id: i64) {
@@ -34,12 +34,17 @@ pub async fn run(state: Arc<AppState>, origin: Origin, message_id: i64) {
         Ok(scope) => scope,
         Err(code) => return origin.fail(code),
     };
-    if state
-        .store
-        .mark_read(origin.tenant_id, me, scope.conversation, message.message_id)
-        .await
-        .is_err()
-    {
+    let mark = ReadMark {
+        tenant_id: origin.tenant_id,
+        user: me,
+        with: scope.conversation,
+        message_id: message.message_id,
+    };
+    let (done, written) = tokio::sync::oneshot::channel();
+    state.writer.read(mark, move |outcome| {
+        let _ = done.send(outcome);
+    });
+    if !matches!(written.await, Ok(Ok(()))) {
         return origin.fail(Code::Unavailable);
     }
     origin.done();

@@ -2,7 +2,7 @@
 //! positions.
 
 use chrono::{DateTime, Utc};
-use entity::{client_message_id, group_message, read_position, user_message};
+use entity::{client_message_id, group_message, user_message};
 use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
@@ -519,78 +519,6 @@ impl Store {
                 None,
             );
             super::message_changes::record(&txn, vec![row]).await?;
-        }
-        txn.commit().await?;
-        Ok(())
-    }
-
-    /// Moves `user`'s read position in a conversation forward to `message_id` (never back),
-    /// and for a private conversation sets the unread count from the position as stored, in one
-    /// transaction under the conversation's counter lock: reads from several devices and
-    /// messages committing meanwhile leave the count equal to the messages after the position.
-    pub async fn mark_read(
-        &self,
-        tenant_id: Option<Uuid>,
-        user: Uuid,
-        with: Conversation,
-        message_id: i64,
-    ) -> Result<(), StoreError> {
-        use read_position::Column as R;
-        let (peer, group) = match with {
-            Conversation::User(peer) => (Some(peer), None),
-            Conversation::Group(group) => (None, Some(group)),
-        };
-        let this = Condition::all()
-            .add(tenant_filter(R::TenantId, tenant_id))
-            .add(R::UserId.eq(user))
-            .add(match peer {
-                Some(p) => R::PeerUserId.eq(p),
-                None => R::PeerUserId.is_null(),
-            })
-            .add(match group {
-                Some(g) => R::GroupId.eq(g),
-                None => R::GroupId.is_null(),
-            });
-        let txn = self.write_txn().await?;
-        if let Some(peer) = peer {
-            super::conversations::lock_counter(&txn, tenant_id, user, peer).await?;
-        }
-        let insert = Query::insert()
-            .into_table(read_position::Entity)
-            .columns([
-                R::TenantId,
-                R::UserId,
-                R::PeerUserId,
-                R::GroupId,
-                R::MessageId,
-                R::LastModificationTime,
-            ])
-            .values_panic([
-                tenant_id.into(),
-                user.into(),
-                peer.into(),
-                group.into(),
-                message_id.into(),
-                Utc::now().into(),
-            ])
-            .on_conflict(OnConflict::new().do_nothing().to_owned())
-            .to_owned();
-        let backend = txn.get_database_backend();
-        txn.execute_raw(backend.build(&insert)).await?;
-        read_position::Entity::update_many()
-            .col_expr(R::MessageId, Expr::value(message_id))
-            .col_expr(R::LastModificationTime, Expr::value(Utc::now()))
-            .filter(this.clone())
-            .filter(R::MessageId.lt(message_id))
-            .exec(&txn)
-            .await?;
-        if let Some(peer) = peer {
-            let stored = read_position::Entity::find()
-                .filter(this)
-                .one(&txn)
-                .await?
-                .map_or(message_id, |r| r.message_id);
-            super::conversations::recount_unread(&txn, tenant_id, user, peer, stored).await?;
         }
         txn.commit().await?;
         Ok(())

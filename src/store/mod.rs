@@ -4,6 +4,7 @@
 mod accounts;
 mod admin;
 mod annotations;
+mod batch_queue;
 mod cards;
 mod catch_up;
 mod conversations;
@@ -25,8 +26,8 @@ mod messages;
 mod preferences;
 mod presence_writer;
 mod private_walk;
-mod reaction_writer;
 mod reactions;
+mod read_positions;
 mod receipts;
 mod search;
 mod social;
@@ -59,6 +60,7 @@ pub use messages::{
 };
 pub use presence_writer::PresenceWrite;
 pub use reactions::{ReactionOutcome, ReactionRule, ReactionStats, ReactionWrite, Reactor};
+pub use read_positions::ReadMark;
 pub use search::SearchScope;
 pub use social::{ChatSettings, FriendFacts, UserFacts, FRIEND_ADDED};
 pub use writer::Writer;

@@ -16,9 +16,10 @@ use actix::Arbiter;
 use sea_orm::DbBackend;
 use tokio::sync::{mpsc, watch};
 
+use super::batch_queue::BatchQueue;
 use super::presence_writer::PresenceWrite;
-use super::reaction_writer::ReactionJob;
 use super::reactions::{ReactionOutcome, ReactionWrite};
+use super::read_positions::ReadMark;
 use super::{Conversation, NewMessage, Store, StoreError, Stored};
 
 /// The most messages one transaction takes.
@@ -65,10 +66,10 @@ pub struct Writer {
     pending: Arc<watch::Sender<usize>>,
     /// Presence changes queued and not yet written; `flush` waits for these too.
     presence_pending: Arc<watch::Sender<usize>>,
-    /// Reactions, written in batches on the same thread (`reaction_writer`).
-    reactions: mpsc::UnboundedSender<ReactionJob>,
-    /// Reactions queued and not yet answered.
-    reactions_pending: Arc<watch::Sender<usize>>,
+    /// Reactions, written in batches on the same thread.
+    reactions: BatchQueue<ReactionWrite, ReactionOutcome>,
+    /// Read positions, written in batches on the same thread.
+    reads: BatchQueue<ReadMark, ()>,
     /// The most messages that may wait at once.
     limit: usize,
 }
@@ -97,20 +98,25 @@ impl Writer {
             changes,
             presence_pending.clone(),
         ));
-        let (reactions, reaction_jobs) = mpsc::unbounded_channel();
-        let reactions_pending = Arc::new(watch::Sender::new(0));
-        arbiter.spawn(super::reaction_writer::run(
-            store.clone(),
-            reaction_jobs,
-            reactions_pending.clone(),
-        ));
+        let reacting = store.clone();
+        let (reactions, writer) = BatchQueue::new(limit, "reactions", move |writes| {
+            let store = reacting.clone();
+            async move { store.apply_reactions(&writes).await }
+        });
+        arbiter.spawn(writer);
+        let reading = store.clone();
+        let (reads, writer) = BatchQueue::new(limit, "reads", move |marks| {
+            let store = reading.clone();
+            async move { store.mark_reads(marks).await }
+        });
+        arbiter.spawn(writer);
         Writer {
             shards,
             presence,
             pending,
             presence_pending,
             reactions,
-            reactions_pending,
+            reads,
             limit,
         }
     }
@@ -161,27 +167,13 @@ impl Writer {
         write: ReactionWrite,
         then: impl FnOnce(Result<ReactionOutcome, StoreError>) + Send + 'static,
     ) {
-        let admitted = self.reactions_pending.send_if_modified(|n| {
-            let room = *n < self.limit;
-            *n += usize::from(room);
-            room
-        });
-        if !admitted {
-            crate::metrics::metrics().writes_shed.inc();
-            return then(Err(StoreError::Unavailable(
-                "too many reactions are waiting for the database".into(),
-            )));
-        }
-        let job = ReactionJob {
-            write,
-            then: Box::new(then),
-        };
-        if let Err(mpsc::error::SendError(job)) = self.reactions.send(job) {
-            self.reactions_pending.send_modify(|n| *n -= 1);
-            (job.then)(Err(StoreError::Unavailable(
-                "the writer has stopped".into(),
-            )));
-        }
+        self.reactions.push(write, then);
+    }
+
+    /// Queues a read for the next batch of reads; `then` hears once it is committed (or at
+    /// once, refused, past the pod's limit of waiting writes).
+    pub fn read(&self, mark: ReadMark, then: impl FnOnce(Result<(), StoreError>) + Send + 'static) {
+        self.reads.push(mark, then);
     }
 
     /// Queues a presence change for the next presence batch.
@@ -192,18 +184,17 @@ impl Writer {
         }
     }
 
-    /// Waits (up to ten seconds) until every queued message and reaction is committed or refused
-    /// and every queued presence change is written: the last step of a graceful shutdown.
+    /// Waits (up to ten seconds) until every queued message, reaction and read is committed
+    /// or refused and every queued presence change is written: the last step of a graceful
+    /// shutdown.
     pub async fn flush(&self) {
-        let (mut messages, mut presence, mut reactions) = (
-            self.pending.subscribe(),
-            self.presence_pending.subscribe(),
-            self.reactions_pending.subscribe(),
-        );
+        let (mut messages, mut presence) =
+            (self.pending.subscribe(), self.presence_pending.subscribe());
         let drained = async {
             let _ = messages.wait_for(|n| *n == 0).await;
             let _ = presence.wait_for(|n| *n == 0).await;
-            let _ = reactions.wait_for(|n| *n == 0).await;
+            self.reactions.drained().await;
+            self.reads.drained().await;
         };
         let _ = tokio::time::timeout(std::time::Duration::from_secs(10), drained).await;
     }

@@ -181,7 +181,9 @@ async fn reject_direct_add_and_refusals() {
     let (_, s) = app
         .call("GET", "/api/im/users/me/settings", Some(&ct), None)
         .await;
-    assert_eq!(s, settings);
+    let mut shown = settings.clone();
+    shown["shareReadReceipts"] = json!(true);
+    assert_eq!(s, shown, "ABP's five, and this product's receipts setting");
     let (status, body) = app
         .call(
             "POST",
