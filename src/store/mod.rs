@@ -26,6 +26,7 @@ mod messages;
 mod preferences;
 mod presence_writer;
 mod private_walk;
+mod reaction_tally;
 mod reactions;
 mod read_positions;
 mod receipts;

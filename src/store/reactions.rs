@@ -1,19 +1,22 @@
-//! Reactions: one row per (message, user, emoji). They are written in batches (the reaction
-//! writer): a batch is one transaction that takes each message's lock in one order, then
-//! applies its changes in queue order, each checked by the caller's rule on the counts as they
-//! stand at that moment, so two pods adding the 21st emoji at once cannot both succeed.
+//! Reactions: one row per (message, user, emoji). They are written in batches (`batch_queue`):
+//! a batch is one transaction that takes each message's lock in one order, reads the counts
+//! once (`reaction_tally`), then applies its changes in queue order, each checked by the
+//! caller's rule on the counts as they stand at that moment, so two pods adding the 21st emoji
+//! at once cannot both succeed.
 
 use chrono::{DateTime, Utc};
 use entity::message_reaction;
+use std::collections::{HashMap, HashSet};
+
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
-    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend,
+    EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 use uuid::Uuid;
 
-use super::conversations::ph;
 use super::message_changes::{self, ChangeKind};
 use super::messages::Conversation;
+use super::reaction_tally::Tally;
 use super::{Store, StoreError};
 
 /// The counts a reaction's rule decides on, for one message, one user and one emoji.
@@ -74,52 +77,33 @@ impl Store {
     ) -> Result<Vec<ReactionOutcome>, StoreError> {
         let txn = self.write_txn().await?;
         lock_messages(&txn, writes).await?;
+        let mut tally = tally(&txn, writes).await?;
         let mut outcomes = Vec::with_capacity(writes.len());
         let mut changes = Vec::new();
         for w in writes {
-            let stats = stats(&txn, w).await?;
+            let stats = tally.stats(w.message_id, w.user, &w.emoji);
             let count = stats.this_emoji.max(0) as u32;
             let outcome = match (w.rule)(&stats, w.add) {
                 Err(reason) => ReactionOutcome::Refused(reason),
                 Ok(false) => ReactionOutcome::Unchanged { count },
-                Ok(true) if w.add => {
-                    message_reaction::Entity::insert(message_reaction::ActiveModel {
-                        tenant_id: Set(w.tenant_id),
-                        message_id: Set(w.message_id),
-                        user_id: Set(w.user),
-                        emoji: Set(w.emoji.clone()),
-                        creation_time: Set(Utc::now()),
-                        ..Default::default()
-                    })
-                    .exec_without_returning(&txn)
-                    .await?;
-                    ReactionOutcome::Applied { count: count + 1 }
-                }
                 Ok(true) => {
-                    use message_reaction::Column as R;
-                    message_reaction::Entity::delete_many()
-                        .filter(R::MessageId.eq(w.message_id))
-                        .filter(R::UserId.eq(w.user))
-                        .filter(R::Emoji.eq(w.emoji.as_str()))
-                        .exec(&txn)
-                        .await?;
+                    let count = tally.apply(w.message_id, w.user, &w.emoji, w.add);
+                    changes.push(message_changes::row(
+                        w.tenant_id,
+                        w.message_id,
+                        w.from,
+                        w.to,
+                        ChangeKind::Reaction,
+                        None,
+                    ));
                     ReactionOutcome::Applied {
-                        count: count.saturating_sub(1),
+                        count: count.max(0) as u32,
                     }
                 }
             };
-            if matches!(outcome, ReactionOutcome::Applied { .. }) {
-                changes.push(message_changes::row(
-                    w.tenant_id,
-                    w.message_id,
-                    w.from,
-                    w.to,
-                    ChangeKind::Reaction,
-                    None,
-                ));
-            }
             outcomes.push(outcome);
         }
+        write_net(&txn, writes, &tally).await?;
         message_changes::record(&txn, changes).await?;
         txn.commit().await?;
         Ok(outcomes)
@@ -187,22 +171,86 @@ async fn lock_messages(
     Ok(())
 }
 
-/// The counts for `w`'s message, user and emoji, as the transaction sees them now.
-async fn stats(txn: &DatabaseTransaction, w: &ReactionWrite) -> Result<ReactionStats, StoreError> {
-    let b = txn.get_database_backend();
-    let (m, e, u) = (ph(b, 1), ph(b, 2), ph(b, 3));
-    let sql = format!(
-        "SELECT COUNT(DISTINCT \"Emoji\") AS kinds, \
-         COALESCE(SUM(CASE WHEN \"Emoji\" = {e} THEN 1 ELSE 0 END), 0) AS this_emoji, \
-         COALESCE(SUM(CASE WHEN \"UserId\" = {u} THEN 1 ELSE 0 END), 0) AS mine, \
-         COALESCE(SUM(CASE WHEN \"UserId\" = {u} AND \"Emoji\" = {e} THEN 1 ELSE 0 END), 0) AS mine_this \
-         FROM \"AppMessageReactions\" WHERE \"MessageId\" = {m}"
-    );
-    let values: Vec<sea_orm::Value> =
-        vec![w.message_id.into(), w.emoji.clone().into(), w.user.into()];
-    let stats = ReactionStats::find_by_statement(Statement::from_sql_and_values(b, sql, values))
-        .one(txn)
+#[derive(FromQueryResult)]
+struct EmojiCount {
+    message_id: i64,
+    emoji: String,
+    n: i64,
+}
+
+/// The stored counts of the batch's messages and its users' own reactions on them.
+async fn tally(txn: &DatabaseTransaction, writes: &[ReactionWrite]) -> Result<Tally, StoreError> {
+    use message_reaction::Column as R;
+    let messages: Vec<i64> = writes.iter().map(|w| w.message_id).collect();
+    let users: Vec<Uuid> = writes.iter().map(|w| w.user).collect();
+    let counts = message_reaction::Entity::find()
+        .select_only()
+        .column_as(R::MessageId, "message_id")
+        .column_as(R::Emoji, "emoji")
+        .column_as(R::Id.count(), "n")
+        .filter(R::MessageId.is_in(messages))
+        .group_by(R::MessageId)
+        .group_by(R::Emoji)
+        .into_model::<EmojiCount>()
+        .all(txn)
+        .await?;
+    let pairs: HashSet<(i64, Uuid)> = writes.iter().map(|w| (w.message_id, w.user)).collect();
+    let own = message_reaction::Entity::find()
+        .filter(R::MessageId.is_in(pairs.iter().map(|p| p.0).collect::<Vec<_>>()))
+        .filter(R::UserId.is_in(users))
+        .all(txn)
         .await?
-        .unwrap_or_default();
-    Ok(stats)
+        .into_iter()
+        .filter(|r| pairs.contains(&(r.message_id, r.user_id)))
+        .map(|r| (r.message_id, r.user_id, r.emoji));
+    Ok(Tally::new(
+        counts.into_iter().map(|c| (c.message_id, c.emoji, c.n)),
+        own,
+    ))
+}
+
+/// Writes what the batch changed, net: one insert and one delete.
+async fn write_net(
+    txn: &DatabaseTransaction,
+    writes: &[ReactionWrite],
+    tally: &Tally,
+) -> Result<(), StoreError> {
+    use message_reaction::Column as R;
+    let (insert, delete) = tally.net();
+    let tenant: HashMap<i64, Option<Uuid>> =
+        writes.iter().map(|w| (w.message_id, w.tenant_id)).collect();
+    if !insert.is_empty() {
+        let now = Utc::now();
+        let rows =
+            insert.into_iter().map(
+                |(message_id, user_id, emoji)| message_reaction::ActiveModel {
+                    tenant_id: Set(tenant.get(&message_id).copied().flatten()),
+                    message_id: Set(message_id),
+                    user_id: Set(user_id),
+                    emoji: Set(emoji),
+                    creation_time: Set(now),
+                    ..Default::default()
+                },
+            );
+        message_reaction::Entity::insert_many(rows)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    if !delete.is_empty() {
+        let any = delete
+            .into_iter()
+            .fold(Condition::any(), |any, (message_id, user_id, emoji)| {
+                any.add(
+                    Condition::all()
+                        .add(R::MessageId.eq(message_id))
+                        .add(R::UserId.eq(user_id))
+                        .add(R::Emoji.eq(emoji)),
+                )
+            });
+        message_reaction::Entity::delete_many()
+            .filter(any)
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
 }
