@@ -11,7 +11,7 @@
 #   ONLY=ab BASELINE=/path/to/imcluster bench/run-all.sh  # 1:1, fan-out and two-pod 1:1, this
 #                               # build and another one alternating in one run (ROUNDS, default 2)
 #   ONLY=reactions bench/run-all.sh  # 1:1 at 10,000/s alone and with 5,000 reactions/s beside
-#                               # it, alternating in one run (ROUNDS, default 2)
+#                               # it, alternating in one run (ROUNDS; CHAT_RATE, REACTION_RATE)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/imcluster-target}"
@@ -177,9 +177,9 @@ if [[ $ONLY == *reactions* ]]; then
   for round in $(seq 1 "${ROUNDS:-2}"); do
     for side in alone reactions; do
       extra=()
-      [[ $side == reactions ]] && extra=(--reactors 200 --reaction-rate 5000)
+      [[ $side == reactions ]] && extra=(--reactors 200 --reaction-rate "${REACTION_RATE:-5000}")
       fresh_pg; pod 1 8101
-      run "reactions-$side-$round-chat-10k" $(lg) --url http://127.0.0.1:8101 chat --pairs 200 --rate 10000 --duration 10 "${extra[@]}"
+      run "reactions-$side-$round-chat-${CHAT_RATE:-10000}" $(lg) --url http://127.0.0.1:8101 chat --pairs 200 --rate "${CHAT_RATE:-10000}" --duration 10 "${extra[@]}"
       stop_all
     done
   done
