@@ -80,6 +80,8 @@ impl Store {
         let mut tally = tally(&txn, writes).await?;
         let mut outcomes = Vec::with_capacity(writes.len());
         let mut changes = Vec::new();
+        // The feed says "this message changed" (sync serves it as it is now): once a batch.
+        let mut changed = HashSet::new();
         for w in writes {
             let stats = tally.stats(w.message_id, w.user, &w.emoji);
             let count = stats.this_emoji.max(0) as u32;
@@ -88,14 +90,16 @@ impl Store {
                 Ok(false) => ReactionOutcome::Unchanged { count },
                 Ok(true) => {
                     let count = tally.apply(w.message_id, w.user, &w.emoji, w.add);
-                    changes.push(message_changes::row(
-                        w.tenant_id,
-                        w.message_id,
-                        w.from,
-                        w.to,
-                        ChangeKind::Reaction,
-                        None,
-                    ));
+                    if changed.insert(w.message_id) {
+                        changes.push(message_changes::row(
+                            w.tenant_id,
+                            w.message_id,
+                            w.from,
+                            w.to,
+                            ChangeKind::Reaction,
+                            None,
+                        ));
+                    }
                     ReactionOutcome::Applied {
                         count: count.max(0) as u32,
                     }
