@@ -1,14 +1,18 @@
 //! `react`: add or take back an emoji on a message the caller can see. Reactions go through
-//! the reaction writer in batches; the limits (`operations::react`) are checked on the counts
-//! inside the writing transaction. Every party hears `reaction` with the emoji's new count.
+//! the reaction writer in batches, which read their messages themselves (one query a batch, not
+//! one a reaction); whether the caller sees the message (`operations::may_see`, on the groups
+//! the user's actor holds), whether it was recalled and the limits (`operations::react`) are
+//! checked inside the writing transaction. Every party hears `reaction` with the emoji's new
+//! count.
 
 use std::sync::Arc;
 
-use super::{fetch_message, parties, Invalid, Origin};
-use crate::chat::rules::operations::{is_emoji, react};
+use super::{parties, Invalid, Origin};
+use crate::actors::user::MyGroups;
+use crate::chat::rules::operations::{is_emoji, may_see, react};
 use crate::protocol::{Code, Id, ServerFrame};
 use crate::state::AppState;
-use crate::store::{ReactionOutcome, ReactionWrite, STATE_RECALLED};
+use crate::store::{ReactionOutcome, ReactionWrite};
 
 /// Checks the emoji and sets the reaction going; the answer comes through `origin`.
 pub fn submit(
@@ -29,21 +33,17 @@ pub fn submit(
 }
 
 async fn run(state: Arc<AppState>, origin: Origin, message_id: i64, emoji: String, add: bool) {
-    let Some(message) = fetch_message(&state, &origin, message_id).await else {
-        return;
+    let user = (origin.tenant_id, origin.user_id);
+    let actor = state.delivery.supervisor.user(&state, user);
+    let Ok(Some(groups)) = actor.send(MyGroups).await else {
+        return origin.fail(Code::Unavailable);
     };
-    if !parties::visible(&state, &origin, &message).await {
-        return;
-    }
-    if message.state == STATE_RECALLED {
-        return origin.refuse(Code::Conflict, "a recalled message takes no reactions");
-    }
     let write = ReactionWrite {
         tenant_id: origin.tenant_id,
         message_id,
-        from: message.from,
-        to: message.to,
         user: origin.user_id,
+        groups: groups.into(),
+        see: |user, message, groups| may_see(user, message, groups).is_ok(),
         emoji: emoji.clone(),
         add,
         rule: react,
@@ -53,7 +53,7 @@ async fn run(state: Arc<AppState>, origin: Origin, message_id: i64, emoji: Strin
         let _ = tx.send(outcome);
     });
     match rx.await {
-        Ok(Ok(ReactionOutcome::Applied { count })) => {
+        Ok(Ok(ReactionOutcome::Applied { count, message })) => {
             origin.done();
             parties::tell(&state, origin.tenant_id, &message, |peer| {
                 ServerFrame::Reaction {
@@ -69,6 +69,10 @@ async fn run(state: Arc<AppState>, origin: Origin, message_id: i64, emoji: Strin
         }
         Ok(Ok(ReactionOutcome::Unchanged { .. })) => origin.done(),
         Ok(Ok(ReactionOutcome::Refused(reason))) => origin.refuse(Code::Conflict, reason),
+        Ok(Ok(ReactionOutcome::Unseen)) => origin.fail(Code::NotFound),
+        Ok(Ok(ReactionOutcome::Recalled)) => {
+            origin.refuse(Code::Conflict, "a recalled message takes no reactions")
+        }
         _ => origin.fail(Code::Unavailable),
     }
 }

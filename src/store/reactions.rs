@@ -4,9 +4,11 @@
 //! caller's rule on the counts as they stand at that moment, so two pods adding the 21st emoji
 //! at once cannot both succeed.
 
-use chrono::{DateTime, Utc};
-use entity::message_reaction;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use entity::{group_message, message_reaction, user_message};
 
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend,
@@ -15,7 +17,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::message_changes::{self, ChangeKind};
-use super::messages::Conversation;
+use super::messages::{StoredMessage, STATE_RECALLED};
 use super::reaction_tally::Tally;
 use super::{Store, StoreError};
 
@@ -36,29 +38,41 @@ pub struct ReactionStats {
 /// nothing to do (added twice, or removing what is not there), `Err(reason)` to refuse.
 pub type ReactionRule = fn(&ReactionStats, bool) -> Result<bool, &'static str>;
 
-/// A reaction to add or take back.
+/// Whether a user in `groups` (each with the first message id they may see there) may see a
+/// message: checked in the batch on the message as stored.
+pub type SeeRule = fn(Uuid, &StoredMessage, &[(i64, i64)]) -> bool;
+
+/// A reaction to add or take back. The batch reads the message itself (one query for all the
+/// batch's messages), so a reaction costs no look-up of its own.
 #[derive(Clone, Debug)]
 pub struct ReactionWrite {
     pub tenant_id: Option<Uuid>,
     pub message_id: i64,
-    /// The message's sender and conversation (who hears of the change).
-    pub from: Option<Uuid>,
-    pub to: Conversation,
     pub user: Uuid,
+    /// The user's groups, for `see`.
+    pub groups: Arc<[(i64, i64)]>,
+    pub see: SeeRule,
     pub emoji: String,
     pub add: bool,
     pub rule: ReactionRule,
 }
 
 /// What became of one reaction.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum ReactionOutcome {
-    /// Written: how many now react with the emoji.
-    Applied { count: u32 },
+    /// Written: how many now react with the emoji, and the message (whose parties hear it).
+    Applied {
+        count: u32,
+        message: Box<StoredMessage>,
+    },
     /// Nothing to do; the count as it is.
     Unchanged { count: u32 },
     /// Refused by the rule.
     Refused(&'static str),
+    /// The message does not exist for the user.
+    Unseen,
+    /// The message was recalled.
+    Recalled,
 }
 
 /// Someone who reacted.
@@ -77,12 +91,24 @@ impl Store {
     ) -> Result<Vec<ReactionOutcome>, StoreError> {
         let txn = self.write_txn().await?;
         lock_messages(&txn, writes).await?;
+        let messages = messages_of(&txn, writes).await?;
         let mut tally = tally(&txn, writes).await?;
         let mut outcomes = Vec::with_capacity(writes.len());
         let mut changes = Vec::new();
         // The feed says "this message changed" (sync serves it as it is now): once a batch.
         let mut changed = HashSet::new();
         for w in writes {
+            let message = match messages.get(&w.message_id) {
+                Some(m) if m.tenant_id == w.tenant_id && (w.see)(w.user, m, &w.groups) => m,
+                _ => {
+                    outcomes.push(ReactionOutcome::Unseen);
+                    continue;
+                }
+            };
+            if message.state == STATE_RECALLED {
+                outcomes.push(ReactionOutcome::Recalled);
+                continue;
+            }
             let stats = tally.stats(w.message_id, w.user, &w.emoji);
             let count = stats.this_emoji.max(0) as u32;
             let outcome = match (w.rule)(&stats, w.add) {
@@ -94,14 +120,15 @@ impl Store {
                         changes.push(message_changes::row(
                             w.tenant_id,
                             w.message_id,
-                            w.from,
-                            w.to,
+                            message.from,
+                            message.to,
                             ChangeKind::Reaction,
                             None,
                         ));
                     }
                     ReactionOutcome::Applied {
                         count: count.max(0) as u32,
+                        message: Box::new(message.clone()),
                     }
                 }
             };
@@ -173,6 +200,32 @@ async fn lock_messages(
     );
     txn.execute_raw(statement).await?;
     Ok(())
+}
+
+/// The batch's messages, by id, from either table.
+async fn messages_of(
+    txn: &DatabaseTransaction,
+    writes: &[ReactionWrite],
+) -> Result<HashMap<i64, StoredMessage>, StoreError> {
+    let ids: HashSet<i64> = writes.iter().map(|w| w.message_id).collect();
+    let ids: Vec<i64> = ids.into_iter().collect();
+    let mut found: HashMap<i64, StoredMessage> = user_message::Entity::find()
+        .filter(user_message::Column::MessageId.is_in(ids.clone()))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|m| (m.message_id, m.into()))
+        .collect();
+    if found.len() < ids.len() {
+        for m in group_message::Entity::find()
+            .filter(group_message::Column::MessageId.is_in(ids))
+            .all(txn)
+            .await?
+        {
+            found.insert(m.message_id, m.into());
+        }
+    }
+    Ok(found)
 }
 
 #[derive(FromQueryResult)]

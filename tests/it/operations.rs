@@ -118,6 +118,11 @@ on_both_databases!(
         assert_eq!(b.request(react(":party:", false)).await["type"], "ack");
         assert_eq!(b.request(react("🔥", true)).await["type"], "ack");
         assert_eq!(b.request(react("ab", true)).await["code"], "IM:BadFrame");
+        assert_eq!(
+            c.request(react("👍", true)).await["code"],
+            "IM:NotFound",
+            "not carol's conversation"
+        );
 
         // Read positions: the reader's other devices hear it too.
         assert_eq!(
@@ -204,6 +209,8 @@ on_both_databases!(
         );
         let late = json!({"type": "edit", "messageId": m3, "content": "x"});
         assert_eq!(a1.request(late).await["code"], "IM:Conflict");
+        let late = json!({"type": "react", "messageId": m3, "emoji": "👍"});
+        assert_eq!(b.request(late).await["code"], "IM:Conflict");
         app.stop().await;
     }
 );
