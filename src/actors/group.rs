@@ -14,6 +14,7 @@ use super::receipt_pace::{Pace, ReceiptPace, RECEIPT_INTERVAL};
 use super::GroupKey;
 use crate::chat::rules;
 use crate::chat::rules::mentions::check_mentions;
+use crate::chat::rules::receipts::shows_readers;
 use crate::chat::wire::wire;
 use crate::cluster::GroupFrame;
 use crate::protocol::{Code, Id, ServerFrame};
@@ -249,7 +250,7 @@ impl Handler<ReadBy> for GroupActor {
 
     fn handle(&mut self, read: ReadBy, ctx: &mut Context<Self>) {
         let max = self.state.config.limits.receipt_group_max;
-        if !self.facts(ctx).is_ok_and(|f| f.members.len() <= max) {
+        if !self.facts(ctx).is_ok_and(|f| shows_readers(f, max)) {
             return;
         }
         match self

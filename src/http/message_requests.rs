@@ -12,6 +12,7 @@ use serde_json::json;
 use super::error::ApiError;
 use super::paging::{Page, Paging};
 use crate::auth::Identity;
+use crate::chat::rules::receipts;
 use crate::protocol::{EditBody, ForwardFrame, Id, ReactBody, SendFrame, ServerFrame};
 use crate::requests::{self, Origin, Request};
 use crate::state::AppState;
@@ -261,8 +262,8 @@ async fn readers(
         .group_facts(me.tenant_id, group)
         .await?
         .ok_or_else(not_found)?;
-    crate::chat::rules::receipts::may_list_readers(&facts, me.user_id, &message)?;
-    let small = facts.members.len() <= state.config.limits.receipt_group_max;
+    receipts::may_list_readers(&facts, me.user_id, &message)?;
+    let small = receipts::shows_readers(&facts, state.config.limits.receipt_group_max);
     let (read_count, member_count, listed) = state
         .store
         .group_readers(

@@ -12,11 +12,11 @@ use uuid::Uuid;
 
 use super::{conversation, Draft, Invalid, Origin, ReplyTo};
 use crate::actors::user::MyGroups;
-use crate::chat::input::{check_send, MAX_CLIENT_MSG_ID};
+use crate::chat::input::{check_send, strip_server_keys, MAX_CLIENT_MSG_ID};
 use crate::chat::rules::operations::may_forward;
 use crate::protocol::{Code, ServerFrame};
 use crate::state::AppState;
-use crate::store::{Conversation, StoredMessage, SERVER_KEYS};
+use crate::store::{Conversation, StoredMessage};
 
 /// The most messages one forward copies.
 pub const MAX_FORWARD: usize = 100;
@@ -153,7 +153,7 @@ async fn drafts(
         let original = by_id.remove(id).ok_or(Code::NotFound)?;
         let named = may_forward(origin.user_id, &original, &groups)?;
         let mut extra = original.extra;
-        extra.retain(|k, _| !SERVER_KEYS.contains(&k.as_str()));
+        strip_server_keys(&mut extra);
         check_send(&original.content, None, &extra).map_err(|invalid| invalid.code)?;
         drafts.push(Draft {
             content: original.content,

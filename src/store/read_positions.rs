@@ -39,11 +39,10 @@ impl Store {
     /// conversation sets the unread count from the position as stored, all in one transaction
     /// under the conversations' counter locks: reads from several devices and messages
     /// committing meanwhile leave each count equal to the messages after the position.
-    pub async fn mark_reads(&self, marks: Vec<ReadMark>) -> Result<Vec<()>, StoreError> {
-        let mut sorted = marks.clone();
-        sorted.sort_by_key(|m| (m.key(), m.message_id));
+    pub async fn mark_reads(&self, mut marks: Vec<ReadMark>) -> Result<Vec<()>, StoreError> {
+        marks.sort_by_key(|m| (m.key(), m.message_id));
         let txn = self.write_txn().await?;
-        for mark in &sorted {
+        for mark in &marks {
             mark_in(&txn, mark).await?;
         }
         txn.commit().await?;

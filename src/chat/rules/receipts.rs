@@ -1,11 +1,18 @@
-//! Who may see who read a group message: its sender, and the group's owner and admins. Other
-//! members may not (`IM:Forbidden`); outsiders never reach this rule (the message does not
-//! exist for them).
+//! Group read receipts: which groups show them member by member (pushed `read` frames, the
+//! list of readers), and who may see who read a message: its sender, and the group's owner
+//! and admins. Other members may not (`IM:Forbidden`); outsiders never reach this rule (the
+//! message does not exist for them).
 
 use uuid::Uuid;
 
 use crate::protocol::Code;
 use crate::store::{GroupFacts, StoredMessage};
+
+/// Whether `group` shows its readers member by member: a group of at most `max` members
+/// (`limits.receipt_group_max`). A larger one answers counts only.
+pub fn shows_readers(group: &GroupFacts, max: usize) -> bool {
+    group.members.len() <= max
+}
 
 /// May `user` list who read `message` of `group`?
 pub fn may_list_readers(
@@ -55,5 +62,7 @@ mod tests {
         ] {
             assert_eq!(may_list_readers(&group, who, &message), want);
         }
+        assert!(shows_readers(&group, 4));
+        assert!(!shows_readers(&group, 3));
     }
 }
