@@ -1,6 +1,7 @@
 //! SeaORM entities: the ABP `realtime-message` tables, mirrored column for column
 //! (see `spec/SCHEMA.md`), and the tables this product adds. One file per table.
 
+pub mod auth_session;
 pub mod chat_group;
 pub mod client_message_id;
 pub mod group_chat_black;
@@ -12,7 +13,9 @@ pub mod message_edit;
 pub mod message_hide;
 pub mod message_mention;
 pub mod message_reaction;
+pub mod password_reset;
 pub mod read_position;
+pub mod refresh_token;
 pub mod revoked_token;
 pub mod user_chat_card;
 pub mod user_chat_friend;

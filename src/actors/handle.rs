@@ -42,8 +42,11 @@ pub struct SessionLink {
     pub connection_id: Arc<str>,
     pub tenant_id: Option<uuid::Uuid>,
     pub user_id: uuid::Uuid,
-    /// The key of the token the session was opened with (logout closes it).
-    pub token_key: Box<str>,
+    /// The session (`sid`) the socket was opened in, or the key of its token when it has
+    /// none: what logout and ended sessions close it by.
+    pub close_key: Box<str>,
+    /// The session (`sid`) the socket was opened in, if its token has one.
+    pub session_id: Option<Box<str>>,
     /// When and from where the session was opened (the admin console shows it).
     pub info: ConnectionInfo,
     /// Where the commit order stood when the session opened, in a cluster: what was committed
@@ -123,7 +126,8 @@ impl SessionHandle {
             connection_id,
             tenant_id: identity.tenant_id,
             user_id: identity.user_id,
-            token_key: identity.token_key.as_str().into(),
+            close_key: identity.close_key().into(),
+            session_id: identity.session_id.as_deref().map(Into::into),
             info,
             arrived,
             push_to: addr.clone().recipient(),
@@ -172,6 +176,11 @@ impl SessionHandle {
             state.delivery.supervisor.add_connection(self.clone());
             // Online from the first frame on; the user actor keeps the flag from here.
             state.delivery.supervisor.set_online(key, true);
+            if let Some(session) = &self.session_id {
+                state
+                    .writer
+                    .seen(session.to_string(), self.info.remote_addr.clone());
+            }
         }
         let addr = state.delivery.supervisor.user(state, key);
         addr.do_send(Attach(self.clone()));
@@ -188,6 +197,7 @@ impl SessionHandle {
             "since": self.info.since,
             "remoteAddr": self.info.remote_addr,
             "userAgent": self.info.user_agent,
+            "sessionId": self.session_id.as_deref(),
         })
     }
 

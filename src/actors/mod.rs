@@ -9,6 +9,7 @@ pub mod rate_limit;
 pub mod receipt_pace;
 pub mod session;
 pub mod supervisor;
+pub mod token_clock;
 pub mod user;
 
 pub use crate::keys::{GroupKey, UserKey};

@@ -10,6 +10,7 @@ use actix_web_actors::ws;
 use chrono::Utc;
 
 use super::handle::{CloseWith, FreshIds, HandleSlot, Push};
+use super::token_clock::{expiring_notice, TokenClock};
 use super::user::UserActor;
 use super::SessionHandle;
 use crate::auth::Identity;
@@ -36,6 +37,8 @@ pub struct Session {
     socket: SocketEnd,
     /// The messages sent while the session may be caught up.
     fresh: FreshIds,
+    /// When the token runs out (a `refresh` moves it).
+    clock: TokenClock,
 }
 
 impl Session {
@@ -58,6 +61,7 @@ impl Session {
             rate,
             bad_frames: 0,
             socket,
+            clock: TokenClock::default(),
         }
     }
 
@@ -92,9 +96,6 @@ impl Session {
         let period = Duration::from_secs(self.state.config.limits.heartbeat_seconds);
         if self.last_heard.elapsed() > period * 2 {
             return self.close(ctx, 4008, "heartbeat timeout");
-        }
-        if self.identity.expires_at <= Utc::now().timestamp() {
-            return self.close(ctx, 4001, "token expired");
         }
         if self.user.as_ref().is_none_or(|u| !u.connected()) {
             self.attach(ctx, false);
@@ -180,6 +181,10 @@ impl Session {
                 group_id: target.group_id.map(|g| g.0),
             },
             ClientFrame::Publish { topic, data } => Request::Publish { topic, data },
+            ClientFrame::Refresh { access_token } => {
+                count_frame("refresh");
+                return self.refresh(ctx, id, access_token);
+            }
         };
         count_frame(request.name());
         let origin = self.origin(ctx, id.clone());
@@ -192,6 +197,59 @@ impl Session {
             }) => self.send_frame(ctx, ServerFrame::error(id, Code::MessageIncomplete)),
             Err(invalid) => self.bad_frame(ctx, id, invalid.detail),
         }
+    }
+}
+
+impl Session {
+    /// Swaps the socket's token for a newer one of the same user and session, once it checks
+    /// out: the session carries on past the old token's expiry.
+    fn refresh(&mut self, ctx: &mut ws::WebsocketContext<Self>, id: Option<String>, token: String) {
+        let state = self.state.clone();
+        let current = self.identity.clone();
+        let check =
+            async move { crate::http::identity::reauthenticate(&state, &current, token).await };
+        ctx.spawn(check.into_actor(self).map(move |checked, act, ctx| {
+            if act.socket.is_closing() {
+                return;
+            }
+            match checked {
+                Ok(identity) => {
+                    let expires_at = identity.expires_at;
+                    act.identity = identity;
+                    act.start_clock(ctx);
+                    let frame = ServerFrame::Ack {
+                        id,
+                        message_id: None,
+                        send_time: None,
+                        edit_version: None,
+                        edited_at: None,
+                        message_ids: None,
+                        expires_in: Some(expires_at - Utc::now().timestamp()),
+                    };
+                    act.send_frame(ctx, frame);
+                }
+                Err(refused) => act.send_frame(
+                    ctx,
+                    ServerFrame::Error {
+                        id,
+                        code: refused.code,
+                        message: refused.message,
+                    },
+                ),
+            }
+        }));
+    }
+
+    fn start_clock(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
+        self.clock.set(
+            ctx,
+            self.identity.expires_at,
+            |act: &mut Self, ctx| {
+                let notice = expiring_notice(act.identity.expires_at);
+                act.send_frame(ctx, notice);
+            },
+            |act: &mut Self, ctx| act.close(ctx, 4001, "token expired"),
+        );
     }
 }
 
@@ -224,6 +282,7 @@ impl Actor for Session {
         ctx.run_interval(Duration::from_secs(limits.heartbeat_seconds), |act, ctx| {
             act.heartbeat(ctx)
         });
+        self.start_clock(ctx);
     }
 
     fn stopped(&mut self, ctx: &mut Self::Context) {

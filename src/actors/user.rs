@@ -386,13 +386,62 @@ impl Handler<FriendsGone> for UserActor {
     }
 }
 
-/// Close this user's sessions on this pod (all, or those opened with one token).
-#[derive(Message)]
+/// Close this user's sockets on this pod: all, those of one key (a session, or a token
+/// without one), or all but those; each may be told why first. Pods relay it as it is.
+#[derive(Message, Clone, Debug, serde::Serialize, serde::Deserialize)]
 #[rtype(result = "()")]
 pub struct CloseSessions {
-    pub token_key: Option<String>,
+    #[serde(alias = "token_key")]
+    pub key: Option<String>,
+    /// With `key`: every socket but those of it.
+    #[serde(default)]
+    pub except: bool,
     pub code: u16,
     pub reason: String,
+    /// A frame pushed to each before it closes (`sessionReplaced`).
+    #[serde(default)]
+    pub notice: Option<String>,
+}
+
+impl CloseSessions {
+    /// Every socket of the user.
+    pub fn all(code: u16, reason: &str) -> Self {
+        CloseSessions {
+            key: None,
+            except: false,
+            code,
+            reason: reason.to_string(),
+            notice: None,
+        }
+    }
+
+    /// The sockets of one session (or of a token without one).
+    pub fn of(key: &str, code: u16, reason: &str) -> Self {
+        CloseSessions {
+            key: Some(key.to_string()),
+            ..Self::all(code, reason)
+        }
+    }
+
+    /// Every socket but those of one session.
+    pub fn all_but(key: &str, code: u16, reason: &str) -> Self {
+        CloseSessions {
+            except: true,
+            ..Self::of(key, code, reason)
+        }
+    }
+
+    /// Pushes `frame` to each socket before it closes.
+    pub fn telling(mut self, frame: String) -> Self {
+        self.notice = Some(frame);
+        self
+    }
+
+    fn closes(&self, key: &str) -> bool {
+        self.key
+            .as_deref()
+            .is_none_or(|k| (k == key) != self.except)
+    }
 }
 
 impl Handler<CloseSessions> for UserActor {
@@ -400,11 +449,10 @@ impl Handler<CloseSessions> for UserActor {
 
     fn handle(&mut self, msg: CloseSessions, _: &mut Context<Self>) {
         for session in self.sessions.values() {
-            if msg
-                .token_key
-                .as_deref()
-                .is_none_or(|k| *k == *session.token_key)
-            {
+            if msg.closes(&session.close_key) {
+                if let Some(notice) = &msg.notice {
+                    session.push(notice.clone().into());
+                }
                 session.close(msg.code, msg.reason.clone());
             }
         }

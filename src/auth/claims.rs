@@ -27,6 +27,10 @@ pub struct Claims {
     pub aud: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jti: Option<String>,
+    /// The session (`AppAuthSessions`) a token issued here belongs to; ending the session
+    /// ends the token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 /// `role` may be one string or an array of them.
@@ -65,6 +69,15 @@ pub struct Identity {
     pub token_key: String,
     /// When the token expires (Unix seconds).
     pub expires_at: i64,
+    /// The session the token belongs to (`sid`); none for external and older tokens.
+    pub session_id: Option<String>,
+}
+
+impl Identity {
+    /// The key that closes this caller's sockets: the session, or the token without one.
+    pub fn close_key(&self) -> &str {
+        self.session_id.as_deref().unwrap_or(&self.token_key)
+    }
 }
 
 impl Identity {

@@ -29,6 +29,21 @@ pub struct Tokens {
     issuer: String,
     audience: String,
     ttl_seconds: i64,
+    /// The HMAC key refresh tokens are derived with (from the secret, so the same on every pod).
+    refresh_key: [u8; 32],
+}
+
+/// Who an access token is for, and the session it belongs to.
+pub struct Grant<'a> {
+    pub user_id: Uuid,
+    pub tenant_id: Option<Uuid>,
+    pub user_name: &'a str,
+    pub roles: &'a [String],
+    pub session_id: &'a str,
+    /// When the token counts as issued (Unix seconds): the same on a retried refresh, so the
+    /// same token comes out.
+    pub issued_at: i64,
+    pub jti: String,
 }
 
 impl Tokens {
@@ -69,7 +84,15 @@ impl Tokens {
                 v.leeway = 5;
                 Some((key, v))
             });
+        let refresh_key = {
+            use sha2::Digest;
+            let mut hash = sha2::Sha256::new();
+            hash.update(b"imcluster refresh tokens\0");
+            hash.update(&secret);
+            hash.finalize().into()
+        };
         Tokens {
+            refresh_key,
             encoding: EncodingKey::from_secret(&secret),
             hs: (DecodingKey::from_secret(&secret), hs_validation),
             rs,
@@ -79,7 +102,8 @@ impl Tokens {
         }
     }
 
-    /// A signed token for `user`, and its lifetime in seconds.
+    /// A signed token for `user` outside any session (the `token` command, tools), and its
+    /// lifetime in seconds.
     pub fn issue(
         &self,
         user_id: Uuid,
@@ -87,8 +111,45 @@ impl Tokens {
         user_name: &str,
         roles: &[String],
     ) -> (String, i64) {
-        let now = unix_now();
-        let claims = Claims {
+        let claims = self.claims(user_id, tenant_id, user_name, roles, unix_now());
+        (self.sign(&claims), self.ttl_seconds)
+    }
+
+    /// A signed token of a session, and the Unix time it expires. The same grant signs the
+    /// same token.
+    pub fn issue_in_session(&self, grant: Grant<'_>) -> (String, i64) {
+        let mut claims = self.claims(
+            grant.user_id,
+            grant.tenant_id,
+            grant.user_name,
+            grant.roles,
+            grant.issued_at,
+        );
+        claims.jti = Some(grant.jti);
+        claims.sid = Some(grant.session_id.to_string());
+        let exp = claims.exp;
+        (self.sign(&claims), exp)
+    }
+
+    /// The key refresh tokens are derived with.
+    pub fn refresh_key(&self) -> &[u8] {
+        &self.refresh_key
+    }
+
+    /// How long issued access tokens live, seconds.
+    pub fn ttl_seconds(&self) -> i64 {
+        self.ttl_seconds
+    }
+
+    fn claims(
+        &self,
+        user_id: Uuid,
+        tenant_id: Option<Uuid>,
+        user_name: &str,
+        roles: &[String],
+        now: i64,
+    ) -> Claims {
+        Claims {
             sub: user_id.to_string(),
             name: Some(user_name.to_string()),
             tenantid: tenant_id.map(|t| t.to_string()),
@@ -103,10 +164,12 @@ impl Tokens {
             aud: Some(serde_json::Value::String(self.audience.clone())),
             jti: Some(Uuid::new_v4().simple().to_string()),
             ..Claims::default()
-        };
-        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .unwrap_or_default();
-        (token, self.ttl_seconds)
+        }
+    }
+
+    fn sign(&self, claims: &Claims) -> String {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+            .unwrap_or_default()
     }
 
     /// The identity in `token` if its signature, algorithm, expiry, issuer and audience hold.
@@ -151,6 +214,9 @@ impl Tokens {
         if claims.jti.as_ref().is_some_and(|j| j.len() > 64) {
             return Err(TokenError::Invalid("`jti` is longer than 64 bytes".into()));
         }
+        if claims.sid.as_ref().is_some_and(|s| s.len() > 32) {
+            return Err(TokenError::Invalid("`sid` is longer than 32 bytes".into()));
+        }
         let token_key = claims.jti.unwrap_or_else(|| {
             token
                 .rsplit('.')
@@ -167,6 +233,8 @@ impl Tokens {
             roles: claims.role.to_vec(),
             token_key,
             expires_at: claims.exp,
+            // Only this node issues sessions: an external issuer's `sid` means nothing here.
+            session_id: claims.sid.filter(|_| header.alg == Algorithm::HS256),
         })
     }
 }

@@ -165,12 +165,7 @@ async fn apply(
             }
         }
         Relay::Leaving => pod_gone(pod, shared, &from),
-        Relay::Close {
-            user,
-            token_key,
-            code,
-            reason,
-        } => pod.close_sessions(&user, token_key, code, reason),
+        Relay::Close { user, close } => pod.close_sessions(&user, close),
         Relay::Heard { seq } => shared.arrivals.heard(pod, &from, seq),
         Relay::Missed => pod.tell_sessions_to_sync("bus"),
         Relay::Everyone { tenant, text } => {

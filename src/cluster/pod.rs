@@ -49,8 +49,8 @@ pub trait Pod: Send + Sync {
     fn reload_user(&self, user: &UserKey);
     fn reload_group(&self, group: &GroupKey);
 
-    /// Close a user's sessions here: all, or those opened with one token.
-    fn close_sessions(&self, user: &UserKey, token_key: Option<String>, code: u16, reason: String);
+    /// Close a user's sockets here (which ones: `close`).
+    fn close_sessions(&self, user: &UserKey, close: crate::actors::user::CloseSessions);
 
     /// Live delivery may have missed messages: every client here syncs.
     fn tell_sessions_to_sync(&self, reason: &str);

@@ -55,16 +55,43 @@ pub enum Relay {
     Heartbeat { seq: u64 },
     /// The pod is shutting down cleanly: forget it now.
     Leaving,
-    /// Close a user's sessions (all, or those of one token) with a code: kicks, bans, logout.
+    /// Close a user's sockets (all, of one session, or all but one) with a code: kicks, bans,
+    /// logout, ended sessions.
     Close {
         user: UserKey,
-        token_key: Option<String>,
-        code: u16,
-        reason: String,
+        #[serde(flatten)]
+        close: crate::actors::user::CloseSessions,
     },
     /// A frame for every session (of a tenant): an administrator's broadcast.
     Everyone { tenant: Option<Uuid>, text: String },
     /// The pod lost the bus for a while: what it published may not have arrived, so clients
     /// should `sync`.
     Missed,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_close_survives_the_trip_between_pods() {
+        let close = crate::actors::user::CloseSessions::all_but("s1", 4004, "signed in elsewhere")
+            .telling("{\"type\":\"notice\"}".into());
+        let packet = Packet {
+            from: "pod-1".into(),
+            relay: Relay::Close {
+                user: (None, Uuid::nil()),
+                close,
+            },
+        };
+        let text = serde_json::to_string(&packet).unwrap();
+        let back: Packet = serde_json::from_str(&text).expect(&text);
+        let Relay::Close { close, .. } = back.relay else {
+            panic!("{text}")
+        };
+        assert_eq!(close.key.as_deref(), Some("s1"));
+        assert!(close.except);
+        assert_eq!(close.code, 4004);
+        assert_eq!(close.notice.as_deref(), Some("{\"type\":\"notice\"}"));
+    }
 }

@@ -82,36 +82,16 @@ impl Delivery {
         self.supervisor.is_online(user) || self.bus.online_elsewhere(user)
     }
 
-    /// Closes a user's sessions on every pod — all of them, or those opened with one token.
-    pub fn close_sessions(&self, user: &UserKey, token_key: Option<&str>, code: u16, reason: &str) {
-        self.close_sessions_here(
-            user,
-            token_key.map(str::to_string),
-            code,
-            reason.to_string(),
-        );
-        self.bus.to_all(Relay::Close {
-            user: *user,
-            token_key: token_key.map(str::to_string),
-            code,
-            reason: reason.to_string(),
-        });
+    /// Closes a user's sockets on every pod (which ones: `close`).
+    pub fn close_sessions(&self, user: &UserKey, close: CloseSessions) {
+        self.close_sessions_here(user, close.clone());
+        self.bus.to_all(Relay::Close { user: *user, close });
     }
 
-    /// Closes a user's sessions on this pod.
-    pub(crate) fn close_sessions_here(
-        &self,
-        user: &UserKey,
-        token_key: Option<String>,
-        code: u16,
-        reason: String,
-    ) {
+    /// Closes a user's sockets on this pod.
+    pub(crate) fn close_sessions_here(&self, user: &UserKey, close: CloseSessions) {
         if let Some(addr) = self.supervisor.running_user(user) {
-            addr.do_send(CloseSessions {
-                token_key,
-                code,
-                reason,
-            });
+            addr.do_send(close);
         }
     }
 

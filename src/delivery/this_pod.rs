@@ -8,7 +8,7 @@ use bytestring::ByteString;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::actors::user::FriendsGone;
+use crate::actors::user::{CloseSessions, FriendsGone};
 use crate::cluster::{GroupFrame, Pod, PodCounts, Push};
 use crate::keys::{GroupKey, UserKey};
 use crate::protocol::ServerFrame;
@@ -79,10 +79,8 @@ impl Pod for ThisPod {
         self.0.delivery.supervisor.reload_group(group);
     }
 
-    fn close_sessions(&self, user: &UserKey, token_key: Option<String>, code: u16, reason: String) {
-        self.0
-            .delivery
-            .close_sessions_here(user, token_key, code, reason);
+    fn close_sessions(&self, user: &UserKey, close: CloseSessions) {
+        self.0.delivery.close_sessions_here(user, close);
     }
 
     fn tell_sessions_to_sync(&self, reason: &str) {

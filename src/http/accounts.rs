@@ -6,9 +6,12 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::error::{ApiError, Validator};
-use crate::auth::{hash_password, verify_password, Identity};
+use super::sessions::{close_ended, end, grant};
+use crate::actors::user::CloseSessions;
+use crate::auth::{hash_password, unix_now, verify_password, Identity, Platform, RefreshToken};
+use crate::protocol::ServerFrame;
 use crate::state::AppState;
-use crate::store::{NewAccount, StoreError};
+use crate::store::{Ending, NewAccount, NewSession, StoreError};
 
 /// The body of register and login.
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -35,18 +38,28 @@ pub struct Credentials {
     tenant_id: Option<Uuid>,
 }
 
-#[derive(Serialize)]
+/// The body of login: the credentials, and which device signs in.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct Registered {
-    user_id: Uuid,
+pub struct LoginBody {
+    #[serde(flatten)]
+    credentials: Credentials,
+    /// Stable per install: a new login from it replaces its older session.
+    #[serde(default)]
+    #[schema(max_length = 64)]
+    device_id: Option<String>,
+    /// `web` when not given.
+    #[serde(default)]
+    platform: Option<Platform>,
+    /// What the session list shows, e.g. "Anna's iPhone".
+    #[serde(default)]
+    #[schema(max_length = 64)]
+    device_name: Option<String>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct LoggedIn {
-    access_token: String,
-    token_type: &'static str,
-    expires_in: i64,
+struct Registered {
     user_id: Uuid,
 }
 
@@ -109,9 +122,14 @@ async fn register(
 async fn login(
     req: actix_web::HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<Credentials>,
+    body: web::Json<LoginBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+    let LoginBody {
+        credentials: body,
+        device_id,
+        platform,
+        device_name,
+    } = body.into_inner();
     let address = super::client_addr::client_address(&req, &state.trusted_proxies);
     let throttled_name = format!("{:?}:{}", body.tenant_id, body.user_name);
     Validator::default()
@@ -125,6 +143,8 @@ async fn login(
             "password",
             "`password` is required",
         )
+        .text(device_id.as_deref(), "deviceId", 64)
+        .label(device_name.as_deref(), "deviceName", 64)
         .finish()?;
     if let Err(wait) = state.login_throttle.check(&throttled_name, &address) {
         return Err(ApiError::new(
@@ -167,23 +187,53 @@ async fn login(
             "this account is banned",
         ));
     }
-    let (token, expires_in) = state.tokens.issue(
-        credential.user_id,
-        credential.tenant_id,
-        &credential.user_name,
-        &credential.roles,
-    );
-    Ok(HttpResponse::Ok().json(LoggedIn {
-        access_token: token,
-        token_type: "Bearer",
-        expires_in,
+    let platform = platform.unwrap_or_default();
+    let refresh = RefreshToken::random();
+    let new = NewSession {
+        tenant_id: credential.tenant_id,
         user_id: credential.user_id,
-    }))
+        platform,
+        device_id: device_id.filter(|d| !d.is_empty()),
+        device_name: device_name.filter(|d| !d.is_empty()),
+        ip: address,
+        refresh: refresh.clone(),
+        refresh_ttl: chrono::Duration::seconds(state.config.jwt.refresh_ttl_seconds as i64),
+    };
+    let policy = state.config.auth.multi_login;
+    let max = state.config.auth.max_sessions_per_platform as usize;
+    let device = new.device_id.clone();
+    let (session_id, ended) = state
+        .store
+        .start_session(new, |live| {
+            policy.to_end(max, live, platform, device.as_deref())
+        })
+        .await?;
+    let notice = ServerFrame::Notice {
+        kind: "sessionReplaced".into(),
+        data: serde_json::json!({ "bySessionId": session_id, "platform": platform }),
+    };
+    let user = (credential.tenant_id, credential.user_id);
+    close_ended(
+        &state,
+        &user,
+        &ended,
+        4004,
+        "signed in elsewhere",
+        Some(&notice),
+    );
+    let granted = grant(&state, &credential, &session_id, &refresh, unix_now())?;
+    Ok(HttpResponse::Ok().json(granted))
 }
 
 #[utoipa::path(tag = "accounts", operation_id = "accounts_logout", responses((status = 204, description = "done"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[post("/api/auth/logout")]
 async fn logout(state: web::Data<AppState>, identity: Identity) -> Result<HttpResponse, ApiError> {
+    let user = (identity.tenant_id, identity.user_id);
+    if let Some(session) = identity.session_id.as_deref() {
+        // The whole session ends: its tokens, its refresh token and its sockets.
+        end(&state, user, Ending::One(session), "logged out").await?;
+        return Ok(HttpResponse::NoContent().finish());
+    }
     let expires_at = Utc
         .timestamp_opt(identity.expires_at, 0)
         .single()
@@ -194,10 +244,8 @@ async fn logout(state: web::Data<AppState>, identity: Identity) -> Result<HttpRe
         .await?;
     // Sockets opened with this token close too, on every pod.
     state.delivery.close_sessions(
-        &(identity.tenant_id, identity.user_id),
-        Some(&identity.token_key),
-        4001,
-        "logged out",
+        &user,
+        CloseSessions::of(&identity.token_key, 4001, "logged out"),
     );
     Ok(HttpResponse::NoContent().finish())
 }
@@ -210,6 +258,7 @@ struct Me {
     tenant_id: Option<Uuid>,
     roles: Vec<String>,
     expires_at: i64,
+    session_id: Option<String>,
 }
 
 /// Who the token says the caller is (not in ABP; handy for clients and scripts).
@@ -222,6 +271,7 @@ async fn me(identity: Identity) -> HttpResponse {
         tenant_id: identity.tenant_id,
         roles: identity.roles,
         expires_at: identity.expires_at,
+        session_id: identity.session_id,
     })
 }
 

@@ -10,15 +10,16 @@ use super::error::{ApiError, Validator};
 use super::identity::{authenticate, bearer_token};
 use super::paging::{Page, Paging};
 use super::users::UserCard;
+use crate::actors::user::CloseSessions;
 use crate::chat::wire::served;
 use crate::protocol::{Id, ServerFrame};
 use crate::state::AppState;
 use crate::store::HistoryFilter;
 
 /// Who is acting, for the log, and in which tenant.
-struct Admin {
-    who: String,
-    tenant_id: Option<Uuid>,
+pub(super) struct Admin {
+    pub(super) who: String,
+    pub(super) tenant_id: Option<Uuid>,
     /// The API key or a host-tenant token: may see the whole cluster (stats, pods, config).
     /// A tenant's administrator sees and acts in that tenant only.
     host: bool,
@@ -45,10 +46,10 @@ struct TenantQuery {
 }
 
 /// The admin key, or a token with role `admin` (401 without either, 403 without the role).
-async fn admin(req: &HttpRequest, state: &AppState) -> Result<Admin, ApiError> {
+pub(super) async fn admin(req: &HttpRequest, state: &AppState) -> Result<Admin, ApiError> {
     let key = &state.config.admin.api_key;
     if let Some(given) = req.headers().get("x-api-key") {
-        if key.is_empty() || given.as_bytes() != key.as_bytes() {
+        if key.is_empty() || !crate::auth::same_hash(&sha(given.as_bytes()), &sha(key.as_bytes())) {
             return Err(ApiError::unauthorized("the API key is not valid"));
         }
         let tenant_id = web::Query::<TenantQuery>::from_query(req.query_string())
@@ -69,6 +70,11 @@ async fn admin(req: &HttpRequest, state: &AppState) -> Result<Admin, ApiError> {
         tenant_id: identity.tenant_id,
         host: identity.tenant_id.is_none(),
     })
+}
+
+/// A key's SHA-256, so keys of any length compare in constant time.
+fn sha(key: &[u8]) -> String {
+    crate::auth::sha256_hex(&String::from_utf8_lossy(key))
 }
 
 /// This pod's description, as the heartbeat writes it for the others.
@@ -151,9 +157,7 @@ async fn kick(
     tracing::info!(admin = %a.who, user = %user, "admin: kick");
     state.delivery.close_sessions(
         &(a.tenant_id, user),
-        None,
-        4003,
-        "kicked by an administrator",
+        CloseSessions::all(4003, "kicked by an administrator"),
     );
     Ok(HttpResponse::NoContent().finish())
 }
@@ -172,9 +176,7 @@ async fn set_ban(
     if banned {
         state.delivery.close_sessions(
             &(a.tenant_id, user),
-            None,
-            4003,
-            "banned by an administrator",
+            CloseSessions::all(4003, "banned by an administrator"),
         );
     }
     Ok(HttpResponse::NoContent().finish())

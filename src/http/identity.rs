@@ -51,7 +51,12 @@ pub async fn authenticate(state: &AppState, token: Option<String>) -> Result<Ide
     let identity = verify(state, token)?;
     let (revoked, banned) = state
         .store
-        .connect_standing(&identity.token_key, identity.tenant_id, identity.user_id)
+        .connect_standing(
+            &identity.token_key,
+            identity.session_id.as_deref(),
+            identity.tenant_id,
+            identity.user_id,
+        )
         .await?;
     if revoked {
         return Err(ApiError::unauthorized("the token was revoked"));
@@ -77,4 +82,27 @@ impl FromRequest for Identity {
             authenticate(&state, token).await
         })
     }
+}
+
+/// Checks a token that is to replace `current` on an open socket: it must verify fully, name
+/// the same user and session (an external issuer's token: the same subject), and expire later
+/// than now. A token whose expiry has already passed is refused, never accepted.
+pub async fn reauthenticate(
+    state: &AppState,
+    current: &Identity,
+    token: String,
+) -> Result<Identity, ApiError> {
+    let fresh = authenticate(state, Some(token)).await?;
+    if (fresh.tenant_id, fresh.user_id) != (current.tenant_id, current.user_id)
+        || fresh.session_id != current.session_id
+    {
+        return Err(ApiError::new(
+            crate::protocol::Code::Forbidden,
+            "the new token must belong to the same user and session",
+        ));
+    }
+    if fresh.expires_at <= crate::auth::unix_now() {
+        return Err(ApiError::unauthorized("the token has expired"));
+    }
+    Ok(fresh)
 }

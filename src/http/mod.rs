@@ -4,6 +4,7 @@
 pub mod abp_wrap;
 mod accounts;
 mod admin;
+mod admin_sessions;
 mod chat;
 pub mod client_addr;
 pub mod error;
@@ -16,7 +17,9 @@ pub mod nul_guard;
 mod openapi;
 mod pages;
 mod paging;
+mod password;
 mod push;
+mod sessions;
 pub mod socket_end;
 mod users;
 pub mod ws;
@@ -34,6 +37,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.app_data(json_config())
         .configure(health::routes)
         .configure(accounts::routes)
+        .configure(sessions::routes)
+        .configure(password::routes)
+        .configure(admin_sessions::routes)
         .configure(ws::routes)
         .configure(crate::signalr::endpoint::routes)
         .configure(push::routes)

@@ -4,7 +4,10 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{accounts, admin, chat, friends, groups, health, message_requests, push, users, ws};
+use super::{
+    accounts, admin, admin_sessions, chat, friends, groups, health, message_requests, password,
+    push, sessions, users, ws,
+};
 
 /// The document.
 #[derive(OpenApi)]
@@ -12,6 +15,9 @@ use super::{accounts, admin, chat, friends, groups, health, message_requests, pu
     info(title = "imcluster", description = "An actor-based instant-messaging cluster, ABP realtime-message compatible. Each field's limits (lengths, ranges, patterns, required) are stated on it; two rules span fields: a message names exactly one of `toUserId` and `groupId`, and U+0000 is refused (400) anywhere in a request, unknown JSON fields included, because it cannot be stored."),
     paths(
         accounts::register, accounts::login, accounts::logout, accounts::me,
+        sessions::exchange, sessions::list, sessions::end_one, sessions::end_others,
+        password::change, password::reset, password::make_reset_code,
+        admin_sessions::list, admin_sessions::end_one, admin_sessions::end_all,
         health::health, health::ready, health::metrics,
         ws::connect,
         crate::signalr::endpoint::negotiate, crate::signalr::endpoint::connect,

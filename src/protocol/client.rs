@@ -52,6 +52,10 @@ pub enum ClientFrame {
         topic: String,
         data: serde_json::Value,
     },
+    /// A new access token for this socket (same user and session), before the old expires.
+    Refresh {
+        access_token: String,
+    },
     Ping,
 }
 

@@ -44,6 +44,9 @@ pub enum ServerFrame {
         /// A forward's copies, in order.
         #[serde(skip_serializing_if = "Option::is_none")]
         message_ids: Option<Vec<Id>>,
+        /// A refresh's new token: seconds until it expires.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        expires_in: Option<i64>,
     },
     Error {
         #[serde(skip_serializing_if = "Option::is_none")]

@@ -53,6 +53,7 @@ async fn run(state: Arc<AppState>, origin: Origin, message_id: i64, content: Str
         edit_version: Some(version),
         edited_at: Some(at),
         message_ids: None,
+        expires_in: None,
     });
     parties::tell(&state, origin.tenant_id, &edited, |peer| {
         ServerFrame::Edited {

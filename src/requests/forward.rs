@@ -118,6 +118,7 @@ async fn run(state: Arc<AppState>, origin: Origin, forward: ForwardRequest, to: 
         edit_version: None,
         edited_at: None,
         message_ids: Some(ids),
+        expires_in: None,
     });
 }
 

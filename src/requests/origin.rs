@@ -94,6 +94,7 @@ impl Origin {
             edit_version: None,
             edited_at: None,
             message_ids: None,
+            expires_in: None,
         });
     }
 
@@ -142,6 +143,7 @@ impl Origin {
             edit_version: None,
             edited_at: None,
             message_ids: None,
+            expires_in: None,
         });
         new
     }

@@ -5,8 +5,8 @@
 use super::chat_message::{BindError, ChatMessageIn};
 use super::records::{HandshakeRequest, Incoming};
 
-/// The hub methods ABP's `MessagesHub` has, and `typing`, `sync`, `edit`, `react`, `hide`
-/// and `forward`, extensions of this product's (ABP clients never call them).
+/// The hub methods ABP's `MessagesHub` has, and `typing`, `sync`, `edit`, `react`, `hide`,
+/// `forward` and `refresh`, extensions of this product's (ABP clients never call them).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
     Send,
@@ -18,6 +18,7 @@ pub enum Method {
     React,
     Hide,
     Forward,
+    Refresh,
 }
 
 impl Method {
@@ -33,6 +34,7 @@ impl Method {
             Method::React => "hub_react",
             Method::Hide => "hub_hide",
             Method::Forward => "hub_forward",
+            Method::Refresh => "hub_refresh",
         }
     }
 }
@@ -70,6 +72,8 @@ pub enum Arguments {
         message_id: i64,
     },
     Forward(crate::protocol::ForwardFrame),
+    /// `refresh(accessToken)`.
+    Refresh(String),
 }
 
 /// Whether the first record is a handshake this hub speaks (JSON, version 1); the error text
@@ -115,6 +119,7 @@ pub fn invocation(
         "react" => Method::React,
         "hide" => Method::Hide,
         "forward" => Method::Forward,
+        "refresh" => Method::Refresh,
         _ => return Err(format!("Unknown hub method '{target}'")),
     };
     let arguments = arguments.unwrap_or_default();
@@ -124,6 +129,10 @@ pub fn invocation(
         (Method::Forward, [one]) => serde_json::from_value(one.clone())
             .map(Arguments::Forward)
             .map_err(|_| BindError::Shape),
+        (Method::Refresh, [serde_json::Value::String(token)]) => {
+            Ok(Arguments::Refresh(token.clone()))
+        }
+        (Method::Refresh, _) => Err(BindError::Shape),
         (_, [one]) => ChatMessageIn::bind(one).map(Arguments::Chat),
         _ => Err(BindError::Shape),
     };

@@ -23,8 +23,14 @@ pub const USER_OFFLINED: &str = "on-user-offlined";
 pub const EDIT_CHAT_MESSAGE: &str = "edit-chat-message";
 pub const REACT_CHAT_MESSAGE: &str = "react-chat-message";
 pub const HIDE_CHAT_MESSAGE: &str = "hide-chat-message";
+/// This product's notices about the connection itself: its token expires soon (refresh it),
+/// and its session was ended by a login elsewhere (the connection closes next).
+pub const TOKEN_EXPIRING: &str = "token-expiring";
+pub const SESSION_REPLACED: &str = "session-replaced";
 /// Every callback name above: no backend push may use one.
-pub const CALLBACKS: [&str; 7] = [
+pub const CALLBACKS: [&str; 9] = [
+    TOKEN_EXPIRING,
+    SESSION_REPLACED,
     GET_CHAT_MESSAGE,
     RECALL_CHAT_MESSAGE,
     USER_ONLINED,
@@ -61,6 +67,10 @@ enum Native {
     Hidden(Map<String, Value>),
     Event {
         method: String,
+        data: Value,
+    },
+    Notice {
+        kind: String,
         data: Value,
     },
     #[serde(other)]
@@ -128,6 +138,11 @@ pub fn to_hub(listener: Listener, native: &str, notice_id: impl FnOnce() -> i64)
         // A push never speaks under a callback's name (the push routes refuse it too).
         Native::Event { method, .. } if CALLBACKS.contains(&method.as_str()) => None,
         Native::Event { method, data } => Some(call(&method, [data])),
+        Native::Notice { kind, data } => match kind.as_str() {
+            "tokenExpiring" => Some(call(TOKEN_EXPIRING, [data])),
+            "sessionReplaced" => Some(call(SESSION_REPLACED, [data])),
+            _ => None,
+        },
         Native::Other => None,
     }
 }

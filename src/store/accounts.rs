@@ -26,6 +26,24 @@ pub struct StoredCredential {
     pub banned: bool,
 }
 
+impl From<user_credential::Model> for StoredCredential {
+    fn from(c: user_credential::Model) -> Self {
+        StoredCredential {
+            user_id: c.user_id,
+            tenant_id: c.tenant_id,
+            user_name: c.user_name,
+            password_hash: c.password_hash,
+            roles: c
+                .roles
+                .split(',')
+                .filter(|r| !r.is_empty())
+                .map(str::to_string)
+                .collect(),
+            banned: c.is_banned,
+        }
+    }
+}
+
 /// The key user names are unique under (case-insensitive, as ABP normalizes them).
 pub fn normalize_user_name(name: &str) -> String {
     name.to_uppercase()
@@ -110,19 +128,40 @@ impl Store {
             .filter(user_credential::Column::NormalizedUserName.eq(normalize_user_name(user_name)))
             .one(&self.db)
             .await?;
-        Ok(row.map(|c| StoredCredential {
-            user_id: c.user_id,
-            tenant_id: c.tenant_id,
-            user_name: c.user_name,
-            password_hash: c.password_hash,
-            roles: c
-                .roles
-                .split(',')
-                .filter(|r| !r.is_empty())
-                .map(str::to_string)
-                .collect(),
-            banned: c.is_banned,
-        }))
+        Ok(row.map(StoredCredential::from))
+    }
+
+    /// The credential of the user with `user_id`, if they have a built-in account.
+    pub async fn credential_of(
+        &self,
+        tenant_id: Option<Uuid>,
+        user_id: Uuid,
+    ) -> Result<Option<StoredCredential>, StoreError> {
+        let row = user_credential::Entity::find()
+            .filter(tenant_filter(user_credential::Column::TenantId, tenant_id))
+            .filter(user_credential::Column::UserId.eq(user_id))
+            .one(&self.db)
+            .await?;
+        Ok(row.map(StoredCredential::from))
+    }
+
+    /// Replaces the user's password hash; false when they have no built-in account.
+    pub async fn set_password(
+        &self,
+        tenant_id: Option<Uuid>,
+        user_id: Uuid,
+        password_hash: String,
+    ) -> Result<bool, StoreError> {
+        use sea_orm::sea_query::Expr;
+        use user_credential::Column as C;
+        let result = user_credential::Entity::update_many()
+            .col_expr(C::PasswordHash, Expr::value(password_hash))
+            .col_expr(C::LastModificationTime, Expr::value(Utc::now()))
+            .filter(tenant_filter(C::TenantId, tenant_id))
+            .filter(C::UserId.eq(user_id))
+            .exec(&self.db)
+            .await?;
+        Ok(result.rows_affected > 0)
     }
 
     /// Refuses the token with `key` from now until `expires_at`. Revoking twice is fine.
@@ -146,21 +185,39 @@ impl Store {
     }
 
     /// Whether a connection may open, in one statement (a reconnect storm pays every round
-    /// trip once per user): was the token with `key` revoked, and is `user` banned? Users
-    /// without a built-in account (external tokens) are not banned.
+    /// trip once per user): was the token with `key` revoked or its session (`session_id`)
+    /// ended, and is `user` banned? Users without a built-in account (external tokens) are
+    /// not banned.
     pub async fn connect_standing(
         &self,
         key: &str,
+        session_id: Option<&str>,
         tenant_id: Option<Uuid>,
         user: Uuid,
     ) -> Result<(bool, bool), StoreError> {
         use sea_orm::sea_query::{Expr, ExprTrait, Query};
         use sea_orm::ConnectionTrait;
-        let revoked = Query::select()
+        let mut revoked = Query::select()
             .expr(Expr::val(1))
             .from(revoked_token::Entity)
             .and_where(Expr::col(revoked_token::Column::Jti).eq(key))
             .to_owned();
+        if let Some(session_id) = session_id {
+            let live = Query::select()
+                .expr(Expr::val(1))
+                .from(entity::auth_session::Entity)
+                .and_where(Expr::col(entity::auth_session::Column::Id).eq(session_id))
+                .to_owned();
+            // A token whose session is gone counts as revoked: one row answers either way.
+            revoked = Query::select()
+                .expr(Expr::val(1))
+                .cond_where(
+                    sea_orm::Condition::any()
+                        .add(Expr::exists(revoked))
+                        .add(Expr::exists(live).not()),
+                )
+                .to_owned();
+        }
         let banned = Query::select()
             .column(user_credential::Column::IsBanned)
             .from(user_credential::Entity)

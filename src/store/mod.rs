@@ -23,6 +23,7 @@ mod mentions;
 mod message_changes;
 mod message_rows;
 mod messages;
+mod password_resets;
 mod preferences;
 mod presence_writer;
 mod private_walk;
@@ -31,6 +32,7 @@ mod reactions;
 mod read_positions;
 mod receipts;
 mod search;
+mod sessions;
 mod social;
 mod writer;
 
@@ -63,6 +65,7 @@ pub use presence_writer::PresenceWrite;
 pub use reactions::{ReactionOutcome, ReactionRule, ReactionStats, ReactionWrite, Reactor};
 pub use read_positions::ReadMark;
 pub use search::SearchScope;
+pub use sessions::{Ending, Exchange, NewSession, SessionInfo};
 pub use social::{ChatSettings, FriendFacts, UserFacts, FRIEND_ADDED};
 pub use writer::Writer;
 

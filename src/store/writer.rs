@@ -70,6 +70,8 @@ pub struct Writer {
     reactions: BatchQueue<ReactionWrite, ReactionOutcome>,
     /// Read positions, written in batches on the same thread.
     reads: BatchQueue<ReadMark, ()>,
+    /// Sessions whose socket opened (id, address): their "last seen", in batches.
+    seen: BatchQueue<(String, String), ()>,
     /// The most messages that may wait at once.
     limit: usize,
 }
@@ -110,6 +112,12 @@ impl Writer {
             async move { store.mark_reads(marks).await }
         });
         arbiter.spawn(writer);
+        let seeing = store.clone();
+        let (seen, writer) = BatchQueue::new(limit, "session sightings", move |seen| {
+            let store = seeing.clone();
+            async move { store.touch_sessions(&seen).await }
+        });
+        arbiter.spawn(writer);
         Writer {
             shards,
             presence,
@@ -117,6 +125,7 @@ impl Writer {
             presence_pending,
             reactions,
             reads,
+            seen,
             limit,
         }
     }
@@ -168,6 +177,11 @@ impl Writer {
         then: impl FnOnce(Result<ReactionOutcome, StoreError>) + Send + 'static,
     ) {
         self.reactions.push(write, then);
+    }
+
+    /// Notes that a socket of session `id` opened from `ip` (best effort: its "last seen").
+    pub fn seen(&self, id: String, ip: String) {
+        self.seen.push((id, ip), |_| {});
     }
 
     /// Queues a read for the next batch of reads; `then` hears once it is committed (or at

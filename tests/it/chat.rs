@@ -954,18 +954,34 @@ async fn typing_reaches_the_peer_and_the_group() {
 }
 
 #[actix_rt::test]
-async fn a_token_that_expires_during_the_session_closes_it_with_4001() {
+async fn a_token_that_expires_during_the_session_warns_then_closes_it_with_4001() {
     let db = TestDb::new(Backend::Sqlite, "expiry").await.unwrap();
     let mut config = db.config();
     config.limits.heartbeat_seconds = 1;
     let app = TestApp::start(config).await;
     let (user, _) = app.user(&unique("brief")).await;
-    let claims = json!({"sub": user, "name": "brief", "exp": chrono::Utc::now().timestamp() + 2,
+    let exp = chrono::Utc::now().timestamp() + 2;
+    let claims = json!({"sub": user, "name": "brief", "exp": exp,
                         "iss": "imcluster", "aud": "imcluster", "jti": uuid::Uuid::new_v4().to_string()});
     let key = jsonwebtoken::EncodingKey::from_secret(crate::helpers::TEST_SECRET.as_bytes());
     let token = jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &key).unwrap();
     let mut c = WsClient::connect(&app, &token).await;
-    assert_eq!(c.closed().await, Some(4001));
+    let notice = c.next_notice("tokenExpiring").await;
+    assert!(
+        notice["data"]["expiresIn"].as_i64().unwrap() <= 2,
+        "{notice}"
+    );
+    // Past the expiry the socket has its grace period: it still answers.
+    let past = std::time::UNIX_EPOCH + std::time::Duration::from_secs(exp as u64 + 1);
+    let wait = past
+        .duration_since(std::time::SystemTime::now())
+        .unwrap_or_default();
+    tokio::time::sleep(wait).await;
+    assert_eq!(c.request(json!({"type": "ping"})).await["type"], "pong");
+    assert_eq!(
+        c.closed_within(std::time::Duration::from_secs(60)).await,
+        Some(4001)
+    );
     app.stop().await;
 }
 

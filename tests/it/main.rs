@@ -30,5 +30,6 @@ mod receipts;
 mod requests;
 mod schema;
 mod security;
+mod sessions;
 mod signalr;
 mod tokens;

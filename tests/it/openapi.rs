@@ -74,6 +74,16 @@ const ROUTES: &[(&str, &str)] = &[
     ("delete", "/api/admin/messages/{message_id}"),
     ("post", "/api/admin/broadcast"),
     ("get", "/api/admin/config"),
+    ("post", "/api/auth/refresh"),
+    ("get", "/api/auth/sessions"),
+    ("delete", "/api/auth/sessions"),
+    ("delete", "/api/auth/sessions/{session_id}"),
+    ("put", "/api/auth/password"),
+    ("post", "/api/auth/password/reset"),
+    ("post", "/api/admin/users/{user_id}/password-reset"),
+    ("get", "/api/admin/users/{user_id}/sessions"),
+    ("delete", "/api/admin/users/{user_id}/sessions"),
+    ("delete", "/api/admin/users/{user_id}/sessions/{session_id}"),
 ];
 
 #[actix_rt::test]

@@ -169,8 +169,13 @@ impl WsClient {
 
     /// Reads until the server closes the connection; returns the close code.
     pub async fn closed(&mut self) -> Option<u16> {
+        self.closed_within(WAIT * 3).await
+    }
+
+    /// Reads until the server closes the connection, failing the test after `within`.
+    pub async fn closed_within(&mut self, within: Duration) -> Option<u16> {
         self.buffered.clear();
-        let deadline = tokio::time::Instant::now() + WAIT * 3;
+        let deadline = tokio::time::Instant::now() + within;
         loop {
             if let Event::Closed(code) = self.read_socket_until(deadline).await {
                 return code;

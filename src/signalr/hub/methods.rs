@@ -145,6 +145,7 @@ impl HubSession {
             (Method::Forward, Arguments::Forward(forward)) => {
                 self.on_operation(ctx, call_of, Request::Forward(forward.into()))
             }
+            (Method::Refresh, Arguments::Refresh(token)) => self.on_refresh(ctx, call_of, token),
             (_, _) => call_of.fail_with(ctx, None),
         }
     }
@@ -293,6 +294,7 @@ impl HubSession {
             ServerFrame::Ack {
                 edit_version: None,
                 message_ids: None,
+                expires_in: None,
                 ..
             } => call.answer(ctx, None),
             ServerFrame::Ack { .. } => call.answer(ctx, Some(frame.fields())),
@@ -327,6 +329,31 @@ impl HubSession {
             }
             other => call.failed(ctx, &other),
         });
+    }
+
+    /// `refresh(accessToken)` (this product's extension): the connection takes a newer token
+    /// of the same user and session and carries on; completed with `{expiresIn}`.
+    fn on_refresh(&mut self, ctx: &mut Ctx, call: Invocation, token: String) {
+        let state = self.state.clone();
+        let current = self.identity.clone();
+        let check =
+            async move { crate::http::identity::reauthenticate(&state, &current, token).await };
+        ctx.spawn(check.into_actor(self).map(move |checked, act, ctx| {
+            if act.socket.is_closing() {
+                return;
+            }
+            match checked {
+                Ok(identity) => {
+                    let expires_in = identity.expires_at - crate::auth::unix_now();
+                    act.identity = identity;
+                    act.start_clock(ctx);
+                    call.answer(ctx, Some(serde_json::json!({ "expiresIn": expires_in })));
+                }
+                Err(refused) => {
+                    call.fail_with(ctx, Some((refused.code.as_str(), &refused.message)))
+                }
+            }
+        }));
     }
 
     /// Upstream's system notice of a failed send or recall, to this connection.

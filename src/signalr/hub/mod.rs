@@ -14,6 +14,7 @@ use actix_web_actors::ws;
 
 use crate::actors::handle::{CloseWith, FreshIds, HandleSlot, Push};
 use crate::actors::rate_limit::RateLimit;
+use crate::actors::token_clock::{expiring_notice, TokenClock};
 use crate::actors::user::UserActor;
 use crate::actors::{ConnectionInfo, SessionHandle};
 use crate::auth::Identity;
@@ -44,6 +45,8 @@ pub struct HubSession {
     socket: SocketEnd,
     /// The messages sent while the session may be caught up.
     fresh: FreshIds,
+    /// When the token runs out (a `refresh` moves it).
+    clock: TokenClock,
 }
 
 impl HubSession {
@@ -70,7 +73,26 @@ impl HubSession {
             last_heard: Instant::now(),
             rate,
             socket,
+            clock: TokenClock::default(),
         }
+    }
+
+    /// (Re)starts the token's timers: `token-expiring` before it runs out, the close after
+    /// the grace period.
+    fn start_clock(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
+        self.clock.set(
+            ctx,
+            self.identity.expires_at,
+            |act: &mut Self, ctx| {
+                if act.joined && !act.socket.is_closing() {
+                    let notice = expiring_notice(act.identity.expires_at).to_text();
+                    if let Some(record) = translate::to_hub(act.listener(), &notice, || 0) {
+                        ctx.text(record);
+                    }
+                }
+            },
+            |act: &mut Self, ctx| act.close(ctx, Some("The token has expired."), false),
+        );
     }
 
     fn handle_of(&mut self, ctx: &ws::WebsocketContext<Self>) -> SessionHandle {
@@ -124,9 +146,6 @@ impl HubSession {
         }
         if self.last_heard.elapsed() > 2 * self.keep_alive() {
             return self.close(ctx, Some("Client timeout elapsed."), true);
-        }
-        if self.identity.expires_at <= chrono::Utc::now().timestamp() {
-            return self.close(ctx, Some("The token has expired."), false);
         }
         if !self.joined {
             // Nothing may precede the handshake's answer; the handshake timer closes it.
@@ -216,6 +235,7 @@ impl Actor for HubSession {
             }
         });
         ctx.run_interval(self.keep_alive(), |act, ctx| act.tick(ctx));
+        self.start_clock(ctx);
     }
 
     fn stopped(&mut self, ctx: &mut Self::Context) {

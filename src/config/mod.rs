@@ -9,6 +9,10 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
+mod auth;
+
+pub use auth::{AccountDeletion, AuthConfig};
+
 /// The environment prefix; a double underscore separates a section from its key.
 pub const ENV_PREFIX: &str = "IMCLUSTER_";
 
@@ -20,6 +24,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub redis: RedisConfig,
     pub jwt: JwtConfig,
+    pub auth: AuthConfig,
     pub limits: Limits,
     pub push: PushConfig,
     pub admin: AdminConfig,
@@ -39,6 +44,8 @@ pub struct AccountsConfig {
     /// product keeps no tenant list of its own, so a tenant id nobody configured is refused
     /// rather than created by whoever names it first.
     pub registration_tenants: Vec<String>,
+    /// What deleting one's account removes.
+    pub deletion: AccountDeletion,
 }
 
 impl Default for AccountsConfig {
@@ -46,6 +53,7 @@ impl Default for AccountsConfig {
         AccountsConfig {
             open_registration: true,
             registration_tenants: vec![],
+            deletion: AccountDeletion::default(),
         }
     }
 }
@@ -141,8 +149,10 @@ pub struct JwtConfig {
     pub external_issuer: String,
     /// `aud` expected on external RS256 tokens (empty = not checked).
     pub external_audience: String,
-    /// Lifetime of issued tokens, seconds.
+    /// Lifetime of issued access tokens, seconds.
     pub ttl_seconds: u64,
+    /// A session's refresh token stops working after this many seconds unused.
+    pub refresh_ttl_seconds: u64,
 }
 
 /// What one client may do.
@@ -291,7 +301,8 @@ impl Default for JwtConfig {
             audience: "imcluster".into(),
             external_issuer: String::new(),
             external_audience: String::new(),
-            ttl_seconds: 86_400,
+            ttl_seconds: 900,
+            refresh_ttl_seconds: 30 * 86_400,
         }
     }
 }
@@ -349,7 +360,8 @@ impl Config {
             figment = figment.merge(Toml::file(path));
         }
         let sections = [
-            "node", "database", "redis", "jwt", "limits", "push", "admin", "http", "log",
+            "node", "database", "redis", "jwt", "auth", "limits", "push", "admin", "accounts",
+            "http", "log",
         ];
         let env = Env::prefixed(ENV_PREFIX).split("__").filter(move |key| {
             sections.iter().any(|s| {
@@ -383,6 +395,7 @@ impl Config {
         self.database.validate()?;
         self.redis.validate()?;
         self.jwt.validate()?;
+        self.auth.validate()?;
         self.limits.validate()?;
         self.accounts.validate()?;
         self.http.validate()?;
@@ -479,7 +492,7 @@ fn describe(error: figment::Error) -> String {
 }
 
 /// A configuration error naming `key`.
-fn bad(key: &'static str, problem: impl Into<String>) -> Result<(), ConfigError> {
+pub(crate) fn bad(key: &'static str, problem: impl Into<String>) -> Result<(), ConfigError> {
     Err(ConfigError::Invalid {
         key,
         problem: problem.into(),
@@ -564,6 +577,12 @@ impl JwtConfig {
         }
         if self.ttl_seconds == 0 {
             return bad("jwt.ttl_seconds", "must be at least 1");
+        }
+        if self.refresh_ttl_seconds < self.ttl_seconds {
+            return bad(
+                "jwt.refresh_ttl_seconds",
+                "must be at least jwt.ttl_seconds",
+            );
         }
         if !self.rs256_public_key.is_empty() {
             let pem = self.public_key_pem().map_err(|e| ConfigError::Invalid {
@@ -693,8 +712,8 @@ mod tests {
     #[test]
     fn log_levels_the_fuzzer_found_are_refused_at_once() {
         for text in [
-            include_str!("../tests/fuzz-regressions/config-log-level-regex-oom.toml"),
-            include_str!("../tests/fuzz-regressions/config-log-level-ordering-panic.toml"),
+            include_str!("../../tests/fuzz-regressions/config-log-level-regex-oom.toml"),
+            include_str!("../../tests/fuzz-regressions/config-log-level-ordering-panic.toml"),
         ] {
             let refused = Config::from_toml(text).unwrap_err().to_string();
             assert!(refused.contains("log.level"), "{refused}");
@@ -707,7 +726,8 @@ mod tests {
     /// Found by the config fuzzer: tracing's filter parser panicked on this `log.level`.
     #[test]
     fn a_log_level_with_a_multibyte_character_is_refused_not_a_panic() {
-        let text = include_str!("../tests/fuzz-regressions/config-log-level-non-ascii-panic.toml");
+        let text =
+            include_str!("../../tests/fuzz-regressions/config-log-level-non-ascii-panic.toml");
         let refused = Config::from_toml(text).unwrap_err().to_string();
         assert!(refused.contains("log.level"), "{refused}");
     }
