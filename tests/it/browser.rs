@@ -162,7 +162,12 @@ impl Browser<'_> {
 
     /// Waits until `script` (an expression) is true in the page.
     async fn until(&self, what: &str, expression: &str) {
-        let deadline = tokio::time::Instant::now() + crate::ws::WAIT;
+        self.until_within(what, expression, crate::ws::WAIT).await
+    }
+
+    /// Waits until `script` (an expression) is true in the page, failing after `within`.
+    async fn until_within(&self, what: &str, expression: &str, within: Duration) {
+        let deadline = tokio::time::Instant::now() + within;
         loop {
             if self.script(&format!("return !!({expression});")).await == true {
                 return;
@@ -389,6 +394,75 @@ async fn the_admin_console_and_the_try_it_page_work_in_a_browser() {
     .await;
     a.close().await;
     b.close().await;
+    app.stop().await;
+}
+
+#[actix_rt::test]
+async fn the_try_it_page_refreshes_its_token_and_signs_out_other_sessions() {
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let db = TestDb::new(Backend::Sqlite, "browser_sessions")
+        .await
+        .unwrap();
+    let mut config = db.config();
+    config.jwt.ttl_seconds = 4;
+    let app = TestApp::start(config).await;
+    let name = unique("tess");
+    app.user(&name).await;
+    let body = json!({"userName": name, "password": "password-123", "platform": "ios", "deviceName": "Tess's phone"});
+    let (_, phone) = app.call("POST", "/api/auth/login", None, Some(body)).await;
+    let phone_token = phone["accessToken"].as_str().unwrap().to_string();
+
+    let w = driver.window().await;
+    w.open(&app.base).await;
+    w.type_into("#name", &name).await;
+    w.type_into("#password", "password-123").await;
+    w.click("#login").await;
+    let signed_in = chrono::Utc::now().timestamp();
+    w.until(
+        "the phone and this page in the session list",
+        "document.querySelectorAll('#sessions li').length === 3 && document.getElementById('sessions').textContent.includes(\"Tess's phone\") && document.getElementById('sessions').textContent.includes('this one')",
+    )
+    .await;
+    let first = w.script("return token;").await;
+
+    // "Sign out other sessions" ends the phone's (and the sign-up's) session.
+    w.click("#end-others").await;
+    w.until(
+        "only this session",
+        "document.querySelectorAll('#sessions li').length === 1",
+    )
+    .await;
+    assert_eq!(
+        app.call("GET", "/api/auth/me", Some(&phone_token), None)
+            .await
+            .0,
+        401
+    );
+
+    // The page refreshes its 4-second token again and again; its socket outlives the first
+    // token's expiry and grace, and its API calls keep working.
+    let outlived = (signed_in + 4 + 31) * 1000;
+    w.until_within(
+        "refreshes past the first token's grace",
+        &format!("refreshes >= 3 && Date.now() > {outlived} && ws.readyState === 1"),
+        Duration::from_secs(60),
+    )
+    .await;
+    assert_ne!(w.script("return token;").await, first);
+    w.script("loadSessions(); return 0;").await;
+    w.until(
+        "the session online",
+        "document.querySelector('#sessions .dot.on')",
+    )
+    .await;
+    let banner = w.script(&format!("return {};", text_of("info"))).await;
+    assert!(
+        !banner.as_str().unwrap().contains("Disconnected"),
+        "{banner}"
+    );
+    w.close().await;
     app.stop().await;
 }
 

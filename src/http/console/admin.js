@@ -4,7 +4,28 @@
 "use strict";
 const $ = (id) => document.getElementById(id);
 let token = sessionStorage.getItem("im.admin.token");
+let refreshToken = sessionStorage.getItem("im.admin.refresh");
 let timer = null;
+
+function keep(tokens) {
+  token = tokens.accessToken;
+  refreshToken = tokens.refreshToken;
+  sessionStorage.setItem("im.admin.token", token);
+  sessionStorage.setItem("im.admin.refresh", refreshToken);
+}
+
+// Trades the refresh token for new tokens (access tokens live minutes). Two calls that race
+// present the same token and get the same answer, so neither signs the console out.
+async function renew() {
+  if (!refreshToken) return false;
+  const res = await fetch("/api/auth/refresh", {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ refreshToken }),
+  }).catch(() => null);
+  if (!res || !res.ok) return false;
+  keep(await res.json());
+  return true;
+}
 
 // Every value from the server is text: escaped for element content and quoted attributes
 // alike (quotes too, so a name cannot close an attribute and open another).
@@ -19,7 +40,7 @@ function showError(message) {
   b.classList.toggle("show", !!message);
 }
 
-async function api(method, path, body) {
+async function api(method, path, body, again = true) {
   const headers = { "Authorization": "Bearer " + token };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let res;
@@ -31,6 +52,7 @@ async function api(method, path, body) {
   }
   const text = await res.text();
   const json = text ? JSON.parse(text) : null;
+  if (res.status === 401 && again && await renew()) return api(method, path, body, false);
   if (!res.ok) {
     const err = (json && json.error) || {};
     if (res.status === 401) signOut("Your session ended; sign in again.");
@@ -44,7 +66,9 @@ async function api(method, path, body) {
 
 function signOut(why) {
   token = null;
+  refreshToken = null;
   sessionStorage.removeItem("im.admin.token");
+  sessionStorage.removeItem("im.admin.refresh");
   clearInterval(timer);
   $("console").classList.add("hidden");
   $("logout").classList.add("hidden");
@@ -63,20 +87,19 @@ async function signIn(event) {
   }
   const res = await fetch("/api/auth/login", {
     method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ userName, password }),
+    body: JSON.stringify({ userName, password, platform: "web", deviceName: "Admin console" }),
   });
   const json = await res.json().catch(() => ({}));
   if (!res.ok) {
     $("login-error").textContent = (json.error && json.error.message) || `Sign-in failed (${res.status}).`;
     return;
   }
-  token = json.accessToken;
+  keep(json);
   const me = await fetch("/api/auth/me", { headers: { "Authorization": "Bearer " + token } }).then((r) => r.json());
   if (!(me.roles || []).some((r) => r.toLowerCase() === "admin")) {
     signOut("This account is not an administrator.");
     return;
   }
-  sessionStorage.setItem("im.admin.token", token);
   start(me);
 }
 
@@ -185,14 +208,16 @@ async function onMessagesClick(event) {
 }
 
 $("login-form").addEventListener("submit", signIn);
-$("logout").addEventListener("click", () => signOut(""));
+$("logout").addEventListener("click", () => {
+  // The session ends on the server too: its tokens stop working everywhere.
+  if (token) fetch("/api/auth/logout", { method: "POST", headers: { "Authorization": "Bearer " + token } }).catch(() => {});
+  signOut("");
+});
 $("user-form").addEventListener("submit", (e) => findUsers(e).catch(() => {}));
 $("users").addEventListener("click", (e) => onUsersClick(e).catch(() => {}));
 $("broadcast-form").addEventListener("submit", (e) => broadcast(e).catch(() => {}));
 $("messages-form").addEventListener("submit", (e) => loadMessages(e).catch(() => {}));
 $("messages").addEventListener("click", (e) => onMessagesClick(e).catch(() => {}));
 if (token) {
-  fetch("/api/auth/me", { headers: { "Authorization": "Bearer " + token } })
-    .then((r) => (r.ok ? r.json() : Promise.reject()))
-    .then(start, () => signOut(""));
+  api("GET", "/api/auth/me").then(start, () => signOut(""));
 }

@@ -1,9 +1,12 @@
 // The try-it page: register or sign in, see friends (with presence), requests and groups, and
 // chat in real time over the WebSocket protocol: replies, edits, reactions, read receipts
-// ("read by N" in groups) and typing.
+// ("read by N" in groups) and typing. Its access token lives minutes: the page trades its
+// refresh token for a new one before it runs out and hands it to the open socket in place.
+// It lists its user's sessions and signs the others out.
 "use strict";
 const $ = (id) => document.getElementById(id);
 let token = null, me = null, ws = null, peer = null, reqId = 0;
+let refreshToken = null, renewing = null, renewTimer = null, refreshes = 0;
 let replying = null, editing = null; // the message answered or edited by the next submit
 const friends = new Map();
 const sending = new Map(); // request id → the message, until its ack gives it an id
@@ -22,12 +25,13 @@ function banner(id, message) {
   $(id).classList.toggle("show", !!message);
 }
 
-async function api(method, path, body) {
+async function api(method, path, body, again = true) {
   const headers = { "Authorization": "Bearer " + token };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   const json = text ? JSON.parse(text) : null;
+  if (res.status === 401 && again && await renew()) return api(method, path, body, false);
   if (!res.ok) {
     const err = (json && json.error) || {};
     const message = `${err.code || res.status}: ${err.message || "request failed"}`;
@@ -45,7 +49,7 @@ async function auth(kind) {
     $("auth-error").textContent = "A user name, and a password of 8 characters or more.";
     return;
   }
-  const body = JSON.stringify({ userName, password });
+  const body = JSON.stringify({ userName, password, deviceId: deviceId(), platform: "web", deviceName: "Try-it page" });
   const post = (path) => fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body });
   if (kind === "register") {
     const r = await post("/api/auth/register");
@@ -61,13 +65,66 @@ async function auth(kind) {
     $("auth-error").textContent = (j.error && j.error.message) || `Sign-in failed (${r.status}).`;
     return;
   }
-  token = j.accessToken;
+  keep(j);
   me = { userId: j.userId, userName };
   $("me").textContent = userName;
   $("auth").classList.add("hidden");
   $("app").classList.remove("hidden");
   connect();
   loadSide();
+  loadSessions().catch(() => {});
+}
+
+// One id per tab: a new sign-in from this tab replaces its own earlier session.
+function deviceId() {
+  let id = sessionStorage.getItem("imcluster.deviceId");
+  if (!id) {
+    id = [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("");
+    sessionStorage.setItem("imcluster.deviceId", id);
+  }
+  return id;
+}
+
+// Takes new tokens and plans the next refresh a little before the access token expires.
+function keep(tokens) {
+  token = tokens.accessToken;
+  refreshToken = tokens.refreshToken;
+  clearTimeout(renewTimer);
+  const seconds = Math.max(1, tokens.expiresIn - Math.min(30, tokens.expiresIn / 2));
+  renewTimer = setTimeout(() => renew().catch(() => {}), seconds * 1000);
+}
+
+// Trades the refresh token for new tokens and hands the access token to the open socket.
+// Calls that overlap share one exchange.
+function renew() {
+  if (!renewing) {
+    renewing = (async () => {
+      const res = await fetch("/api/auth/refresh", {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ refreshToken }),
+      }).catch(() => null);
+      if (!res || !res.ok) {
+        banner("error", "Your session ended: sign in again.");
+        return false;
+      }
+      keep(await res.json());
+      refreshes += 1;
+      if (ws && ws.readyState === 1) send({ type: "refresh", accessToken: token });
+      return true;
+    })().finally(() => { renewing = null; });
+  }
+  return renewing;
+}
+
+const PLATFORMS = { ios: "iPhone", android: "Android", ipad: "iPad", "android-pad": "Android tablet",
+  windows: "Windows", macos: "Mac", linux: "Linux", web: "Web", "mini-web": "Mini web" };
+
+async function loadSessions() {
+  const list = await api("GET", "/api/auth/sessions");
+  $("sessions").innerHTML = list.items.map((s) => `<li data-session="${esc(s.id)}">
+      <span class="dot ${s.online ? "on" : ""}"></span>${esc(PLATFORMS[s.platform] || s.platform)}
+      <span class="muted">${esc(s.deviceName || "")}${s.current ? " · this one" : ""}</span></li>`).join("");
+  $("end-others").disabled = list.items.length < 2;
 }
 
 function connect() {
@@ -75,8 +132,10 @@ function connect() {
   ws = new WebSocket(`${scheme}://${location.host}/ws?access_token=${encodeURIComponent(token)}`);
   ws.onmessage = (e) => onFrame(JSON.parse(e.data));
   ws.onclose = (e) => {
-    banner("info", `Disconnected (${e.code}${e.reason ? ": " + e.reason : ""}).` + (e.code === 4003 ? "" : " Reconnecting…"));
-    if (e.code !== 4003 && e.code !== 4001) setTimeout(connect, 1500);
+    const final = [4001, 4003, 4004].includes(e.code);
+    const why = e.code === 4004 ? "Signed in elsewhere" : `Disconnected (${e.code}${e.reason ? ": " + e.reason : ""})`;
+    banner("info", why + (final ? "." : ". Reconnecting…"));
+    if (!final) setTimeout(connect, 1500);
   };
 }
 
@@ -263,12 +322,18 @@ function onFrame(f) {
       if (f.kind === "friend.accepted") banner("info", "");
       if (f.kind.startsWith("friend.") || f.kind.startsWith("group.")) loadSide().catch(() => {});
       if (f.kind === "system") banner("info", "System: " + (f.data && f.data.content));
+      if (f.kind === "tokenExpiring") renew().catch(() => {});
       break;
     case "error": sending.delete(f.id); banner("error", `${f.code}: ${f.message}`); break;
   }
 }
 
 $("auth-form").addEventListener("submit", (e) => { e.preventDefault(); auth("login"); });
+$("end-others").addEventListener("click", async () => {
+  const r = await api("DELETE", "/api/auth/sessions?scope=others").catch(() => null);
+  if (r) banner("info", `Signed out ${r.ended} other session${r.ended === 1 ? "" : "s"}.`);
+  loadSessions().catch(() => {});
+});
 $("register").addEventListener("click", () => auth("register"));
 $("friends").addEventListener("click", (e) => {
   const li = e.target.closest("li[data-user]");
