@@ -2,6 +2,7 @@
 //! routes, the caller's identity).
 
 pub mod abp_wrap;
+mod account_data;
 mod accounts;
 mod admin;
 mod admin_sessions;
@@ -40,6 +41,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(sessions::routes)
         .configure(password::routes)
         .configure(admin_sessions::routes)
+        .configure(account_data::routes)
         .configure(ws::routes)
         .configure(crate::signalr::endpoint::routes)
         .configure(push::routes)

@@ -35,6 +35,33 @@ async fn hash(password: String) -> Result<String, ApiError> {
         .map_err(|_| ApiError::unavailable())
 }
 
+/// Checks that `given` is the caller's password, before a change that needs it (a new
+/// password, deleting the account): wrong answers are throttled like logins.
+pub(super) async fn confirm_password(
+    req: &HttpRequest,
+    state: &AppState,
+    me: &Identity,
+    given: String,
+) -> Result<(), ApiError> {
+    let address = super::client_addr::client_address(req, &state.trusted_proxies);
+    let throttled = format!("password:{}", me.user_id);
+    if let Err(wait) = state.login_throttle.check(&throttled, &address) {
+        return Err(ApiError::rate_limited("too many wrong passwords", wait));
+    }
+    let Some(credential) = state.store.credential_of(me.tenant_id, me.user_id).await? else {
+        return Err(ApiError::not_found("this user has no password here"));
+    };
+    let stored = credential.password_hash;
+    let matches = web::block(move || verify_password(&given, &stored))
+        .await
+        .map_err(|_| ApiError::unavailable())?;
+    if !matches {
+        state.login_throttle.failed(&throttled, &address);
+        return Err(ApiError::new(Code::BadCredentials, "the password is wrong"));
+    }
+    Ok(())
+}
+
 #[utoipa::path(tag = "accounts", operation_id = "accounts_change_password", responses((status = 204, description = "changed; every other session ended"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
 #[put("/api/auth/password")]
 async fn change(
@@ -47,25 +74,7 @@ async fn change(
     Validator::default()
         .length(&body.new_password, "newPassword", 8, 128)
         .finish()?;
-    let address = super::client_addr::client_address(&req, &state.trusted_proxies);
-    let throttled = format!("password:{}", me.user_id);
-    if let Err(wait) = state.login_throttle.check(&throttled, &address) {
-        return Err(ApiError::rate_limited("too many wrong passwords", wait));
-    }
-    let Some(credential) = state.store.credential_of(me.tenant_id, me.user_id).await? else {
-        return Err(ApiError::not_found("this user has no password here"));
-    };
-    let (given, stored) = (body.current_password, credential.password_hash);
-    let matches = web::block(move || verify_password(&given, &stored))
-        .await
-        .map_err(|_| ApiError::unavailable())?;
-    if !matches {
-        state.login_throttle.failed(&throttled, &address);
-        return Err(ApiError::new(
-            Code::BadCredentials,
-            "the current password is wrong",
-        ));
-    }
+    confirm_password(&req, &state, &me, body.current_password).await?;
     let new_hash = hash(body.new_password).await?;
     state
         .store

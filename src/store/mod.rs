@@ -1,6 +1,7 @@
 //! Everything that talks SQL, through SeaORM. The rest of the product asks the [`Store`] for
 //! what it needs and never sees a query.
 
+mod account_removal;
 mod accounts;
 mod admin;
 mod annotations;
@@ -10,6 +11,7 @@ mod catch_up;
 mod conversations;
 mod edits;
 mod error;
+mod exports;
 mod filters;
 mod forwards;
 mod friend_changes;
@@ -41,6 +43,7 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 
+pub use account_removal::{Kept, Removed, DELETED_USER_NAME};
 pub use accounts::{NewAccount, StoredCredential};
 pub use admin::Standing;
 pub use annotations::{Annotations, ReactionCount};

@@ -10,6 +10,7 @@ mod raw_hub;
 mod ws;
 
 mod abp;
+mod account_data;
 mod accounts;
 mod admin;
 mod browser;

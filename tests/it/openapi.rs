@@ -75,6 +75,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/admin/broadcast"),
     ("get", "/api/admin/config"),
     ("post", "/api/auth/refresh"),
+    ("delete", "/api/auth/me"),
+    ("get", "/api/auth/me/export"),
     ("get", "/api/auth/sessions"),
     ("delete", "/api/auth/sessions"),
     ("delete", "/api/auth/sessions/{session_id}"),
