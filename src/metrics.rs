@@ -38,6 +38,11 @@ pub struct Metrics {
     pub bus_publish_seconds: Histogram,
     /// Errors answered to clients (frames and HTTP), by code.
     pub errors: IntCounterVec,
+    /// Before-send hook calls by outcome (`allow`, `reject`, `modify`, `failed`,
+    /// `breaker_open`), their latency, and whether its breaker is open.
+    pub hook_calls: IntCounterVec,
+    pub hook_seconds: Histogram,
+    pub hook_breaker_open: IntGauge,
     rate: Mutex<(Instant, u64, f64)>,
 }
 
@@ -96,6 +101,20 @@ impl Metrics {
                 prometheus::exponential_buckets(0.0001, 2.0, 14).expect("buckets"),
             ),
             errors: counter_vec("im_errors_total", "errors answered to clients", "code"),
+            hook_calls: counter_vec(
+                "im_hook_calls_total",
+                "before-send hook calls by outcome",
+                "outcome",
+            ),
+            hook_seconds: histogram(
+                "im_hook_seconds",
+                "time a before-send hook call took",
+                prometheus::exponential_buckets(0.0005, 2.0, 14).expect("buckets"),
+            ),
+            hook_breaker_open: gauge(
+                "im_hook_breaker_open",
+                "1 while the before-send hook's breaker is open",
+            ),
             rate: Mutex::new((Instant::now(), 0, 0.0)),
         };
         let r = &m.registry;
@@ -106,6 +125,7 @@ impl Metrics {
             &m.group_actors,
             &m.actor_restarts,
             &m.writes_pending,
+            &m.hook_breaker_open,
         ] {
             r.register(Box::new(c.clone())).expect("registered once");
         }
@@ -114,6 +134,7 @@ impl Metrics {
             &m.messages_stored,
             &m.messages_delivered,
             &m.errors,
+            &m.hook_calls,
         ] {
             r.register(Box::new(c.clone())).expect("registered once");
         }
@@ -126,7 +147,12 @@ impl Metrics {
         ] {
             r.register(Box::new(c.clone())).expect("registered once");
         }
-        for h in [&m.batch_size, &m.commit_seconds, &m.bus_publish_seconds] {
+        for h in [
+            &m.batch_size,
+            &m.commit_seconds,
+            &m.bus_publish_seconds,
+            &m.hook_seconds,
+        ] {
             r.register(Box::new(h.clone())).expect("registered once");
         }
         m

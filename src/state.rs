@@ -37,6 +37,8 @@ pub struct AppState {
     pub quotas: crate::auth::Quotas,
     /// `http.trusted_proxies`, parsed once.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The before-send moderation hook, if one is configured.
+    pub before_send: Option<Arc<crate::hooks::BeforeSend>>,
     schema_ready: AtomicBool,
 }
 
@@ -57,6 +59,7 @@ impl AppState {
         let trusted_proxies = config.http.proxies();
         let writer = Writer::start(store.clone(), config.limits.max_pending_writes);
         AppState {
+            before_send: crate::hooks::BeforeSend::from_config(&config),
             node_name: config.node_name(),
             ids: Arc::new(IdGenerator::new(config.node.id)),
             tokens: Tokens::from_config(&config),

@@ -10,8 +10,10 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 
 mod auth;
+mod hooks;
 
 pub use auth::{AccountDeletion, AuthConfig};
+pub use hooks::{BeforeSendConfig, HooksConfig, OnFailure};
 
 /// The environment prefix; a double underscore separates a section from its key.
 pub const ENV_PREFIX: &str = "IMCLUSTER_";
@@ -30,6 +32,7 @@ pub struct Config {
     pub admin: AdminConfig,
     pub accounts: AccountsConfig,
     pub http: HttpConfig,
+    pub hooks: HooksConfig,
     pub log: LogConfig,
 }
 
@@ -361,7 +364,7 @@ impl Config {
         }
         let sections = [
             "node", "database", "redis", "jwt", "auth", "limits", "push", "admin", "accounts",
-            "http", "log",
+            "http", "hooks", "log",
         ];
         let env = Env::prefixed(ENV_PREFIX).split("__").filter(move |key| {
             sections.iter().any(|s| {
@@ -399,6 +402,7 @@ impl Config {
         self.limits.validate()?;
         self.accounts.validate()?;
         self.http.validate()?;
+        self.hooks.validate()?;
         self.log.validate()
     }
 
@@ -452,6 +456,7 @@ impl Config {
         hide(&mut c.push.api_key);
         hide(&mut c.admin.api_key);
         hide(&mut c.http.metrics_key);
+        c.hooks.secrets.iter_mut().for_each(hide);
         c.database.url = redact_url(&c.database.url);
         c.redis.url = redact_url(&c.redis.url);
         c

@@ -37,6 +37,7 @@ pub enum Code {
     TooLarge,
     MethodNotAllowed,
     ServerError,
+    Rejected,
 }
 
 impl Code {
@@ -76,6 +77,7 @@ impl Code {
             Code::TooLarge => ("IM:TooLarge", "The body is too large", 413),
             Code::MethodNotAllowed => ("IM:MethodNotAllowed", "The route does not take this method", 405),
             Code::ServerError => ("IM:ServerError", "The server failed", 500),
+            Code::Rejected => ("IM:Rejected", "The message was refused by moderation", 403),
         }
     }
 

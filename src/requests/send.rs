@@ -10,6 +10,8 @@ use uuid::Uuid;
 use super::{conversation, fetch_message, parties, Invalid, Origin};
 use crate::chat::input::check_send;
 use crate::chat::rules::operations::may_reply;
+use crate::hooks::{BeforeSend, Verdict};
+use crate::protocol::Code;
 use crate::protocol::MentionList;
 use crate::state::AppState;
 use crate::store::{Conversation, Forwarded, Mentions, NewMessage, StoredMessage};
@@ -80,13 +82,55 @@ pub fn submit(state: &Arc<AppState>, origin: Origin, send: SendRequest) -> Resul
         forwarded_from: None,
         mentions,
     };
-    match send.reply_to {
-        None => state.delivery.supervisor.send(state, origin, to, draft),
-        Some(target) => {
-            actix_rt::spawn(answering(state.clone(), origin, to, draft, target));
+    let hook = state
+        .before_send
+        .clone()
+        .filter(|hook| hook.covers(to, draft.message_type));
+    match (send.reply_to, hook) {
+        (None, None) => state.delivery.supervisor.send(state, origin, to, draft),
+        (reply_to, hook) => {
+            actix_rt::spawn(prepared(state.clone(), origin, to, draft, reply_to, hook));
         }
     }
     Ok(())
+}
+
+/// Sends `draft` once the moderation hook (if any) allowed or changed it, and the message it
+/// answers (if any) is found.
+async fn prepared(
+    state: Arc<AppState>,
+    origin: Origin,
+    to: Conversation,
+    mut draft: Draft,
+    reply_to: Option<i64>,
+    hook: Option<Arc<BeforeSend>>,
+) {
+    if let Some(hook) = hook {
+        match hook.ask(&origin, to, &draft).await {
+            Verdict::Allow => {}
+            Verdict::Modify { content, extra } => {
+                if check_send(&content, draft.client_msg_id.as_deref(), &extra).is_err() {
+                    return origin.refuse(
+                        Code::Rejected,
+                        "the moderation hook changed the message into one that is not valid",
+                    );
+                }
+                draft.content = content;
+                draft.extra = extra;
+            }
+            Verdict::Reject { reason } => return origin.refuse(Code::Rejected, &reason),
+            Verdict::Unavailable => {
+                return origin.refuse(
+                    Code::Unavailable,
+                    "the moderation service did not answer: nothing was stored, try again",
+                )
+            }
+        }
+    }
+    match reply_to {
+        None => state.delivery.supervisor.send(&state, origin, to, draft),
+        Some(target) => answering(state, origin, to, draft, target).await,
+    }
 }
 
 /// Sends `draft` as a reply to `target`, once the target is found in the same conversation

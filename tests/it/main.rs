@@ -21,6 +21,7 @@ mod faults;
 mod forwards;
 mod friends;
 mod groups;
+mod hooks;
 mod ids;
 mod injection;
 mod logs;

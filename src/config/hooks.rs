@@ -1,0 +1,92 @@
+//! The `[hooks]` section: the before-send moderation hook (`docs/HOOKS.md`).
+
+use serde::{Deserialize, Serialize};
+
+use super::{bad, ConfigError};
+
+/// Hooks for backend services.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HooksConfig {
+    /// Secrets hook calls are signed with (`X-IM-Signature`); two during a rotation, each
+    /// signature sent. Empty: calls are not signed.
+    pub secrets: Vec<String>,
+    pub before_send: BeforeSendConfig,
+}
+
+/// What a hook's failure (timeout, error, nonsense, open breaker) does to the send.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnFailure {
+    /// The message is stored as sent.
+    #[default]
+    Allow,
+    /// The message is refused (`IM:Unavailable`: nothing stored, try again).
+    Reject,
+}
+
+/// The before-send hook: asked about every message it covers before it is stored.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BeforeSendConfig {
+    /// `http://…` to POST to; empty = no hook.
+    pub url: String,
+    /// How long a call may take, 1–5,000 ms.
+    pub timeout_ms: u64,
+    pub on_failure: OnFailure,
+    /// Only messages of these types are checked; empty = all.
+    pub message_types: Vec<i32>,
+    /// Only messages to these groups (ids) are checked, and then no private ones; empty =
+    /// every conversation.
+    pub groups: Vec<String>,
+    /// Failures in a row that open the breaker.
+    pub breaker_failures: u32,
+    /// How long an open breaker applies `on_failure` without calling.
+    pub breaker_seconds: u64,
+}
+
+impl Default for BeforeSendConfig {
+    fn default() -> Self {
+        BeforeSendConfig {
+            url: String::new(),
+            timeout_ms: 1_500,
+            on_failure: OnFailure::Allow,
+            message_types: vec![],
+            groups: vec![],
+            breaker_failures: 20,
+            breaker_seconds: 10,
+        }
+    }
+}
+
+impl HooksConfig {
+    /// Checks the `[hooks]` section.
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        if self.secrets.len() > 2 || self.secrets.iter().any(|s| s.len() < 16) {
+            return bad(
+                "hooks.secrets",
+                "at most two secrets (a rotation), each at least 16 bytes",
+            );
+        }
+        let b = &self.before_send;
+        if !b.url.is_empty() && !b.url.starts_with("http://") {
+            return bad(
+                "hooks.before_send.url",
+                "must be an http:// URL (put TLS in a sidecar or proxy next to the pod)",
+            );
+        }
+        if !(1..=5_000).contains(&b.timeout_ms) {
+            return bad("hooks.before_send.timeout_ms", "must be between 1 and 5000");
+        }
+        if b.breaker_failures == 0 || !(1..=3_600).contains(&b.breaker_seconds) {
+            return bad(
+                "hooks.before_send.breaker_failures",
+                "breaker_failures must be at least 1 and breaker_seconds 1 to 3600",
+            );
+        }
+        if b.groups.iter().any(|g| g.parse::<i64>().is_err()) {
+            return bad("hooks.before_send.groups", "must be group ids");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,271 @@
+//! Hooks for backend services, against real HTTP receivers the tests start: the before-send
+//! hook allows, rejects and modifies; its calls are signed with every configured secret; a slow
+//! or failing hook applies `on_failure`, and its breaker stops calling it.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+use sha2::Sha256;
+
+use crate::helpers::{unique, Backend, TestApp, TestDb};
+use crate::ws::{to_user, WsClient};
+
+/// What the test's receiver answers.
+#[derive(Clone)]
+enum Mode {
+    Allow,
+    Reject(&'static str),
+    Modify(Value),
+    Slow(Duration),
+    Fail,
+}
+
+/// A call as the receiver got it: its JSON body and its headers.
+type Call = (Value, Vec<(String, String)>);
+
+/// A calls receiver on a random port: it answers as `mode` says and keeps every call.
+struct Receiver {
+    url: String,
+    mode: Arc<Mutex<Mode>>,
+    calls: Arc<Mutex<Vec<Call>>>,
+    _server: actix_web::dev::ServerHandle,
+}
+
+impl Receiver {
+    async fn start() -> Receiver {
+        let mode = Arc::new(Mutex::new(Mode::Allow));
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let (m, c) = (mode.clone(), calls.clone());
+        let server = HttpServer::new(move || {
+            let (m, c) = (m.clone(), c.clone());
+            App::new().default_service(web::to(move |req: HttpRequest, body: web::Bytes| {
+                let (m, c) = (m.clone(), c.clone());
+                async move {
+                    let headers = req
+                        .headers()
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+                        .collect();
+                    let json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                    c.lock().unwrap().push((json, headers));
+                    let mode = m.lock().unwrap().clone();
+                    match mode {
+                        Mode::Allow => HttpResponse::Ok().json(json!({"action": "allow"})),
+                        Mode::Reject(reason) => HttpResponse::Ok().json(
+                            json!({"action": "reject", "error": {"code": "spam", "reason": reason}}),
+                        ),
+                        Mode::Modify(message) => HttpResponse::Ok()
+                            .json(json!({"action": "modify", "message": message})),
+                        Mode::Slow(wait) => {
+                            tokio::time::sleep(wait).await;
+                            HttpResponse::Ok().json(json!({"action": "allow"}))
+                        }
+                        Mode::Fail => HttpResponse::InternalServerError().finish(),
+                    }
+                }
+            }))
+        })
+        .workers(1)
+        .bind("127.0.0.1:0")
+        .unwrap();
+        let addr = server.addrs()[0];
+        let server = server.run();
+        let handle = server.handle();
+        actix_rt::spawn(server);
+        Receiver {
+            url: format!("http://{addr}/hook"),
+            mode,
+            calls,
+            _server: handle,
+        }
+    }
+
+    fn set(&self, mode: Mode) {
+        *self.mode.lock().unwrap() = mode;
+    }
+
+    fn count(&self) -> usize {
+        self.calls.lock().unwrap().len()
+    }
+
+    fn last(&self) -> Call {
+        self.calls.lock().unwrap().last().unwrap().clone()
+    }
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> &'a str {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+/// Whether `signature` holds a `v1=` made with `secret` over `timestamp.body`.
+fn signed_with(signature: &str, secret: &str, timestamp: &str, body: &Value) -> bool {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{timestamp}.{body}").as_bytes());
+    let hex: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    signature.split(',').any(|s| s == format!("v1={hex}"))
+}
+
+async fn history(app: &TestApp, token: &str, peer: &str) -> Vec<String> {
+    let path = format!("/api/im/chat/my-messages?receiveUserId={peer}&maxResultCount=100");
+    let (_, page) = app.call("GET", &path, Some(token), None).await;
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["content"].as_str().unwrap().to_string())
+        .collect()
+}
+
+const SECRETS: [&str; 2] = ["hook-secret-one-0001", "hook-secret-two-0002"];
+
+#[actix_rt::test]
+async fn the_before_send_hook_allows_rejects_and_modifies_with_signed_calls() {
+    let receiver = Receiver::start().await;
+    let db = TestDb::new(Backend::Sqlite, "before_send").await.unwrap();
+    let mut config = db.config();
+    config.hooks.before_send.url = receiver.url.clone();
+    config.hooks.before_send.message_types = vec![0];
+    config.hooks.secrets = SECRETS.iter().map(|s| s.to_string()).collect();
+    let app = TestApp::start(config).await;
+    let (amy, at) = app.user(&unique("amy")).await;
+    let (ben, bt) = app.user(&unique("ben")).await;
+    app.befriend(&amy, &ben).await;
+    let mut a = WsClient::connect(&app, &at).await;
+    let mut b = WsClient::connect(&app, &bt).await;
+
+    // Allowed: stored as sent; the call describes the message and is signed with both secrets.
+    let ack = a.request(to_user(&ben, "hello ben")).await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    assert_eq!(
+        b.next_of("message").await["message"]["content"],
+        "hello ben"
+    );
+    let (call, headers) = receiver.last();
+    assert_eq!(call["event"], "message.beforeSend");
+    assert_eq!(call["message"]["content"], "hello ben");
+    assert_eq!(call["sender"]["userId"], amy.as_str());
+    assert_eq!(call["conversation"]["toUserId"], ben.as_str());
+    let (signature, timestamp) = (
+        header(&headers, "x-im-signature"),
+        header(&headers, "x-im-timestamp"),
+    );
+    for secret in SECRETS {
+        assert!(
+            signed_with(signature, secret, timestamp, &call),
+            "{signature}"
+        );
+    }
+    assert!(!signed_with(
+        signature,
+        "another-secret-0003",
+        timestamp,
+        &call
+    ));
+
+    // Rejected: the sender hears why; nothing is stored or delivered.
+    receiver.set(Mode::Reject("no links please"));
+    let refused = a.request(to_user(&ben, "buy at http://spam")).await;
+    assert_eq!(refused["code"], "IM:Rejected", "{refused}");
+    assert!(refused["message"]
+        .as_str()
+        .unwrap()
+        .contains("no links please"));
+
+    // Modified: the new content is what is stored and delivered.
+    receiver.set(Mode::Modify(
+        json!({"content": "hello ***", "extra": {"moderated": true}}),
+    ));
+    let ack = a.request(to_user(&ben, "hello darn")).await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    let got = b.next_of("message").await;
+    assert_eq!(got["message"]["content"], "hello ***");
+    assert_eq!(got["message"]["extra"]["moderated"], true);
+    // A modification that would not pass as a send is refused.
+    receiver.set(Mode::Modify(json!({"content": ""})));
+    let refused = a.request(to_user(&ben, "make me empty")).await;
+    assert_eq!(refused["code"], "IM:Rejected", "{refused}");
+
+    // A message type the hook does not cover goes straight through.
+    receiver.set(Mode::Reject("would refuse"));
+    let calls = receiver.count();
+    let mut typed = to_user(&ben, "an image, say");
+    typed["messageType"] = json!(1);
+    assert_eq!(a.request(typed).await["type"], "ack");
+    assert_eq!(receiver.count(), calls, "not asked");
+
+    // A send over HTTP asks the same hook.
+    let body = json!({"toUserId": ben, "content": "over http"});
+    let (status, refused) = app
+        .call("POST", "/api/im/chat/send-message", Some(&at), Some(body))
+        .await;
+    assert_eq!(
+        (status, &refused["error"]["code"]),
+        (403, &json!("IM:Rejected")),
+        "{refused}"
+    );
+
+    assert_eq!(
+        history(&app, &bt, &amy).await,
+        ["an image, say", "hello ***", "hello ben"]
+    );
+    app.stop().await;
+}
+
+#[actix_rt::test]
+async fn a_slow_or_failing_hook_applies_on_failure_and_its_breaker_stops_calling() {
+    let receiver = Receiver::start().await;
+    let db = TestDb::new(Backend::Sqlite, "before_send_failures")
+        .await
+        .unwrap();
+    let mut config = db.config();
+    config.hooks.before_send.url = receiver.url.clone();
+    config.hooks.before_send.timeout_ms = 200;
+    config.hooks.before_send.breaker_failures = 3;
+    config.hooks.before_send.breaker_seconds = 600;
+    let app = TestApp::start(config.clone()).await;
+    let (cal, ct) = app.user(&unique("cal")).await;
+    let (dee, dt) = app.user(&unique("dee")).await;
+    app.befriend(&cal, &dee).await;
+    let mut c = WsClient::connect(&app, &ct).await;
+
+    // on_failure = allow: a hook slower than its timeout lets the message through.
+    receiver.set(Mode::Slow(Duration::from_millis(1500)));
+    assert_eq!(
+        c.request(to_user(&dee, "through a slow hook")).await["type"],
+        "ack"
+    );
+    app.stop().await;
+
+    // on_failure = reject: the same send is refused as unavailable, and nothing is stored;
+    // after three failures in a row the breaker opens and the hook is not called at all.
+    config.hooks.before_send.on_failure = imcluster::config::OnFailure::Reject;
+    let app = TestApp::start(config).await;
+    let mut c = WsClient::connect(&app, &ct).await;
+    let refused = c.request(to_user(&dee, "not through a slow hook")).await;
+    assert_eq!(refused["code"], "IM:Unavailable", "{refused}");
+    receiver.set(Mode::Fail);
+    let before = receiver.count();
+    for i in 0..5 {
+        let refused = c.request(to_user(&dee, &format!("failing {i}"))).await;
+        assert_eq!(refused["code"], "IM:Unavailable", "{refused}");
+    }
+    assert_eq!(
+        receiver.count() - before,
+        2,
+        "one failure was the slow call: two more open the breaker, then no calls"
+    );
+    assert_eq!(history(&app, &dt, &cal).await, ["through a slow hook"]);
+    app.stop().await;
+}
