@@ -43,6 +43,10 @@ pub struct Metrics {
     pub hook_calls: IntCounterVec,
     pub hook_seconds: Histogram,
     pub hook_breaker_open: IntGauge,
+    /// Outbox events delivered, failed attempts, and events moved to the dead letters.
+    pub events_delivered: IntCounter,
+    pub events_failed: IntCounter,
+    pub events_dead: IntCounter,
     rate: Mutex<(Instant, u64, f64)>,
 }
 
@@ -111,6 +115,15 @@ impl Metrics {
                 "time a before-send hook call took",
                 prometheus::exponential_buckets(0.0005, 2.0, 14).expect("buckets"),
             ),
+            events_delivered: counter("im_events_delivered_total", "outbox events delivered"),
+            events_failed: counter(
+                "im_events_failed_total",
+                "failed attempts at delivering an outbox event",
+            ),
+            events_dead: counter(
+                "im_events_dead_total",
+                "outbox events moved to the dead letters",
+            ),
             hook_breaker_open: gauge(
                 "im_hook_breaker_open",
                 "1 while the before-send hook's breaker is open",
@@ -144,6 +157,9 @@ impl Metrics {
             &m.bus_dropped,
             &m.bus_received,
             &m.writes_shed,
+            &m.events_delivered,
+            &m.events_failed,
+            &m.events_dead,
         ] {
             r.register(Box::new(c.clone())).expect("registered once");
         }

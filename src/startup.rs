@@ -77,6 +77,9 @@ impl Node {
         } else {
             state.set_schema_ready();
         }
+        if state.config.hooks.events.enabled() {
+            crate::hooks::events::start(state.clone().into_inner());
+        }
         let data = state.clone();
         let origins = data.config.http.cors_origins.clone();
         let server = HttpServer::new(move || {
@@ -137,6 +140,7 @@ impl Node {
 /// the server, letting open requests finish.
 pub async fn drain(state: &AppState, handle: &actix_web::dev::ServerHandle) {
     tracing::info!("draining: closing sessions with 1012");
+    state.set_draining();
     if let Some(left) = state.delivery.bus.leave() {
         // The other pods forget this one now rather than after its heartbeat times out.
         let _ = tokio::time::timeout(Duration::from_secs(2), left).await;

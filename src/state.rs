@@ -40,6 +40,8 @@ pub struct AppState {
     /// The before-send moderation hook, if one is configured.
     pub before_send: Option<Arc<crate::hooks::BeforeSend>>,
     schema_ready: AtomicBool,
+    /// Set once the node drains: background work (the outbox's delivery) stops.
+    draining: AtomicBool,
 }
 
 impl AppState {
@@ -57,6 +59,11 @@ impl AppState {
             config.limits.rate_burst,
         );
         let trusted_proxies = config.http.proxies();
+        let store = if config.hooks.events.enabled() {
+            store.with_outbox()
+        } else {
+            store
+        };
         let writer = Writer::start(store.clone(), config.limits.max_pending_writes);
         AppState {
             before_send: crate::hooks::BeforeSend::from_config(&config),
@@ -73,7 +80,18 @@ impl AppState {
             quotas,
             trusted_proxies,
             schema_ready: AtomicBool::new(false),
+            draining: AtomicBool::new(false),
         }
+    }
+
+    /// Whether the node is draining.
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::Acquire)
+    }
+
+    /// The node starts draining.
+    pub fn set_draining(&self) {
+        self.draining.store(true, Ordering::Release);
     }
 
     /// Whether the schema is migrated (or migration is left to the operator).

@@ -4,6 +4,8 @@
 pub mod auth_session;
 pub mod chat_group;
 pub mod client_message_id;
+pub mod event_dead_letter;
+pub mod event_outbox;
 pub mod group_chat_black;
 pub mod group_join_request;
 pub mod group_message;
@@ -13,6 +15,7 @@ pub mod message_edit;
 pub mod message_hide;
 pub mod message_mention;
 pub mod message_reaction;
+pub mod outbox_lease;
 pub mod password_reset;
 pub mod read_position;
 pub mod refresh_token;

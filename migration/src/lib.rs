@@ -15,6 +15,7 @@ mod m20261126_000008_search_without_pending_list;
 mod m20261201_000009_message_operations;
 mod m20261201_000010_mentions_and_receipts;
 mod m20261201_000011_auth_sessions;
+mod m20261201_000012_event_outbox;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000009_message_operations::Migration),
             Box::new(m20261201_000010_mentions_and_receipts::Migration),
             Box::new(m20261201_000011_auth_sessions::Migration),
+            Box::new(m20261201_000012_event_outbox::Migration),
         ]
     }
 }

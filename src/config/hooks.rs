@@ -12,6 +12,39 @@ pub struct HooksConfig {
     /// signature sent. Empty: calls are not signed.
     pub secrets: Vec<String>,
     pub before_send: BeforeSendConfig,
+    pub events: EventsConfig,
+}
+
+/// After-event webhooks: every event of the outbox, POSTed to `url`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EventsConfig {
+    /// `http://…` to POST events to; empty = no events are written or sent.
+    pub url: String,
+    /// How long one delivery may take, 1–30,000 ms.
+    pub timeout_ms: u64,
+    /// How long an event is retried (from when it was written) before it is a dead letter.
+    pub max_retry_seconds: u64,
+    /// Events read from the outbox at a time.
+    pub batch: u32,
+}
+
+impl Default for EventsConfig {
+    fn default() -> Self {
+        EventsConfig {
+            url: String::new(),
+            timeout_ms: 5_000,
+            max_retry_seconds: 86_400,
+            batch: 200,
+        }
+    }
+}
+
+impl EventsConfig {
+    /// Whether events are written and delivered.
+    pub fn enabled(&self) -> bool {
+        !self.url.is_empty()
+    }
 }
 
 /// What a hook's failure (timeout, error, nonsense, open breaker) does to the send.
@@ -86,6 +119,22 @@ impl HooksConfig {
         }
         if b.groups.iter().any(|g| g.parse::<i64>().is_err()) {
             return bad("hooks.before_send.groups", "must be group ids");
+        }
+        let e = &self.events;
+        if !e.url.is_empty() && !e.url.starts_with("http://") {
+            return bad(
+                "hooks.events.url",
+                "must be an http:// URL (put TLS in a sidecar or proxy next to the pod)",
+            );
+        }
+        if !(1..=30_000).contains(&e.timeout_ms) || e.max_retry_seconds == 0 {
+            return bad(
+                "hooks.events.timeout_ms",
+                "timeout_ms must be 1 to 30000 and max_retry_seconds at least 1",
+            );
+        }
+        if !(1..=10_000).contains(&e.batch) {
+            return bad("hooks.events.batch", "must be between 1 and 10000");
         }
         Ok(())
     }

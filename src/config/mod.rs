@@ -13,7 +13,7 @@ mod auth;
 mod hooks;
 
 pub use auth::{AccountDeletion, AuthConfig};
-pub use hooks::{BeforeSendConfig, HooksConfig, OnFailure};
+pub use hooks::{BeforeSendConfig, EventsConfig, HooksConfig, OnFailure};
 
 /// The environment prefix; a double underscore separates a section from its key.
 pub const ENV_PREFIX: &str = "IMCLUSTER_";

@@ -1,8 +1,10 @@
-//! Hooks for backend services (`docs/HOOKS.md`): the before-send moderation call, its circuit
-//! breaker, and the signature every hook call carries.
+//! Hooks for backend services (`docs/HOOKS.md`): the before-send moderation call and its
+//! circuit breaker, the after-event webhooks fed from the outbox, and the signature every hook
+//! call carries.
 
 mod before_send;
 mod breaker;
+pub mod events;
 mod signature;
 
 pub use before_send::{BeforeSend, Verdict};

@@ -27,7 +27,7 @@ pub(super) struct Admin {
 
 impl Admin {
     /// Cluster-wide views are the host's: 403 for a tenant's administrator.
-    fn require_host(&self) -> Result<(), ApiError> {
+    pub(super) fn require_host(&self) -> Result<(), ApiError> {
         if self.host {
             Ok(())
         } else {

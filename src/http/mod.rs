@@ -5,6 +5,7 @@ pub mod abp_wrap;
 mod account_data;
 mod accounts;
 mod admin;
+mod admin_events;
 mod admin_sessions;
 mod chat;
 pub mod client_addr;
@@ -42,6 +43,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(password::routes)
         .configure(admin_sessions::routes)
         .configure(account_data::routes)
+        .configure(admin_events::routes)
         .configure(ws::routes)
         .configure(crate::signalr::endpoint::routes)
         .configure(push::routes)

@@ -5,8 +5,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    account_data, accounts, admin, admin_sessions, chat, friends, groups, health, message_requests,
-    password, push, sessions, users, ws,
+    account_data, accounts, admin, admin_events, admin_sessions, chat, friends, groups, health,
+    message_requests, password, push, sessions, users, ws,
 };
 
 /// The document.
@@ -18,6 +18,7 @@ use super::{
         sessions::exchange, sessions::list, sessions::end_one, sessions::end_others,
         password::change, password::reset, password::make_reset_code,
         account_data::delete_me, account_data::export,
+        admin_events::outbox, admin_events::dead_letters, admin_events::replay,
         admin_sessions::list, admin_sessions::end_one, admin_sessions::end_all,
         health::health, health::ready, health::metrics,
         ws::connect,

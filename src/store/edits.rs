@@ -97,6 +97,10 @@ impl Store {
             None,
         );
         message_changes::record(&txn, vec![change]).await?;
+        if self.outbox_on() {
+            let event = super::outbox::message_changed("message.edited", &message);
+            super::outbox::write(&txn, vec![event]).await?;
+        }
         txn.commit().await?;
         Ok(EditOutcome::Done(Box::new(message)))
     }

@@ -383,6 +383,10 @@ impl Store {
             .filter(|m| !m.mentions.is_empty())
             .collect();
         super::mentions::insert_rows(&txn, &mentioning).await?;
+        if self.outbox_on() {
+            let events = rows.iter().map(|(m, _)| super::outbox::message_sent(m));
+            super::outbox::write(&txn, events.collect()).await?;
+        }
         txn.commit().await?;
         Ok(outcome)
     }
@@ -519,6 +523,10 @@ impl Store {
                 None,
             );
             super::message_changes::record(&txn, vec![row]).await?;
+            if self.outbox_on() {
+                let event = super::outbox::message_changed("message.recalled", message);
+                super::outbox::write(&txn, vec![event]).await?;
+            }
         }
         txn.commit().await?;
         Ok(())

@@ -25,6 +25,7 @@ mod mentions;
 mod message_changes;
 mod message_rows;
 mod messages;
+mod outbox;
 mod password_resets;
 mod preferences;
 mod presence_writer;
@@ -64,6 +65,7 @@ pub use messages::{
     Conversation, NewMessage, Stored, StoredMessage, SyncCursor, SyncPage, EXTRA_ANONYMOUS,
     EXTRA_CLIENT_MSG_ID, EXTRA_FORWARDED_FROM, SERVER_KEYS, STATE_RECALLED,
 };
+pub use outbox::{conversation_key, NewEvent};
 pub use presence_writer::PresenceWrite;
 pub use reactions::{ReactionOutcome, ReactionRule, ReactionStats, ReactionWrite, Reactor};
 pub use read_positions::ReadMark;
@@ -78,6 +80,8 @@ use crate::config::DatabaseConfig;
 #[derive(Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    /// Whether changes write their events to the outbox (`hooks.events`).
+    outbox: bool,
 }
 
 impl Store {
@@ -102,7 +106,7 @@ impl Store {
                 .foreign_keys(false)
         });
         let db = Database::connect(options).await?;
-        Ok(Store { db })
+        Ok(Store { db, outbox: false })
     }
 
     /// Applies every pending migration.

@@ -269,3 +269,179 @@ async fn a_slow_or_failing_hook_applies_on_failure_and_its_breaker_stops_calling
     assert_eq!(history(&app, &dt, &cal).await, ["through a slow hook"]);
     app.stop().await;
 }
+
+/// Waits until the receiver has had `n` calls.
+async fn calls_reach(receiver: &Receiver, n: usize) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while receiver.count() < n {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} calls of {n}",
+            receiver.count()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn events_of(receiver: &Receiver) -> Vec<Call> {
+    receiver.calls.lock().unwrap().clone()
+}
+
+crate::on_both_databases!(
+    events_are_delivered_signed_in_order_and_retried_under_one_id,
+    |db: TestDb| async move {
+        let receiver = Receiver::start().await;
+        let mut config = db.config();
+        config.hooks.events.url = receiver.url.clone();
+        config.hooks.secrets = SECRETS.iter().map(|s| s.to_string()).collect();
+        let app = TestApp::start(config).await;
+        let (amy, at) = app.user(&unique("amy")).await;
+        let (ben, _) = app.user(&unique("ben")).await;
+        app.befriend(&amy, &ben).await;
+        let mut a = WsClient::connect(&app, &at).await;
+        let mut sent = Vec::new();
+        for i in 0..5 {
+            sent.push(a.request(to_user(&ben, &format!("event {i}"))).await["messageId"].clone());
+        }
+        let edit = json!({"type": "edit", "messageId": sent[1], "content": "event 1, edited"});
+        assert_eq!(a.request(edit).await["type"], "ack");
+        let recall = json!({"type": "recall", "messageId": sent[2]});
+        assert_eq!(a.request(recall).await["type"], "ack");
+        calls_reach(&receiver, 7).await;
+        let events = events_of(&receiver);
+        let kinds: Vec<&str> = events
+            .iter()
+            .map(|(b, _)| b["event"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "message.sent",
+                "message.sent",
+                "message.sent",
+                "message.sent",
+                "message.sent",
+                "message.edited",
+                "message.recalled"
+            ],
+            "in commit order"
+        );
+        for (i, (body, _)) in events.iter().take(5).enumerate() {
+            assert_eq!(body["data"]["messageId"], sent[i]);
+            assert_eq!(body["data"]["content"], format!("event {i}"));
+            assert_eq!(body["data"]["toUserId"], ben.as_str());
+        }
+        assert_eq!(events[5].0["data"]["content"], "event 1, edited");
+        for (body, headers) in &events {
+            assert_eq!(
+                header(headers, "x-im-event-id"),
+                body["id"].as_str().unwrap()
+            );
+            assert_eq!(header(headers, "x-im-attempt"), "1");
+            let (signature, timestamp) = (
+                header(headers, "x-im-signature"),
+                header(headers, "x-im-timestamp"),
+            );
+            for secret in SECRETS {
+                assert!(signed_with(signature, secret, timestamp, body));
+            }
+        }
+
+        // A receiver that fails, then recovers: the event comes again under the same id,
+        // and the conversation's next event waits behind it.
+        receiver.set(Mode::Fail);
+        a.request(to_user(&ben, "retry me")).await;
+        calls_reach(&receiver, 9).await;
+        a.request(to_user(&ben, "after the retry")).await;
+        receiver.set(Mode::Allow);
+        calls_reach(&receiver, 11).await;
+        let events = events_of(&receiver);
+        let retried: Vec<&Call> = events[7..]
+            .iter()
+            .filter(|(b, _)| b["data"]["content"] == "retry me")
+            .collect();
+        assert!(retried.len() >= 3, "{retried:?}");
+        let id = retried[0].0["id"].clone();
+        assert!(retried.iter().all(|(b, _)| b["id"] == id), "one event id");
+        let attempts: Vec<&str> = retried
+            .iter()
+            .map(|(_, h)| header(h, "x-im-attempt"))
+            .collect();
+        assert_eq!(&attempts[..3], ["1", "2", "3"]);
+        let contents: Vec<&str> = events[7..]
+            .iter()
+            .map(|(b, _)| b["data"]["content"].as_str().unwrap())
+            .collect();
+        assert_eq!(contents.last(), Some(&"after the retry"), "{contents:?}");
+        app.stop().await;
+    }
+);
+
+#[actix_rt::test]
+async fn undeliverable_events_become_dead_letters_that_replay() {
+    let receiver = Receiver::start().await;
+    let db = TestDb::new(Backend::Sqlite, "dead_letters").await.unwrap();
+    let mut config = db.config();
+    config.hooks.events.url = receiver.url.clone();
+    config.hooks.events.max_retry_seconds = 1;
+    let app = TestApp::start(config).await;
+    let admin = crate::admin::create_admin(&db, &app).await;
+    let (cal, ct) = app.user(&unique("cal")).await;
+    let (dee, _) = app.user(&unique("dee")).await;
+    app.befriend(&cal, &dee).await;
+    let mut c = WsClient::connect(&app, &ct).await;
+    receiver.set(Mode::Fail);
+    c.request(to_user(&dee, "never heard")).await;
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let dead = loop {
+        let (status, page) = app
+            .call("GET", "/api/admin/events/dead-letters", Some(&admin), None)
+            .await;
+        assert_eq!(status, 200, "{page}");
+        if page["totalCount"] == 1 {
+            break page["items"][0].clone();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no dead letter: {page}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(dead["event"], "message.sent");
+    assert_eq!(dead["data"]["content"], "never heard");
+    assert_eq!(
+        dead["attempts"].as_u64().unwrap() as usize,
+        receiver.count(),
+        "every attempt counted: {dead}"
+    );
+    assert!(
+        dead["lastError"].as_str().unwrap().contains("500"),
+        "{dead}"
+    );
+    let (_, outbox) = app
+        .call("GET", "/api/admin/events/outbox", Some(&admin), None)
+        .await;
+    assert_eq!(
+        (outbox["waiting"].as_u64(), outbox["deadLetters"].as_u64()),
+        (Some(0), Some(1))
+    );
+
+    receiver.set(Mode::Allow);
+    let calls = receiver.count();
+    let path = format!(
+        "/api/admin/events/dead-letters/{}/replay",
+        dead["id"].as_str().unwrap()
+    );
+    let (status, _) = app.call("POST", &path, Some(&admin), None).await;
+    assert_eq!(status, 202);
+    calls_reach(&receiver, calls + 1).await;
+    let (body, _) = receiver.last();
+    assert_eq!(body["id"], dead["eventId"], "the same event id");
+    let (_, page) = app
+        .call("GET", "/api/admin/events/dead-letters", Some(&admin), None)
+        .await;
+    assert_eq!(page["totalCount"], 0);
+    assert_eq!(app.call("POST", &path, Some(&admin), None).await.0, 404);
+    app.stop().await;
+}

@@ -192,6 +192,9 @@ const OWN_TABLES: &[&str] = &[
     "AppAuthSessions",
     "AppRefreshTokens",
     "AppPasswordResets",
+    "AppEventOutbox",
+    "AppEventDeadLetters",
+    "AppOutboxLeases",
 ];
 const UNIQUE_INDEXES: &[&str] = &[
     "UX_AppUserChatFriends_Pair",
@@ -365,7 +368,14 @@ on_both_databases!(
             assert!(
                 !actual.is_empty()
                     && actual.contains_key("TenantId")
-                        != ["AppRevokedTokens", "AppRefreshTokens"].contains(table),
+                        != [
+                            "AppRevokedTokens",
+                            "AppRefreshTokens",
+                            "AppEventOutbox",
+                            "AppEventDeadLetters",
+                            "AppOutboxLeases",
+                        ]
+                        .contains(table),
                 "{table} exists"
             );
         }

@@ -1,0 +1,173 @@
+//! After-event webhooks: one pod at a time (by lease) reads the event outbox in order and
+//! POSTs each event to `hooks.events.url`, signed. Events of different conversations go out
+//! side by side, those of one conversation one after another; a failed event waits for its
+//! retry (exponential backoff with jitter) and holds back the later events of its
+//! conversation, until `max_retry_seconds` after it was written, when it becomes a dead letter.
+//! A pod killed mid-delivery stops renewing the lease; another takes it and delivers what is
+//! left, so an event may arrive twice (receivers de-duplicate by `X-IM-Event-Id`), never zero
+//! times.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use entity::event_outbox;
+use rand::Rng;
+use serde_json::{json, Value};
+
+use crate::state::AppState;
+
+/// How long a lease lasts without renewal.
+const LEASE_SECONDS: i64 = 15;
+/// How often an idle deliverer looks for new events.
+const IDLE: Duration = Duration::from_millis(100);
+/// How often a pod without the lease asks for it.
+const STANDBY: Duration = Duration::from_secs(2);
+
+thread_local! {
+    static CLIENT: awc::Client = awc::Client::builder().disable_timeout().finish();
+}
+
+/// Starts delivering on this pod (it stands by while another pod holds the lease).
+pub fn start(state: Arc<AppState>) {
+    actix_rt::spawn(run(state));
+}
+
+async fn run(state: Arc<AppState>) {
+    let holder = format!(
+        "{}:{}",
+        state.node_name,
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
+    let term = chrono::Duration::seconds(LEASE_SECONDS);
+    loop {
+        if state.is_draining() {
+            return;
+        }
+        match state.store.hold_outbox_lease(&holder, term).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tokio::time::sleep(STANDBY).await;
+                continue;
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "outbox lease unavailable");
+                tokio::time::sleep(STANDBY).await;
+                continue;
+            }
+        }
+        let batch = state.config.hooks.events.batch as u64;
+        let events = match state.store.due_events(batch).await {
+            Ok(events) => events,
+            Err(e) => {
+                tracing::debug!(error = %e, "outbox unreadable");
+                tokio::time::sleep(STANDBY).await;
+                continue;
+            }
+        };
+        if events.is_empty() {
+            tokio::time::sleep(IDLE).await;
+            continue;
+        }
+        deliver_batch(&state, events).await;
+    }
+}
+
+/// Delivers one batch: conversations side by side, each in order, stopping a conversation
+/// at its first failure.
+async fn deliver_batch(state: &AppState, events: Vec<event_outbox::Model>) {
+    let mut by_conversation: HashMap<String, Vec<event_outbox::Model>> = HashMap::new();
+    let mut order = Vec::new();
+    for event in events {
+        if !by_conversation.contains_key(&event.conversation) {
+            order.push(event.conversation.clone());
+        }
+        by_conversation
+            .entry(event.conversation.clone())
+            .or_default()
+            .push(event);
+    }
+    let chains = order
+        .into_iter()
+        .filter_map(|c| by_conversation.remove(&c))
+        .map(|chain| async move {
+            let mut delivered = Vec::new();
+            for event in chain {
+                match post(state, &event).await {
+                    Ok(()) => delivered.push(event.id),
+                    Err(error) => {
+                        failed(state, &event, &error).await;
+                        break;
+                    }
+                }
+            }
+            delivered
+        });
+    let delivered: Vec<i64> = futures_util::future::join_all(chains)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    let m = crate::metrics::metrics();
+    m.events_delivered.inc_by(delivered.len() as u64);
+    if let Err(e) = state.store.events_delivered(delivered).await {
+        // They will be sent again: receivers de-duplicate by event id.
+        tracing::warn!(error = %e, "delivered events not marked; they will be sent again");
+    }
+}
+
+/// Schedules the retry of a failed event, or makes it a dead letter.
+async fn failed(state: &AppState, event: &event_outbox::Model, error: &str) {
+    let m = crate::metrics::metrics();
+    m.events_failed.inc();
+    let attempts = event.attempts + 1;
+    let now = chrono::Utc::now();
+    let budget = chrono::Duration::seconds(state.config.hooks.events.max_retry_seconds as i64);
+    let outcome = if now - event.creation_time >= budget {
+        m.events_dead.inc();
+        tracing::warn!(event = %event.event_id, kind = %event.kind, error, "event undeliverable: dead letter");
+        state.store.event_dead(event, attempts, error).await
+    } else {
+        let base = 2f64.powi((attempts - 1).min(12)).min(3600.0);
+        let jittered = base * rand::thread_rng().gen_range(0.5..1.5);
+        let at = now + chrono::Duration::milliseconds((jittered * 1000.0) as i64);
+        state.store.event_retry(event.id, attempts, at).await
+    };
+    if let Err(e) = outcome {
+        tracing::warn!(error = %e, event = %event.event_id, "event failure not recorded");
+    }
+}
+
+/// POSTs one event; the error says why it failed.
+async fn post(state: &AppState, event: &event_outbox::Model) -> Result<(), String> {
+    let config = &state.config.hooks.events;
+    let data: Value = serde_json::from_str(&event.payload).unwrap_or(Value::Null);
+    let body = json!({
+        "id": event.event_id,
+        "event": event.kind,
+        "createdAt": event.creation_time,
+        "data": data,
+    })
+    .to_string();
+    let timestamp = chrono::Utc::now().timestamp();
+    let mut request = CLIENT
+        .with(|c| c.post(&config.url))
+        .insert_header(("Content-Type", "application/json"))
+        .insert_header(("X-IM-Event-Id", event.event_id.clone()))
+        .insert_header(("X-IM-Attempt", (event.attempts + 1).to_string()))
+        .insert_header((super::TIMESTAMP_HEADER, timestamp.to_string()));
+    if let Some(signature) = super::sign(&state.config.hooks.secrets, timestamp, body.as_bytes()) {
+        request = request.insert_header((super::SIGNATURE_HEADER, signature));
+    }
+    let sent = tokio::time::timeout(
+        Duration::from_millis(config.timeout_ms),
+        request.send_body(body),
+    )
+    .await;
+    match sent {
+        Err(_) => Err(format!("no answer within {} ms", config.timeout_ms)),
+        Ok(Err(e)) => Err(e.to_string()),
+        Ok(Ok(response)) if response.status().is_success() => Ok(()),
+        Ok(Ok(response)) => Err(format!("answered {}", response.status())),
+    }
+}
