@@ -445,3 +445,61 @@ async fn undeliverable_events_become_dead_letters_that_replay() {
     assert_eq!(app.call("POST", &path, Some(&admin), None).await.0, 404);
     app.stop().await;
 }
+
+#[actix_rt::test]
+async fn a_killed_delivering_pod_leaves_its_events_to_another() {
+    let Some(cluster) = crate::pods::Cluster::new("events_after_a_kill").await else {
+        return;
+    };
+    let receiver = Receiver::start().await;
+    receiver.set(Mode::Slow(Duration::from_millis(40)));
+    let env = [("IMCLUSTER_HOOKS__EVENTS__URL", receiver.url.as_str())];
+    // Pod 1 starts first and takes the delivery lease; pod 2 stands by.
+    let mut p1 = cluster.pod_with(1, &env).await;
+    let p2 = cluster.pod_with(2, &env).await;
+    let (amy, at) = p2.user(&unique("amy")).await;
+    let (ben, bt) = p2.user(&unique("ben")).await;
+    crate::pods::befriend(&p2, (&amy, &at), &p2, (&ben, &bt)).await;
+    let mut a = WsClient::connect(&p2, &at).await;
+    let mut sent = std::collections::HashSet::new();
+    for i in 0..100 {
+        let ack = a.request(to_user(&ben, &format!("kill {i}"))).await;
+        assert_eq!(ack["type"], "ack", "{ack}");
+        sent.insert(ack["messageId"].as_str().unwrap().to_string());
+    }
+    calls_reach(&receiver, 10).await;
+    p1.kill();
+
+    // Pod 2 takes over once the lease runs out, and delivers every event that was left.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    let (calls, delivered) = loop {
+        let calls = events_of(&receiver);
+        let delivered: std::collections::HashSet<String> = calls
+            .iter()
+            .filter(|(b, _)| b["event"] == "message.sent")
+            .map(|(b, _)| b["data"]["messageId"].as_str().unwrap().to_string())
+            .collect();
+        if sent.is_subset(&delivered) {
+            break (calls, delivered);
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} of {} events delivered",
+            sent.intersection(&delivered).count(),
+            sent.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let ids: std::collections::HashSet<&str> = calls
+        .iter()
+        .map(|(b, _)| b["id"].as_str().unwrap())
+        .collect();
+    crate::helpers::say(&format!(
+        "events after a kill: {} acknowledged messages, {} delivered, {} calls, {} duplicates (same event id)",
+        sent.len(),
+        delivered.len(),
+        calls.len(),
+        calls.len() - ids.len()
+    ));
+    assert_eq!(ids.len(), delivered.len(), "one event id per message");
+}
