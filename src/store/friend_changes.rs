@@ -65,6 +65,7 @@ impl Store {
         let mine = row(&txn, tenant_id, me, other).await?;
         let theirs = row(&txn, tenant_id, other, me).await?;
         let theirs_pending = theirs.as_ref().is_some_and(|r| r.status != FRIEND_ADDED);
+        let were_friends = mine.as_ref().is_some_and(|r| r.status == FRIEND_ADDED);
         let outcome = match change {
             FriendChange::Ask { .. } if mine.is_some() => FriendOutcome::AlreadyThere,
             FriendChange::Ask {
@@ -109,6 +110,17 @@ impl Store {
                 }
             }
         };
+        if self.outbox_on() {
+            let kind = match (outcome, were_friends) {
+                (FriendOutcome::Befriended, _) => Some("friend.added"),
+                (FriendOutcome::Done, true) => Some("friend.removed"),
+                _ => None,
+            };
+            if let Some(kind) = kind {
+                let event = super::outbox::friend_event(kind, tenant_id, me, other);
+                super::outbox::write(&txn, vec![event]).await?;
+            }
+        }
         txn.commit().await?;
         Ok(outcome)
     }

@@ -84,14 +84,62 @@ impl Store {
             group,
             actor,
         };
+        let event = self
+            .outbox_on()
+            .then(|| group_event_of(&change, tenant_id, group, actor))
+            .flatten();
         if !apply(&txn, &at, change).await? {
             // Nothing was written (every write of a change that finds nothing is conditional).
             txn.rollback().await?;
             return Ok(Changed::Nothing);
         }
+        if let Some(event) = event {
+            super::outbox::write(&txn, vec![event]).await?;
+        }
         txn.commit().await?;
         Ok(Changed::Done(Box::new(facts)))
     }
+}
+
+/// The event a group change reports, if any (requests, rejections and unbans report none).
+fn group_event_of(
+    change: &GroupChange,
+    tenant_id: Option<Uuid>,
+    group: i64,
+    actor: Uuid,
+) -> Option<super::outbox::NewEvent> {
+    use serde_json::json;
+    let (kind, data) = match change {
+        GroupChange::Update(_) => ("group.updated", json!({"byUserId": actor})),
+        GroupChange::Transfer { to } => (
+            "group.updated",
+            json!({"byUserId": actor, "ownerUserId": to}),
+        ),
+        GroupChange::Member { user, .. } => (
+            "group.updated",
+            json!({"byUserId": actor, "memberUserId": user}),
+        ),
+        GroupChange::Dismiss => ("group.dismissed", json!({"byUserId": actor})),
+        GroupChange::Accept { user } => (
+            "group.memberJoined",
+            json!({"userId": user, "byUserId": actor}),
+        ),
+        GroupChange::Remove { user } if *user == actor => {
+            ("group.memberLeft", json!({"userId": user}))
+        }
+        GroupChange::Remove { user } => (
+            "group.memberRemoved",
+            json!({"userId": user, "byUserId": actor, "banned": false}),
+        ),
+        GroupChange::Ban { user } => (
+            "group.memberRemoved",
+            json!({"userId": user, "byUserId": actor, "banned": true}),
+        ),
+        GroupChange::Join { .. } | GroupChange::Reject { .. } | GroupChange::Unban { .. } => {
+            return None
+        }
+    };
+    Some(super::outbox::group_event(kind, tenant_id, group, data))
 }
 
 /// Which group, and who acts.

@@ -120,12 +120,13 @@ impl Store {
     /// Creates a group whose owner is its first member and admin, in one transaction.
     pub async fn create_group(&self, group: NewGroup) -> Result<(), StoreError> {
         let now = Utc::now();
+        let name = group.name.clone();
         let txn = self.write_txn().await?;
         chat_group::Entity::insert(chat_group::ActiveModel {
             tenant_id: Set(group.tenant_id),
             admin_user_id: Set(group.owner),
             group_id: Set(group.group_id),
-            name: Set(group.name),
+            name: Set(name.clone()),
             max_user_count: Set(group.max_user_count),
             allow_anonymous: Set(group.allow_anonymous),
             allow_send_message: Set(group.allow_send_message),
@@ -144,6 +145,12 @@ impl Store {
             Some(group.owner),
         )
         .await?;
+        if self.outbox_on() {
+            let data = serde_json::json!({"name": name, "ownerUserId": group.owner});
+            let event =
+                super::outbox::group_event("group.created", group.tenant_id, group.group_id, data);
+            super::outbox::write(&txn, vec![event]).await?;
+        }
         txn.commit().await?;
         Ok(())
     }

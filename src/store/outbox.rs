@@ -92,6 +92,54 @@ pub fn message_changed(kind: &'static str, m: &StoredMessage) -> NewEvent {
     }
 }
 
+/// A `group.*` event about `group`; `data` gets the tenant and the group id.
+pub fn group_event(
+    kind: &'static str,
+    tenant_id: Option<Uuid>,
+    group: i64,
+    data: Value,
+) -> NewEvent {
+    let mut payload = json!({"tenantId": tenant_id, "groupId": group.to_string()});
+    merge(&mut payload, data);
+    NewEvent {
+        kind,
+        conversation: format!("g:{group}"),
+        payload,
+    }
+}
+
+/// A `friend.*` event between `user` and `friend` (ordered with their private conversation).
+pub fn friend_event(
+    kind: &'static str,
+    tenant_id: Option<Uuid>,
+    user: Uuid,
+    friend: Uuid,
+) -> NewEvent {
+    NewEvent {
+        kind,
+        conversation: conversation_key(user, Conversation::User(friend)),
+        payload: json!({"tenantId": tenant_id, "userId": user, "friendId": friend}),
+    }
+}
+
+/// `user.online` or `user.offline`.
+pub fn presence_event(
+    tenant_id: Option<Uuid>,
+    user: Uuid,
+    online: bool,
+    at: DateTime<Utc>,
+) -> NewEvent {
+    NewEvent {
+        kind: if online {
+            "user.online"
+        } else {
+            "user.offline"
+        },
+        conversation: format!("p:{user}"),
+        payload: json!({"tenantId": tenant_id, "userId": user, "at": at}),
+    }
+}
+
 fn merge(into: &mut Value, from: Value) {
     if let (Some(into), Value::Object(from)) = (into.as_object_mut(), from) {
         into.extend(from);

@@ -189,6 +189,12 @@ impl Store {
                 .exec(&txn)
                 .await?;
         }
+        if self.outbox_on() {
+            let events = changes
+                .iter()
+                .map(|c| super::outbox::presence_event(c.tenant_id, c.user_id, c.online, c.at));
+            super::outbox::write(&txn, events.collect()).await?;
+        }
         txn.commit().await?;
         Ok(())
     }

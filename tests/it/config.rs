@@ -104,7 +104,21 @@ fn the_shipped_cluster_toml_is_valid_and_documents_every_key() {
             text.contains(&format!("[{section}]")),
             "cluster.toml has a [{section}] table"
         );
-        for key in keys.as_object().unwrap().keys() {
+        for (key, value) in keys.as_object().unwrap() {
+            if let Some(table) = value.as_object() {
+                // A table of its own: `[section.key]`, and each of its keys.
+                assert!(
+                    text.contains(&format!("[{section}.{key}]")),
+                    "cluster.toml has a [{section}.{key}] table"
+                );
+                for inner in table.keys() {
+                    assert!(
+                        text.contains(&format!("\n{inner} =")),
+                        "cluster.toml documents {section}.{key}.{inner}"
+                    );
+                }
+                continue;
+            }
             assert!(
                 text.contains(&format!("\n{key} =")) || text.contains(&format!("\n# {key} =")),
                 "cluster.toml documents {section}.{key}"

@@ -287,6 +287,30 @@ fn events_of(receiver: &Receiver) -> Vec<Call> {
     receiver.calls.lock().unwrap().clone()
 }
 
+/// The `message.*` events the receiver got (presence and friend events interleave).
+fn message_events(receiver: &Receiver) -> Vec<Call> {
+    events_of(receiver)
+        .into_iter()
+        .filter(|(b, _)| {
+            b["event"]
+                .as_str()
+                .is_some_and(|k| k.starts_with("message."))
+        })
+        .collect()
+}
+
+/// Waits until the receiver has had `n` calls about messages.
+async fn message_calls_reach(receiver: &Receiver, n: usize) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while message_events(receiver).len() < n {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "fewer than {n} message events"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 crate::on_both_databases!(
     events_are_delivered_signed_in_order_and_retried_under_one_id,
     |db: TestDb| async move {
@@ -307,8 +331,8 @@ crate::on_both_databases!(
         assert_eq!(a.request(edit).await["type"], "ack");
         let recall = json!({"type": "recall", "messageId": sent[2]});
         assert_eq!(a.request(recall).await["type"], "ack");
-        calls_reach(&receiver, 7).await;
-        let events = events_of(&receiver);
+        message_calls_reach(&receiver, 7).await;
+        let events = message_events(&receiver);
         let kinds: Vec<&str> = events
             .iter()
             .map(|(b, _)| b["event"].as_str().unwrap())
@@ -351,11 +375,11 @@ crate::on_both_databases!(
         // and the conversation's next event waits behind it.
         receiver.set(Mode::Fail);
         a.request(to_user(&ben, "retry me")).await;
-        calls_reach(&receiver, 9).await;
+        message_calls_reach(&receiver, 9).await;
         a.request(to_user(&ben, "after the retry")).await;
         receiver.set(Mode::Allow);
-        calls_reach(&receiver, 11).await;
-        let events = events_of(&receiver);
+        message_calls_reach(&receiver, 11).await;
+        let events = message_events(&receiver);
         let retried: Vec<&Call> = events[7..]
             .iter()
             .filter(|(b, _)| b["data"]["content"] == "retry me")
@@ -399,8 +423,9 @@ async fn undeliverable_events_become_dead_letters_that_replay() {
             .call("GET", "/api/admin/events/dead-letters", Some(&admin), None)
             .await;
         assert_eq!(status, 200, "{page}");
-        if page["totalCount"] == 1 {
-            break page["items"][0].clone();
+        let items = page["items"].as_array().unwrap();
+        if let Some(dead) = items.iter().find(|d| d["event"] == "message.sent") {
+            break dead.clone();
         }
         assert!(
             tokio::time::Instant::now() < deadline,
@@ -410,9 +435,13 @@ async fn undeliverable_events_become_dead_letters_that_replay() {
     };
     assert_eq!(dead["event"], "message.sent");
     assert_eq!(dead["data"]["content"], "never heard");
+    let attempts = events_of(&receiver)
+        .iter()
+        .filter(|(b, _)| b["id"] == dead["eventId"])
+        .count();
     assert_eq!(
         dead["attempts"].as_u64().unwrap() as usize,
-        receiver.count(),
+        attempts,
         "every attempt counted: {dead}"
     );
     assert!(
@@ -422,10 +451,7 @@ async fn undeliverable_events_become_dead_letters_that_replay() {
     let (_, outbox) = app
         .call("GET", "/api/admin/events/outbox", Some(&admin), None)
         .await;
-    assert_eq!(
-        (outbox["waiting"].as_u64(), outbox["deadLetters"].as_u64()),
-        (Some(0), Some(1))
-    );
+    assert!(outbox["deadLetters"].as_u64().unwrap() >= 1, "{outbox}");
 
     receiver.set(Mode::Allow);
     let calls = receiver.count();
@@ -441,7 +467,11 @@ async fn undeliverable_events_become_dead_letters_that_replay() {
     let (_, page) = app
         .call("GET", "/api/admin/events/dead-letters", Some(&admin), None)
         .await;
-    assert_eq!(page["totalCount"], 0);
+    let items = page["items"].as_array().unwrap();
+    assert!(
+        items.iter().all(|d| d["eventId"] != dead["eventId"]),
+        "{page}"
+    );
     assert_eq!(app.call("POST", &path, Some(&admin), None).await.0, 404);
     app.stop().await;
 }
@@ -490,6 +520,10 @@ async fn a_killed_delivering_pod_leaves_its_events_to_another() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
+    let calls: Vec<&Call> = calls
+        .iter()
+        .filter(|(b, _)| b["event"] == "message.sent")
+        .collect();
     let ids: std::collections::HashSet<&str> = calls
         .iter()
         .map(|(b, _)| b["id"].as_str().unwrap())
@@ -502,4 +536,67 @@ async fn a_killed_delivering_pod_leaves_its_events_to_another() {
         calls.len() - ids.len()
     ));
     assert_eq!(ids.len(), delivered.len(), "one event id per message");
+}
+
+#[actix_rt::test]
+async fn group_friend_and_presence_changes_are_events_too() {
+    let receiver = Receiver::start().await;
+    let db = TestDb::new(Backend::Sqlite, "more_events").await.unwrap();
+    let mut config = db.config();
+    config.hooks.events.url = receiver.url.clone();
+    let app = TestApp::start(config).await;
+    let (ann, at) = app.user(&unique("ann")).await;
+    let (bob, bt) = app.user(&unique("bob")).await;
+    crate::pods::befriend(&app, (&ann, &at), &app, (&bob, &bt)).await;
+    let group = app.group(&ann, &[&bob]).await;
+    let c = WsClient::connect(&app, &bt).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !events_of(&receiver)
+        .iter()
+        .any(|(b, _)| b["event"] == "user.online" && b["data"]["userId"] == bob.as_str())
+    {
+        assert!(tokio::time::Instant::now() < deadline, "no user.online");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(c.close_and_await_end(Duration::from_secs(5)).await);
+    let path = format!("/api/im/user-groups/me?groupId={group}");
+    assert_eq!(app.call("DELETE", &path, Some(&bt), None).await.0, 204);
+    let path = format!("/api/im/groups/{group}");
+    assert_eq!(app.call("DELETE", &path, Some(&at), None).await.0, 204);
+    let path = format!("/api/im/my-friends?friendId={bob}");
+    assert_eq!(app.call("DELETE", &path, Some(&at), None).await.0, 204);
+
+    let wanted = [
+        "friend.added",
+        "group.created",
+        "user.online",
+        "user.offline",
+        "group.memberLeft",
+        "group.dismissed",
+        "friend.removed",
+    ];
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let kinds: Vec<String> = events_of(&receiver)
+            .iter()
+            .map(|(b, _)| b["event"].as_str().unwrap().to_string())
+            .collect();
+        if wanted.iter().all(|w| kinds.iter().any(|k| k == w)) {
+            let position = |k: &str| kinds.iter().position(|x| x == k).unwrap();
+            assert!(position("group.created") < position("group.memberLeft"));
+            assert!(position("group.memberLeft") < position("group.dismissed"));
+            assert!(position("friend.added") < position("friend.removed"));
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{kinds:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let calls = events_of(&receiver);
+    let left = calls
+        .iter()
+        .find(|(b, _)| b["event"] == "group.memberLeft")
+        .unwrap();
+    assert_eq!(left.0["data"]["userId"], bob.as_str());
+    assert_eq!(left.0["data"]["groupId"], group.to_string());
+    app.stop().await;
 }
