@@ -47,6 +47,11 @@ pub struct Metrics {
     pub events_delivered: IntCounter,
     pub events_failed: IntCounter,
     pub events_dead: IntCounter,
+    /// Measured by the delivering pod every few seconds: events waiting, the oldest's age,
+    /// dead letters kept.
+    pub outbox_waiting: IntGauge,
+    pub outbox_oldest_seconds: IntGauge,
+    pub dead_letters: IntGauge,
     rate: Mutex<(Instant, u64, f64)>,
 }
 
@@ -124,6 +129,12 @@ impl Metrics {
                 "im_events_dead_total",
                 "outbox events moved to the dead letters",
             ),
+            outbox_waiting: gauge("im_outbox_waiting", "events waiting in the outbox"),
+            outbox_oldest_seconds: gauge(
+                "im_outbox_oldest_seconds",
+                "age of the oldest event waiting in the outbox",
+            ),
+            dead_letters: gauge("im_dead_letters", "events kept as dead letters"),
             hook_breaker_open: gauge(
                 "im_hook_breaker_open",
                 "1 while the before-send hook's breaker is open",
@@ -139,6 +150,9 @@ impl Metrics {
             &m.actor_restarts,
             &m.writes_pending,
             &m.hook_breaker_open,
+            &m.outbox_waiting,
+            &m.outbox_oldest_seconds,
+            &m.dead_letters,
         ] {
             r.register(Box::new(c.clone())).expect("registered once");
         }

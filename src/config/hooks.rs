@@ -27,6 +27,11 @@ pub struct EventsConfig {
     pub max_retry_seconds: u64,
     /// Events read from the outbox at a time.
     pub batch: u32,
+    /// Also XADD every event to the Redis stream `<redis.namespace>:events` (needs `redis.url`),
+    /// which services read with consumer groups.
+    pub redis_stream: bool,
+    /// About how many events the stream keeps (`MAXLEN ~`).
+    pub stream_maxlen: u64,
 }
 
 impl Default for EventsConfig {
@@ -36,6 +41,8 @@ impl Default for EventsConfig {
             timeout_ms: 5_000,
             max_retry_seconds: 86_400,
             batch: 200,
+            redis_stream: false,
+            stream_maxlen: 100_000,
         }
     }
 }
@@ -43,7 +50,7 @@ impl Default for EventsConfig {
 impl EventsConfig {
     /// Whether events are written and delivered.
     pub fn enabled(&self) -> bool {
-        !self.url.is_empty()
+        !self.url.is_empty() || self.redis_stream
     }
 }
 
@@ -135,6 +142,9 @@ impl HooksConfig {
         }
         if !(1..=10_000).contains(&e.batch) {
             return bad("hooks.events.batch", "must be between 1 and 10000");
+        }
+        if e.stream_maxlen == 0 {
+            return bad("hooks.events.stream_maxlen", "must be at least 1");
         }
         Ok(())
     }

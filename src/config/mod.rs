@@ -403,6 +403,9 @@ impl Config {
         self.accounts.validate()?;
         self.http.validate()?;
         self.hooks.validate()?;
+        if self.hooks.events.redis_stream && self.redis.url.is_empty() {
+            return bad("hooks.events.redis_stream", "needs redis.url");
+        }
         self.log.validate()
     }
 

@@ -1,5 +1,6 @@
 //! After-event webhooks: one pod at a time (by lease) reads the event outbox in order and
-//! POSTs each event to `hooks.events.url`, signed. Events of different conversations go out
+//! POSTs each event to `hooks.events.url`, signed, and/or adds it to the Redis stream
+//! `<namespace>:events`. Events of different conversations go out
 //! side by side, those of one conversation one after another; a failed event waits for its
 //! retry (exponential backoff with jitter) and holds back the later events of its
 //! conversation, until `max_retry_seconds` after it was written, when it becomes a dead letter.
@@ -33,7 +34,69 @@ pub fn start(state: Arc<AppState>) {
     actix_rt::spawn(run(state));
 }
 
+/// Where events go: the webhook, the Redis stream, or both.
+struct Sinks {
+    stream: Option<Stream>,
+}
+
+/// The Redis stream events are added to, and a connection to it once made.
+struct Stream {
+    client: redis::Client,
+    key: String,
+    maxlen: usize,
+    conn: tokio::sync::Mutex<Option<redis::aio::MultiplexedConnection>>,
+}
+
+impl Stream {
+    /// XADDs one event (MAXLEN ~ keeps the stream bounded).
+    async fn add(&self, event: &event_outbox::Model) -> Result<(), String> {
+        let mut conn = self.conn.lock().await;
+        if conn.is_none() {
+            *conn = Some(
+                self.client
+                    .get_multiplexed_async_connection()
+                    .await
+                    .map_err(|e| e.to_string())?,
+            );
+        }
+        let c = conn.as_mut().expect("just made");
+        let added: Result<String, _> = redis::cmd("XADD")
+            .arg(&self.key)
+            .arg("MAXLEN")
+            .arg("~")
+            .arg(self.maxlen)
+            .arg("*")
+            .arg("id")
+            .arg(&event.event_id)
+            .arg("event")
+            .arg(&event.kind)
+            .arg("createdAt")
+            .arg(event.creation_time.to_rfc3339())
+            .arg("data")
+            .arg(&event.payload)
+            .query_async(c)
+            .await;
+        added.map(|_| ()).map_err(|e| {
+            *conn = None;
+            e.to_string()
+        })
+    }
+}
+
 async fn run(state: Arc<AppState>) {
+    let events = &state.config.hooks.events;
+    let stream = events
+        .redis_stream
+        .then(|| redis::Client::open(state.config.redis.url.as_str()).ok())
+        .flatten()
+        .map(|client| Stream {
+            client,
+            key: format!("{}:events", state.config.redis.namespace),
+            maxlen: events.stream_maxlen as usize,
+            conn: tokio::sync::Mutex::new(None),
+        });
+    let sinks = Sinks { stream };
+    let mut measured = std::time::Instant::now() - Duration::from_secs(60);
     let holder = format!(
         "{}:{}",
         state.node_name,
@@ -56,6 +119,10 @@ async fn run(state: Arc<AppState>) {
                 continue;
             }
         }
+        if measured.elapsed() >= Duration::from_secs(5) {
+            measured = std::time::Instant::now();
+            measure(&state).await;
+        }
         let batch = state.config.hooks.events.batch as u64;
         let events = match state.store.due_events(batch).await {
             Ok(events) => events,
@@ -69,13 +136,26 @@ async fn run(state: Arc<AppState>) {
             tokio::time::sleep(IDLE).await;
             continue;
         }
-        deliver_batch(&state, events).await;
+        deliver_batch(&state, &sinks, events).await;
+    }
+}
+
+/// Sets the outbox's gauges: how many events wait, the oldest's age, the dead letters.
+async fn measure(state: &AppState) {
+    let m = crate::metrics::metrics();
+    if let Ok((waiting, oldest)) = state.store.outbox_depth().await {
+        m.outbox_waiting.set(waiting as i64);
+        let age = oldest.map_or(0, |t| (chrono::Utc::now() - t).num_seconds().max(0));
+        m.outbox_oldest_seconds.set(age);
+    }
+    if let Ok((dead, _)) = state.store.dead_letters(0, 0).await {
+        m.dead_letters.set(dead as i64);
     }
 }
 
 /// Delivers one batch: conversations side by side, each in order, stopping a conversation
 /// at its first failure.
-async fn deliver_batch(state: &AppState, events: Vec<event_outbox::Model>) {
+async fn deliver_batch(state: &AppState, sinks: &Sinks, events: Vec<event_outbox::Model>) {
     let mut by_conversation: HashMap<String, Vec<event_outbox::Model>> = HashMap::new();
     let mut order = Vec::new();
     for event in events {
@@ -93,7 +173,7 @@ async fn deliver_batch(state: &AppState, events: Vec<event_outbox::Model>) {
         .map(|chain| async move {
             let mut delivered = Vec::new();
             for event in chain {
-                match post(state, &event).await {
+                match deliver(state, sinks, &event).await {
                     Ok(()) => delivered.push(event.id),
                     Err(error) => {
                         failed(state, &event, &error).await;
@@ -136,6 +216,21 @@ async fn failed(state: &AppState, event: &event_outbox::Model, error: &str) {
     if let Err(e) = outcome {
         tracing::warn!(error = %e, event = %event.event_id, "event failure not recorded");
     }
+}
+
+/// Sends one event everywhere it goes; the error says why it failed.
+async fn deliver(
+    state: &AppState,
+    sinks: &Sinks,
+    event: &event_outbox::Model,
+) -> Result<(), String> {
+    if !state.config.hooks.events.url.is_empty() {
+        post(state, event).await?;
+    }
+    if let Some(stream) = &sinks.stream {
+        stream.add(event).await?;
+    }
+    Ok(())
 }
 
 /// POSTs one event; the error says why it failed.

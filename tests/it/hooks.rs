@@ -600,3 +600,62 @@ async fn group_friend_and_presence_changes_are_events_too() {
     assert_eq!(left.0["data"]["groupId"], group.to_string());
     app.stop().await;
 }
+
+#[actix_rt::test]
+async fn events_reach_a_redis_stream() {
+    let Ok(redis_url) = std::env::var(crate::pods::REDIS_ENV) else {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "Redis is needed under CI=true"
+        );
+        crate::helpers::say("SKIPPED events_reach_a_redis_stream: set IM_TEST_REDIS_URL");
+        return;
+    };
+    let db = TestDb::new(Backend::Sqlite, "events_stream").await.unwrap();
+    let mut config = db.config();
+    config.redis.url = redis_url.clone();
+    config.redis.namespace = unique("stream");
+    config.hooks.events.redis_stream = true;
+    let key = format!("{}:events", config.redis.namespace);
+    let app = TestApp::start(config).await;
+    let (eva, et) = app.user(&unique("eva")).await;
+    let (fay, _) = app.user(&unique("fay")).await;
+    app.befriend(&eva, &fay).await;
+    let mut e = WsClient::connect(&app, &et).await;
+    let mut sent = Vec::new();
+    for i in 0..3 {
+        sent.push(e.request(to_user(&fay, &format!("streamed {i}"))).await["messageId"].clone());
+    }
+    let mut conn = redis::Client::open(redis_url.as_str())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let entries: Vec<(String, Vec<(String, String)>)> = redis::cmd("XRANGE")
+            .arg(&key)
+            .arg("-")
+            .arg("+")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        let messages: Vec<Value> = entries
+            .iter()
+            .filter(|(_, fields)| fields.iter().any(|(k, v)| k == "event" && v == "message.sent"))
+            .map(|(_, fields)| {
+                let data = &fields.iter().find(|(k, _)| k == "data").unwrap().1;
+                serde_json::from_str(data).unwrap()
+            })
+            .collect();
+        if messages.len() == 3 {
+            let ids: Vec<&Value> = messages.iter().map(|m| &m["messageId"]).collect();
+            assert_eq!(ids, sent.iter().collect::<Vec<_>>(), "in order");
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{entries:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _: i64 = redis::cmd("DEL").arg(&key).query_async(&mut conn).await.unwrap();
+    app.stop().await;
+}
