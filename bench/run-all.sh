@@ -12,6 +12,9 @@
 #                               # build and another one alternating in one run (ROUNDS, default 2)
 #   ONLY=reactions bench/run-all.sh  # 1:1 at 10,000/s alone and with 5,000 reactions/s beside
 #                               # it, alternating in one run (ROUNDS; CHAT_RATE, REACTION_RATE)
+#   ONLY=hooks bench/run-all.sh # 1:1 at 10,000/s without hooks, with a before-send hook answering
+#                               # in about 1 ms (DELAY_MS), and with after-event webhooks, taking
+#                               # turns (ROUNDS; CHAT_RATE); how long the outbox takes to drain
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/imcluster-target}"
@@ -181,6 +184,32 @@ if [[ $ONLY == *reactions* ]]; then
       fresh_pg; pod 1 8101
       run "reactions-$side-$round-chat-${CHAT_RATE:-10000}" $(lg) --url http://127.0.0.1:8101 chat --pairs 200 --rate "${CHAT_RATE:-10000}" --duration 10 "${extra[@]}"
       stop_all
+    done
+  done
+fi
+if [[ $ONLY == *hooks* ]]; then
+  ADMIN_KEY=bench-admin-key-0123456789
+  for round in $(seq 1 "${ROUNDS:-1}"); do
+    for side in none before-send events; do
+      node bench/peer/hook-receiver.mjs 8095 >"$OUT/hook-receiver-$side-$round.log" 2>&1 &
+      PIDS+=("$!"); sleep 0.5
+      unset IMCLUSTER_HOOKS__BEFORE_SEND__URL IMCLUSTER_HOOKS__EVENTS__URL
+      [[ $side == before-send ]] && export IMCLUSTER_HOOKS__BEFORE_SEND__URL=http://127.0.0.1:8095/check
+      [[ $side == events ]] && export IMCLUSTER_HOOKS__EVENTS__URL=http://127.0.0.1:8095/events
+      export IMCLUSTER_ADMIN__API_KEY=$ADMIN_KEY
+      fresh_pg; pod 1 8101
+      run "hooks-$side-$round" $(lg) --url http://127.0.0.1:8101 chat --pairs 200 --rate "${CHAT_RATE:-10000}" --duration 10
+      if [[ $side == events ]]; then
+        start=$(date +%s.%N)
+        for _ in $(seq 1 1200); do
+          waiting=$(curl -fs -H "x-api-key: $ADMIN_KEY" http://127.0.0.1:8101/api/admin/events/outbox | grep -o '"waiting":[0-9]*' | cut -d: -f2)
+          [[ $waiting == 0 ]] && break
+          sleep 0.1
+        done
+        echo "outbox empty $(python3 -c "print(round($(date +%s.%N) - $start, 1))") s after the run; receiver: $(tail -1 "$OUT/hook-receiver-$side-$round.log")" | tee -a "$OUT/hooks-$side-$round.md"
+      fi
+      stop_all
+      unset IMCLUSTER_HOOKS__BEFORE_SEND__URL IMCLUSTER_HOOKS__EVENTS__URL IMCLUSTER_ADMIN__API_KEY
     done
   done
 fi
