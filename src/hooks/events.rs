@@ -18,7 +18,8 @@ use serde_json::{json, Value};
 
 use crate::state::AppState;
 
-/// How long a lease lasts without renewal.
+/// How long a lease lasts without renewal, at least (longer with a long `timeout_ms`: three
+/// deliveries' worth and some).
 const LEASE_SECONDS: i64 = 15;
 /// How often an idle deliverer looks for new events.
 const IDLE: Duration = Duration::from_millis(100);
@@ -102,11 +103,15 @@ async fn run(state: Arc<AppState>) {
         state.node_name,
         &uuid::Uuid::new_v4().simple().to_string()[..8]
     );
-    let term = chrono::Duration::seconds(LEASE_SECONDS);
+    let timeout = Duration::from_millis(state.config.hooks.events.timeout_ms);
+    let lease = Duration::from_secs(LEASE_SECONDS.max(3 * timeout.as_secs() as i64 + 5) as u64);
+    let term =
+        chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(LEASE_SECONDS));
     loop {
         if state.is_draining() {
             return;
         }
+        let held_at = std::time::Instant::now();
         match state.store.hold_outbox_lease(&holder, term).await {
             Ok(true) => {}
             Ok(false) => {
@@ -136,7 +141,10 @@ async fn run(state: Arc<AppState>) {
             tokio::time::sleep(IDLE).await;
             continue;
         }
-        deliver_batch(&state, &sinks, events).await;
+        // A batch stops taking new events well before the lease could run out, so no other
+        // pod can start on them while this one is still sending.
+        let until = held_at + lease.saturating_sub(timeout + Duration::from_secs(2));
+        deliver_batch(&state, &sinks, events, until).await;
     }
 }
 
@@ -154,8 +162,13 @@ async fn measure(state: &AppState) {
 }
 
 /// Delivers one batch: conversations side by side, each in order, stopping a conversation
-/// at its first failure.
-async fn deliver_batch(state: &AppState, sinks: &Sinks, events: Vec<event_outbox::Model>) {
+/// at its first failure, and every conversation at `until` (the lease's safe end).
+async fn deliver_batch(
+    state: &AppState,
+    sinks: &Sinks,
+    events: Vec<event_outbox::Model>,
+    until: std::time::Instant,
+) {
     let mut by_conversation: HashMap<String, Vec<event_outbox::Model>> = HashMap::new();
     let mut order = Vec::new();
     for event in events {
@@ -173,6 +186,10 @@ async fn deliver_batch(state: &AppState, sinks: &Sinks, events: Vec<event_outbox
         .map(|chain| async move {
             let mut delivered = Vec::new();
             for event in chain {
+                if std::time::Instant::now() >= until {
+                    // Left for the next round, under a renewed lease.
+                    break;
+                }
                 match deliver(state, sinks, &event).await {
                     Ok(()) => delivered.push(event.id),
                     Err(error) => {

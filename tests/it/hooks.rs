@@ -642,7 +642,11 @@ async fn events_reach_a_redis_stream() {
             .unwrap();
         let messages: Vec<Value> = entries
             .iter()
-            .filter(|(_, fields)| fields.iter().any(|(k, v)| k == "event" && v == "message.sent"))
+            .filter(|(_, fields)| {
+                fields
+                    .iter()
+                    .any(|(k, v)| k == "event" && v == "message.sent")
+            })
             .map(|(_, fields)| {
                 let data = &fields.iter().find(|(k, _)| k == "data").unwrap().1;
                 serde_json::from_str(data).unwrap()
@@ -656,6 +660,10 @@ async fn events_reach_a_redis_stream() {
         assert!(tokio::time::Instant::now() < deadline, "{entries:?}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let _: i64 = redis::cmd("DEL").arg(&key).query_async(&mut conn).await.unwrap();
+    let _: i64 = redis::cmd("DEL")
+        .arg(&key)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
     app.stop().await;
 }
