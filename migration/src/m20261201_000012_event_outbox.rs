@@ -56,5 +56,5 @@ fn tables() -> Vec<TableCreateStatement> {
 }
 
 fn indexes() -> Vec<Idx> {
-    vec![Idx::plain("AppEventOutbox", &["Conversation", "Id"])]
+    vec![Idx::plain("AppEventOutbox", &["NextAttemptAt"])]
 }

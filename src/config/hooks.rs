@@ -40,7 +40,7 @@ impl Default for EventsConfig {
             url: String::new(),
             timeout_ms: 5_000,
             max_retry_seconds: 86_400,
-            batch: 200,
+            batch: 1_000,
             redis_stream: false,
             stream_maxlen: 100_000,
         }

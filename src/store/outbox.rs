@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{event_dead_letter, event_outbox, outbox_lease};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
+use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -220,28 +220,34 @@ impl Store {
     }
 
     /// The next events to deliver, oldest first: none whose conversation has an earlier event
-    /// waiting for a retry, so a conversation's events leave in order.
+    /// waiting for a retry, so a conversation's events leave in order. The waiting ones are
+    /// few (a receiver failing), so they are read first and the due ones filtered in memory.
     pub async fn due_events(&self, limit: u64) -> Result<Vec<event_outbox::Model>, StoreError> {
         use event_outbox::Column as E;
         let now = Utc::now();
-        let p = Alias::new("p");
-        let waiting_before = Query::select()
-            .expr(Expr::val(1))
-            .from_as(event_outbox::Entity, p.clone())
-            .and_where(
-                Expr::col((p.clone(), E::Conversation))
-                    .equals((event_outbox::Entity, E::Conversation)),
-            )
-            .and_where(Expr::col((p.clone(), E::Id)).lt(Expr::col((event_outbox::Entity, E::Id))))
-            .and_where(Expr::col((p, E::NextAttemptAt)).gt(now))
-            .to_owned();
-        Ok(event_outbox::Entity::find()
+        let mut held_back: std::collections::HashMap<String, i64> = Default::default();
+        for waiting in event_outbox::Entity::find()
+            .filter(E::NextAttemptAt.gt(now))
+            .all(&self.db)
+            .await?
+        {
+            let first = held_back.entry(waiting.conversation).or_insert(waiting.id);
+            *first = (*first).min(waiting.id);
+        }
+        let due = event_outbox::Entity::find()
             .filter(E::NextAttemptAt.lte(now))
-            .filter(Expr::exists(waiting_before).not())
             .order_by_asc(E::Id)
             .limit(limit)
             .all(&self.db)
-            .await?)
+            .await?;
+        Ok(due
+            .into_iter()
+            .filter(|e| {
+                held_back
+                    .get(&e.conversation)
+                    .is_none_or(|first| e.id < *first)
+            })
+            .collect())
     }
 
     /// Removes delivered events.
