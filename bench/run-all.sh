@@ -206,6 +206,7 @@ if [[ $ONLY == *hooks* ]]; then
           [[ $waiting == 0 ]] && break
           sleep 0.1
         done
+        sleep 1.5 # the receiver prints its counts once a second
         echo "outbox empty $(python3 -c "print(round($(date +%s.%N) - $start, 1))") s after the run; receiver: $(tail -1 "$OUT/hook-receiver-$side-$round.log")" | tee -a "$OUT/hooks-$side-$round.md"
       fi
       stop_all
