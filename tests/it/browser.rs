@@ -236,6 +236,12 @@ async fn the_admin_console_and_the_try_it_page_work_in_a_browser() {
     admin
         .until("0 online", &format!("{} === '0'", text_of("stat-online")))
         .await;
+    admin
+        .until(
+            "the webhook events' state",
+            &format!("{}.includes('off')", text_of("outbox-state")),
+        )
+        .await;
     let name = unique("visitor");
     let (user, token) = app.user(&name).await;
     let mut client = WsClient::connect(&app, &token).await;

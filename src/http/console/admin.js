@@ -1,6 +1,7 @@
 // The admin console: signs in, refreshes the cluster's figures every two seconds, finds users
-// and their connections, kicks and bans, broadcasts, browses and recalls messages. Every
-// failure of the API is shown in the banner, with its code.
+// and their connections, kicks and bans, broadcasts, browses and recalls messages, shows the
+// webhook events' dead letters and replays them. Every failure of the API is shown in the
+// banner, with its code.
 "use strict";
 const $ = (id) => document.getElementById(id);
 let token = sessionStorage.getItem("im.admin.token");
@@ -116,6 +117,21 @@ function start(me) {
   }
   refresh();
   timer = setInterval(refresh, 2000);
+  loadEvents().catch(() => {});
+}
+
+// The event outbox: how much waits, and the dead letters, each of which can be replayed.
+async function loadEvents() {
+  const o = await api("GET", "/api/admin/events/outbox");
+  $("outbox-state").textContent = o.enabled
+    ? `· ${o.waiting} waiting, ${o.deadLetters} dead letters`
+    : "· off (hooks.events)";
+  const dead = await api("GET", "/api/admin/events/dead-letters?maxResultCount=50");
+  $("dead-letters").innerHTML = dead.items.map((d) => `<tr><td><strong>${esc(d.event)}</strong><br>
+      <span class="muted">${esc(d.eventId)}</span></td><td>${esc(new Date(d.createdAt).toLocaleString())}</td>
+      <td class="num">${esc(d.attempts)}</td><td class="muted">${esc(d.lastError)}</td>
+      <td><button class="plain" data-replay="${esc(d.id)}">Replay</button></td></tr>`).join("")
+    || '<tr><td colspan="5" class="muted">No dead letters.</td></tr>';
 }
 
 async function refresh() {
@@ -208,6 +224,13 @@ async function onMessagesClick(event) {
 }
 
 $("login-form").addEventListener("submit", signIn);
+$("events-reload").addEventListener("click", () => loadEvents().catch(() => {}));
+$("dead-letters").addEventListener("click", async (e) => {
+  const b = e.target.closest("button[data-replay]");
+  if (!b) return;
+  await api("POST", `/api/admin/events/dead-letters/${b.dataset.replay}/replay`).catch(() => {});
+  loadEvents().catch(() => {});
+});
 $("logout").addEventListener("click", () => {
   // The session ends on the server too: its tokens stop working everywhere.
   if (token) fetch("/api/auth/logout", { method: "POST", headers: { "Authorization": "Bearer " + token } }).catch(() => {});
