@@ -1,6 +1,7 @@
 //! A TCP forwarder a test can cut: between a node and its database (or Redis), it relays
-//! bytes until `cut()`, which resets every open connection and refuses new ones, exactly as a
-//! stopped server or a lost network would; `restore()` listens again on the same port.
+//! bytes until `cut()`, which resets every open connection and every new one, as a stopped
+//! server or a lost network would; `restore()` relays again. The forwarder keeps its port
+//! throughout: were it let go during the cut, another test's server could take it.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -40,6 +41,7 @@ impl Cutoff {
         self.listener = Some(tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 if !open.load(Ordering::Acquire) {
+                    let _ = client.set_zero_linger();
                     continue;
                 }
                 let (upstream, mut dropped) = (upstream.clone(), cut.subscribe());
@@ -60,20 +62,15 @@ impl Cutoff {
         }));
     }
 
-    /// Resets every relayed connection and refuses new ones.
+    /// Resets every relayed connection, and every new one until `restore`.
     pub fn cut(&mut self) {
         self.open.store(false, Ordering::Release);
-        if let Some(task) = self.listener.take() {
-            task.abort();
-        }
         self.cut.send_modify(|n| *n += 1);
     }
 
-    /// Accepts and relays connections again, on the same port.
+    /// Relays connections again.
     pub async fn restore(&mut self) {
-        let listener = TcpListener::bind(("127.0.0.1", self.port)).await.unwrap();
         self.open.store(true, Ordering::Release);
-        self.listen(listener);
     }
 }
 
