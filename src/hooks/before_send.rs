@@ -72,13 +72,6 @@ pub struct BeforeSend {
     breaker: Breaker,
 }
 
-thread_local! {
-    /// Each worker thread's connection pool to the hook (awc's client is per thread).
-    static CLIENT: awc::Client = awc::Client::builder()
-        .disable_timeout()
-        .finish();
-}
-
 impl BeforeSend {
     /// The hook of `config`, if one is configured.
     pub fn from_config(config: &Config) -> Option<Arc<BeforeSend>> {
@@ -200,16 +193,7 @@ impl BeforeSend {
             "conversation": conversation,
         })
         .to_string();
-        let timestamp = chrono::Utc::now().timestamp();
-        let signature = super::sign(&self.secrets, timestamp, body.as_bytes());
-        let mut request = CLIENT
-            .with(|c| c.post(&self.config.url))
-            .insert_header(("Content-Type", "application/json"))
-            .insert_header(("X-IM-Event-Id", request_id))
-            .insert_header((super::TIMESTAMP_HEADER, timestamp.to_string()));
-        if let Some(signature) = signature {
-            request = request.insert_header((super::SIGNATURE_HEADER, signature));
-        }
+        let request = super::call::signed_post(&self.config.url, &request_id, &self.secrets, &body);
         let mut response = request.send_body(body).await.ok()?;
         if !response.status().is_success() {
             return None;

@@ -26,10 +26,6 @@ const IDLE: Duration = Duration::from_millis(100);
 /// How often a pod without the lease asks for it.
 const STANDBY: Duration = Duration::from_secs(2);
 
-thread_local! {
-    static CLIENT: awc::Client = awc::Client::builder().disable_timeout().finish();
-}
-
 /// Starts delivering on this pod (it stands by while another pod holds the lease).
 pub fn start(state: Arc<AppState>) {
     actix_rt::spawn(run(state));
@@ -151,13 +147,13 @@ async fn run(state: Arc<AppState>) {
 /// Sets the outbox's gauges: how many events wait, the oldest's age, the dead letters.
 async fn measure(state: &AppState) {
     let m = crate::metrics::metrics();
-    if let Ok((waiting, oldest)) = state.store.outbox_depth().await {
-        m.outbox_waiting.set(waiting as i64);
-        let age = oldest.map_or(0, |t| (chrono::Utc::now() - t).num_seconds().max(0));
+    if let Ok(depth) = state.store.outbox_depth().await {
+        m.outbox_waiting.set(depth.waiting as i64);
+        let age = depth
+            .oldest
+            .map_or(0, |t| (chrono::Utc::now() - t).num_seconds().max(0));
         m.outbox_oldest_seconds.set(age);
-    }
-    if let Ok((dead, _)) = state.store.dead_letters(0, 0).await {
-        m.dead_letters.set(dead as i64);
+        m.dead_letters.set(depth.dead_letters as i64);
     }
 }
 
@@ -261,16 +257,9 @@ async fn post(state: &AppState, event: &event_outbox::Model) -> Result<(), Strin
         "data": data,
     })
     .to_string();
-    let timestamp = chrono::Utc::now().timestamp();
-    let mut request = CLIENT
-        .with(|c| c.post(&config.url))
-        .insert_header(("Content-Type", "application/json"))
-        .insert_header(("X-IM-Event-Id", event.event_id.clone()))
-        .insert_header(("X-IM-Attempt", (event.attempts + 1).to_string()))
-        .insert_header((super::TIMESTAMP_HEADER, timestamp.to_string()));
-    if let Some(signature) = super::sign(&state.config.hooks.secrets, timestamp, body.as_bytes()) {
-        request = request.insert_header((super::SIGNATURE_HEADER, signature));
-    }
+    let secrets = &state.config.hooks.secrets;
+    let request = super::call::signed_post(&config.url, &event.event_id, secrets, &body)
+        .insert_header(("X-IM-Attempt", (event.attempts + 1).to_string()));
     let sent = tokio::time::timeout(
         Duration::from_millis(config.timeout_ms),
         request.send_body(body),

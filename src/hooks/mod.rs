@@ -4,6 +4,7 @@
 
 mod before_send;
 mod breaker;
+mod call;
 pub mod events;
 mod signature;
 

@@ -14,13 +14,12 @@ use crate::state::AppState;
 #[get("/api/admin/events/outbox")]
 async fn outbox(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     admin(&req, &state).await?.require_host()?;
-    let (waiting, oldest) = state.store.outbox_depth().await?;
-    let (dead, _) = state.store.dead_letters(0, 0).await?;
+    let depth = state.store.outbox_depth().await?;
     Ok(HttpResponse::Ok().json(json!({
         "enabled": state.config.hooks.events.enabled(),
-        "waiting": waiting,
-        "oldestAt": oldest,
-        "deadLetters": dead,
+        "waiting": depth.waiting,
+        "oldestAt": depth.oldest,
+        "deadLetters": depth.dead_letters,
     })))
 }
 

@@ -65,7 +65,7 @@ pub use messages::{
     Conversation, NewMessage, Stored, StoredMessage, SyncCursor, SyncPage, EXTRA_ANONYMOUS,
     EXTRA_CLIENT_MSG_ID, EXTRA_FORWARDED_FROM, SERVER_KEYS, STATE_RECALLED,
 };
-pub use outbox::{conversation_key, NewEvent};
+pub use outbox::{conversation_key, NewEvent, OutboxDepth};
 pub use presence_writer::PresenceWrite;
 pub use reactions::{ReactionOutcome, ReactionRule, ReactionStats, ReactionWrite, Reactor};
 pub use read_positions::ReadMark;

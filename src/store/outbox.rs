@@ -19,6 +19,13 @@ use super::{Store, StoreError};
 /// The lease's name.
 const LEASE: &str = "events";
 
+/// The outbox at a glance (the admin route, the gauges).
+pub struct OutboxDepth {
+    pub waiting: u64,
+    pub oldest: Option<DateTime<Utc>>,
+    pub dead_letters: u64,
+}
+
 /// An event to write beside the change it reports.
 pub struct NewEvent {
     pub kind: &'static str,
@@ -349,14 +356,19 @@ impl Store {
         Ok(true)
     }
 
-    /// How many events wait, and since when the oldest.
-    pub async fn outbox_depth(&self) -> Result<(u64, Option<DateTime<Utc>>), StoreError> {
-        let count = event_outbox::Entity::find().count(&self.db).await?;
+    /// How many events wait, since when the oldest, and how many are dead letters.
+    pub async fn outbox_depth(&self) -> Result<OutboxDepth, StoreError> {
+        let waiting = event_outbox::Entity::find().count(&self.db).await?;
         let oldest = event_outbox::Entity::find()
             .order_by_asc(event_outbox::Column::Id)
             .one(&self.db)
             .await?
             .map(|e| e.creation_time);
-        Ok((count, oldest))
+        let dead_letters = event_dead_letter::Entity::find().count(&self.db).await?;
+        Ok(OutboxDepth {
+            waiting,
+            oldest,
+            dead_letters,
+        })
     }
 }
