@@ -11,6 +11,8 @@ pub mod http;
 pub mod ids;
 pub mod keys;
 pub mod metrics;
+pub mod notifications;
+pub mod offline_push;
 pub mod protocol;
 pub mod requests;
 pub mod signalr;

@@ -52,6 +52,12 @@ pub struct Metrics {
     pub outbox_waiting: IntGauge,
     pub outbox_oldest_seconds: IntGauge,
     pub dead_letters: IntGauge,
+    /// Notifications published; push jobs sent (webhook or stream), failed, and tokens the
+    /// push service reported dead.
+    pub notifications_published: IntCounter,
+    pub push_jobs_sent: IntCounter,
+    pub push_jobs_failed: IntCounter,
+    pub push_tokens_dead: IntCounter,
     rate: Mutex<(Instant, u64, f64)>,
 }
 
@@ -139,6 +145,16 @@ impl Metrics {
                 "im_hook_breaker_open",
                 "1 while the before-send hook's breaker is open",
             ),
+            notifications_published: counter(
+                "im_notifications_published_total",
+                "notifications published",
+            ),
+            push_jobs_sent: counter("im_push_jobs_sent_total", "push jobs handed off"),
+            push_jobs_failed: counter(
+                "im_push_jobs_failed_total",
+                "push jobs the webhook or the stream did not take",
+            ),
+            push_tokens_dead: counter("im_push_tokens_dead_total", "push tokens removed as dead"),
             rate: Mutex::new((Instant::now(), 0, 0.0)),
         };
         let r = &m.registry;
@@ -174,6 +190,10 @@ impl Metrics {
             &m.events_delivered,
             &m.events_failed,
             &m.events_dead,
+            &m.notifications_published,
+            &m.push_jobs_sent,
+            &m.push_jobs_failed,
+            &m.push_tokens_dead,
         ] {
             r.register(Box::new(c.clone())).expect("registered once");
         }

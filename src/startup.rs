@@ -80,6 +80,8 @@ impl Node {
         if state.config.hooks.events.enabled() {
             crate::hooks::events::start(state.clone().into_inner());
         }
+        crate::notifications::upkeep::start(state.clone().into_inner());
+        crate::offline_push::start(state.clone().into_inner());
         let data = state.clone();
         let origins = data.config.http.cors_origins.clone();
         let server = HttpServer::new(move || {

@@ -37,6 +37,8 @@ pub struct AppState {
     pub quotas: crate::auth::Quotas,
     /// `http.trusted_proxies`, parsed once.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Push jobs gathering for users with no session in the foreground.
+    pub push_jobs: crate::offline_push::PushJobs,
     /// The before-send moderation hook, if one is configured.
     pub before_send: Option<Arc<crate::hooks::BeforeSend>>,
     schema_ready: AtomicBool,
@@ -67,6 +69,7 @@ impl AppState {
         let writer = Writer::start(store.clone(), config.limits.max_pending_writes);
         AppState {
             before_send: crate::hooks::BeforeSend::from_config(&config),
+            push_jobs: crate::offline_push::PushJobs::new(&config.push),
             node_name: config.node_name(),
             ids: Arc::new(IdGenerator::new(config.node.id)),
             tokens: Tokens::from_config(&config),

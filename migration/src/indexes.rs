@@ -42,6 +42,22 @@ impl Idx {
         }
     }
 
+    /// An index under a name of its own (as ABP names some: `IX_Tenant_User_Notification_Id`).
+    pub(crate) fn named(
+        name: &str,
+        table: &'static str,
+        columns: &'static [&'static str],
+        unique: bool,
+    ) -> Self {
+        Idx {
+            name: name.to_string(),
+            table,
+            columns,
+            unique,
+            condition: None,
+        }
+    }
+
     /// A unique index named `UX_<Table>_<what>`.
     pub(crate) fn unique(
         table: &'static str,

@@ -16,6 +16,7 @@ mod m20261201_000009_message_operations;
 mod m20261201_000010_mentions_and_receipts;
 mod m20261201_000011_auth_sessions;
 mod m20261201_000012_event_outbox;
+mod m20261201_000013_notifications;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000010_mentions_and_receipts::Migration),
             Box::new(m20261201_000011_auth_sessions::Migration),
             Box::new(m20261201_000012_event_outbox::Migration),
+            Box::new(m20261201_000013_notifications::Migration),
         ]
     }
 }

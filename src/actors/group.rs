@@ -17,6 +17,7 @@ use crate::chat::rules::mentions::check_mentions;
 use crate::chat::rules::receipts::shows_readers;
 use crate::chat::wire::wire;
 use crate::cluster::GroupFrame;
+use crate::offline_push::JobConversation;
 use crate::protocol::{Code, Id, ServerFrame};
 use crate::requests::{Draft, Origin};
 use crate::state::AppState;
@@ -195,6 +196,26 @@ impl Handler<Committed> for GroupActor {
         } else {
             own.clone()
         };
+        if self.state.push_jobs.enabled() {
+            if let Some(facts) = &self.facts {
+                let tenant = self.key.0;
+                let receivers: Vec<_> = facts
+                    .members
+                    .iter()
+                    .filter(|m| **m != origin.user_id)
+                    .map(|m| (tenant, *m))
+                    .collect();
+                let sender = (!message.is_anonymous).then_some(message.from_name.as_str());
+                self.state.push_jobs.offer_message(
+                    &self.state.delivery.supervisor,
+                    &receivers,
+                    JobConversation::Group(self.key.1.to_string()),
+                    message.message_id,
+                    sender,
+                    &message.content,
+                );
+            }
+        }
         // The sender's own devices get the full message; the sending device already has it.
         self.publish(GroupFrame {
             sender: Some(origin.user_id),

@@ -57,6 +57,8 @@ pub struct SessionLink {
     pub close_to: Recipient<CloseWith>,
     /// Set by the first push that finds the session's mailbox full.
     pub overflowed: AtomicBool,
+    /// Set while the client says its app is in the background (`state` frame).
+    pub background: AtomicBool,
 }
 
 impl std::ops::Deref for SessionHandle {
@@ -133,6 +135,7 @@ impl SessionHandle {
             push_to: addr.clone().recipient(),
             close_to: addr.recipient(),
             overflowed: AtomicBool::new(false),
+            background: AtomicBool::new(false),
         }))
     }
 
@@ -162,6 +165,16 @@ impl SessionHandle {
         self.overflowed.load(Ordering::Acquire)
     }
 
+    /// Whether the client's app is in the foreground (as it last said; yes until it says).
+    pub fn is_foreground(&self) -> bool {
+        !self.background.load(Ordering::Acquire)
+    }
+
+    /// Records what the client said of its app: in the foreground or not.
+    pub fn set_foreground(&self, foreground: bool) {
+        self.background.store(!foreground, Ordering::Release);
+    }
+
     /// Makes the new session known (to the pod's index, the cluster and its user's actor) and
     /// returns the user's actor. A session calls it when it starts, and again to re-join an
     /// actor that died.
@@ -176,6 +189,7 @@ impl SessionHandle {
             state.delivery.supervisor.add_connection(self.clone());
             // Online from the first frame on; the user actor keeps the flag from here.
             state.delivery.supervisor.set_online(key, true);
+            state.delivery.foreground_changed(state, &key);
             if let Some(session) = &self.session_id {
                 state
                     .writer
@@ -216,6 +230,15 @@ impl SessionHandle {
         if let Some(user) = state.delivery.supervisor.running_user(&key) {
             user.do_send(Detach(self.connection_id.clone()));
         }
+        state.delivery.foreground_changed(state, &key);
+    }
+
+    /// The client says its app went to the background (or came back).
+    pub fn app_state(&self, state: &AppState, foreground: bool) {
+        self.set_foreground(foreground);
+        state
+            .delivery
+            .foreground_changed(state, &(self.tenant_id, self.user_id));
     }
 }
 

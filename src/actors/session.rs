@@ -185,6 +185,12 @@ impl Session {
                 count_frame("refresh");
                 return self.refresh(ctx, id, access_token);
             }
+            ClientFrame::State { foreground } => {
+                count_frame("state");
+                let state = self.state.clone();
+                self.handle_of(ctx).app_state(&state, foreground);
+                return self.send_frame(ctx, ServerFrame::ack(id));
+            }
         };
         count_frame(request.name());
         let origin = self.origin(ctx, id.clone());

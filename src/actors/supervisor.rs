@@ -263,6 +263,20 @@ impl Supervisor {
             .count()
     }
 
+    /// Whether `user` has a session on this pod.
+    pub fn has_sessions(&self, user: &UserKey) -> bool {
+        self.sessions.shard(user).lock().contains_key(user)
+    }
+
+    /// Whether `user` has a session on this pod whose app is in the foreground (one that did
+    /// not say `{"type":"state","foreground":false}`): the push hand-off leaves such users be.
+    pub fn in_foreground(&self, user: &UserKey) -> bool {
+        let shard = self.sessions.shard(user).lock();
+        shard
+            .get(user)
+            .is_some_and(|list| list.iter().any(|s| s.is_foreground()))
+    }
+
     /// An open connection of this pod.
     pub fn connection(&self, connection_id: &str) -> Option<SessionHandle> {
         let key: Arc<str> = Arc::from(connection_id);

@@ -16,6 +16,7 @@ use super::commit::Committed;
 use super::{SessionHandle, UserKey};
 use crate::chat::rules;
 use crate::chat::wire::wire;
+use crate::offline_push::JobConversation;
 use crate::protocol::{Code, ServerFrame};
 use crate::requests::{Draft, Origin};
 use crate::state::AppState;
@@ -348,6 +349,14 @@ impl Handler<Committed> for UserActor {
             self.state.delivery.bus.to_users(&[self.key], None, &text);
             return;
         }
+        self.state.push_jobs.offer_message(
+            &self.state.delivery.supervisor,
+            &[self.key],
+            JobConversation::User(origin.user_id),
+            message.message_id,
+            Some(&message.from_name),
+            &message.content,
+        );
         let sender = (self.key.0, origin.user_id);
         self.state
             .delivery

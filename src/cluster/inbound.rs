@@ -53,6 +53,22 @@ pub async fn handle(
         }
         return Ok(());
     }
+    if channel == n.notifications() {
+        // Every pod hears it; the one that claims it first publishes it, once.
+        let digest = crate::auth::sha256_hex(&String::from_utf8_lossy(payload));
+        let claimed: Option<String> = redis::cmd("SET")
+            .arg(n.notification_claim(&digest))
+            .arg(&n.node)
+            .arg("NX")
+            .arg("PX")
+            .arg(60_000)
+            .query_async(conn)
+            .await?;
+        if claimed.is_some() {
+            pod.publish_notification(payload.to_vec());
+        }
+        return Ok(());
+    }
     let push = match serde_json::from_slice::<BackendPush>(payload) {
         Ok(p) => p,
         Err(e) => {

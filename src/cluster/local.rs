@@ -36,6 +36,12 @@ impl Bus for LocalBus {
         false
     }
 
+    fn background(&self, _: UserKey, _: bool) {}
+
+    fn foreground_elsewhere(&self, _: Vec<UserKey>) -> BoxFuture<'static, HashSet<UserKey>> {
+        Box::pin(async { HashSet::new() })
+    }
+
     fn push(&self, _: &Push) {}
 
     fn client_published(&self, message: ClientPublish) {

@@ -84,6 +84,13 @@ pub trait Bus: Send + Sync {
     /// Whether another pod holds a session of `user`.
     fn online_elsewhere(&self, user: &UserKey) -> bool;
 
+    /// Whether all of `user`'s sessions on this pod have their app in the background (the
+    /// push hand-off asks other pods this).
+    fn background(&self, user: UserKey, background: bool);
+
+    /// Which of `users` have a session whose app is in the foreground on another pod.
+    fn foreground_elsewhere(&self, users: Vec<UserKey>) -> BoxFuture<'static, HashSet<UserKey>>;
+
     /// A backend push this pod delivered locally; other pods deliver it to theirs.
     fn push(&self, push: &Push);
 

@@ -63,6 +63,21 @@ impl Names {
         format!("{}:pod:{node}:users", self.namespace)
     }
 
+    /// The users whose sessions on a pod all have their app in the background.
+    pub fn background_key(&self, node: &str) -> String {
+        format!("{}:pod:{node}:background", self.namespace)
+    }
+
+    /// Backend services publish notifications here (`docs/API.md`, "Notifications").
+    pub fn notifications(&self) -> String {
+        format!("{}.notifications", self.namespace)
+    }
+
+    /// A notification published on Redis is claimed by one pod under this key.
+    pub fn notification_claim(&self, digest: &str) -> String {
+        format!("{}:notification-claim:{digest}", self.namespace)
+    }
+
     /// The number of the last presence change a pod wrote.
     pub fn seq_key(&self, node: &str) -> String {
         format!("{}:pod:{node}:seq", self.namespace)

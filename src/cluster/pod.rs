@@ -37,6 +37,10 @@ pub trait Pod: Send + Sync {
     /// A backend push for the sessions here it targets.
     fn push(&self, push: Push);
 
+    /// A notification a backend service published on Redis, which this pod claimed: publish
+    /// it (stored once, delivered everywhere).
+    fn publish_notification(&self, payload: Vec<u8>);
+
     /// `user` came online or went offline for the whole cluster: tell `friends` here (unless
     /// the user has a session here, which they already know of).
     fn friend_presence(&self, user: UserKey, online: bool, at: DateTime<Utc>, friends: &[Uuid]);

@@ -43,6 +43,8 @@ pub enum Op {
         connection_id: String,
         record: Option<String>,
     },
+    /// A user's sessions here went all to the background (or not).
+    Background { member: String, background: bool },
     /// A pod found gone is removed from the list of pods.
     Forget { node: String },
     /// The pod leaves cleanly: its keys removed, the others told; `done` when written.
@@ -98,6 +100,7 @@ impl Op {
                 pipe.set_ex(n.pod_key(node), info, ttl).ignore();
                 pipe.set_ex(n.node_id_key(node_id), node, ttl).ignore();
                 pipe.expire(n.users_key(node), ttl as i64).ignore();
+                pipe.expire(n.background_key(node), ttl as i64).ignore();
                 pipe.set_ex(n.seq_key(node), seq, ttl).ignore();
                 pipe.sadd(n.pods_key(), node).ignore();
                 pipe.publish(n.cluster(), payload).ignore();
@@ -115,12 +118,21 @@ impl Op {
                     pipe.hdel(key, connection_id).ignore();
                 }
             },
+            Op::Background { member, background } => {
+                if background {
+                    pipe.sadd(n.background_key(node), member).ignore();
+                } else {
+                    pipe.srem(n.background_key(node), member).ignore();
+                }
+                pipe.expire(n.background_key(node), ttl as i64).ignore();
+            }
             Op::Forget { node } => {
                 pipe.srem(n.pods_key(), node).ignore();
             }
             Op::Leave { payload, done: tx } => {
                 pipe.del(n.pod_key(node)).ignore();
                 pipe.del(n.users_key(node)).ignore();
+                pipe.del(n.background_key(node)).ignore();
                 pipe.del(n.seq_key(node)).ignore();
                 pipe.srem(n.pods_key(), node).ignore();
                 pipe.publish(n.cluster(), payload).ignore();

@@ -244,6 +244,59 @@ impl Bus for RedisBus {
         self.shared.directory.online(user)
     }
 
+    fn background(&self, user: UserKey, background: bool) {
+        self.shared.enqueue(Op::Background {
+            member: super::names::member(&user),
+            background,
+        });
+    }
+
+    fn foreground_elsewhere(&self, users: Vec<UserKey>) -> BoxFuture<'static, HashSet<UserKey>> {
+        let shared = self.shared.clone();
+        Box::pin(async move {
+            // Only users another pod holds can be in the foreground there; each such pod is
+            // asked whether it has them all in the background.
+            let asks: Vec<(UserKey, Vec<Arc<str>>)> = users
+                .into_iter()
+                .map(|u| (u, shared.directory.pods_of_any(std::iter::once(u))))
+                .filter(|(_, pods)| !pods.is_empty())
+                .collect();
+            if asks.is_empty() {
+                return HashSet::new();
+            }
+            let read = async {
+                let mut conn = shared.client.get_multiplexed_async_connection().await?;
+                let mut pipe = redis::pipe();
+                for (user, pods) in &asks {
+                    for pod in pods {
+                        pipe.sismember(
+                            shared.names.background_key(pod),
+                            super::names::member(user),
+                        );
+                    }
+                }
+                pipe.query_async::<Vec<bool>>(&mut conn).await
+            };
+            // Not knowing, assume the foreground: a missed push is better than a wrong one.
+            let answers = match tokio::time::timeout(Duration::from_secs(2), read).await {
+                Ok(Ok(answers)) => answers,
+                _ => return asks.into_iter().map(|(u, _)| u).collect(),
+            };
+            let mut answers = answers.into_iter();
+            let mut found = HashSet::new();
+            for (user, pods) in asks {
+                let mut foreground = false;
+                for _ in &pods {
+                    foreground |= !answers.next().unwrap_or(false);
+                }
+                if foreground {
+                    found.insert(user);
+                }
+            }
+            found
+        })
+    }
+
     fn push(&self, push: &Push) {
         let names = &self.shared.names;
         let mut body = serde_json::json!({

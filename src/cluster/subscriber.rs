@@ -68,6 +68,7 @@ async fn listen(
         n.send_broadcast(),
         n.send_user(),
         n.send_client(),
+        n.notifications(),
     ];
     tokio::time::timeout(TIMEOUT, pubsub.subscribe(&channels))
         .await

@@ -11,9 +11,13 @@ use serde::{Deserialize, Serialize};
 
 mod auth;
 mod hooks;
+mod notifications;
+mod push;
 
 pub use auth::{AccountDeletion, AuthConfig};
 pub use hooks::{BeforeSendConfig, EventsConfig, HooksConfig, OnFailure};
+pub use notifications::NotificationsConfig;
+pub use push::PushConfig;
 
 /// The environment prefix; a double underscore separates a section from its key.
 pub const ENV_PREFIX: &str = "IMCLUSTER_";
@@ -29,6 +33,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub limits: Limits,
     pub push: PushConfig,
+    pub notifications: NotificationsConfig,
     pub admin: AdminConfig,
     pub accounts: AccountsConfig,
     pub http: HttpConfig,
@@ -196,14 +201,6 @@ pub struct Limits {
     pub registrations_per_hour: u32,
 }
 
-/// Backend services pushing through this node.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct PushConfig {
-    /// `X-API-Key` accepted by `/api/push/*`; empty = only tokens with role `service`.
-    pub api_key: String,
-}
-
 /// Operators: the admin API and console.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
@@ -363,8 +360,19 @@ impl Config {
             figment = figment.merge(Toml::file(path));
         }
         let sections = [
-            "node", "database", "redis", "jwt", "auth", "limits", "push", "admin", "accounts",
-            "http", "hooks", "log",
+            "node",
+            "database",
+            "redis",
+            "jwt",
+            "auth",
+            "limits",
+            "push",
+            "admin",
+            "accounts",
+            "http",
+            "hooks",
+            "log",
+            "notifications",
         ];
         let env = Env::prefixed(ENV_PREFIX).split("__").filter(move |key| {
             sections.iter().any(|s| {
@@ -403,6 +411,8 @@ impl Config {
         self.accounts.validate()?;
         self.http.validate()?;
         self.hooks.validate()?;
+        self.push.validate(&self.redis.url)?;
+        self.notifications.validate()?;
         if self.hooks.events.redis_stream && self.redis.url.is_empty() {
             return bad("hooks.events.redis_stream", "needs redis.url");
         }

@@ -82,6 +82,16 @@ impl Delivery {
         self.supervisor.is_online(user) || self.bus.online_elsewhere(user)
     }
 
+    /// A session of `user` here opened, closed or said where its app is: the other pods'
+    /// push hand-off learns whether all of the user's sessions here are in the background.
+    pub fn foreground_changed(&self, state: &crate::state::AppState, user: &UserKey) {
+        if state.push_jobs.enabled() {
+            let background =
+                self.supervisor.has_sessions(user) && !self.supervisor.in_foreground(user);
+            self.bus.background(*user, background);
+        }
+    }
+
     /// Closes a user's sockets on every pod (which ones: `close`).
     pub fn close_sessions(&self, user: &UserKey, close: CloseSessions) {
         self.close_sessions_here(user, close.clone());

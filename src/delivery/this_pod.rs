@@ -38,6 +38,24 @@ impl Pod for ThisPod {
         });
     }
 
+    fn publish_notification(&self, payload: Vec<u8>) {
+        let publication = match serde_json::from_slice::<crate::notifications::Publication>(
+            &payload,
+        ) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(error = %e, "a notification on Redis that is not {{name, data, …}}, dropped");
+                return;
+            }
+        };
+        let state = self.0.clone();
+        actix_rt::spawn(async move {
+            if let Err(e) = crate::notifications::publish(&state, publication).await {
+                tracing::warn!(code = e.code.as_str(), message = %e.message, "a notification on Redis was refused");
+            }
+        });
+    }
+
     fn friend_presence(&self, user: UserKey, online: bool, at: DateTime<Utc>, friends: &[Uuid]) {
         let supervisor = &self.0.delivery.supervisor;
         if supervisor.is_online(&user) {

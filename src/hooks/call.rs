@@ -6,7 +6,7 @@ thread_local! {
 }
 
 /// A POST of `body` to `url` for event (or request) `event_id`, signed with `secrets`.
-pub(super) fn signed_post(
+pub(crate) fn signed_post(
     url: &str,
     event_id: &str,
     secrets: &[String],

@@ -4,7 +4,7 @@
 
 mod before_send;
 mod breaker;
-mod call;
+pub(crate) mod call;
 pub mod events;
 mod signature;
 

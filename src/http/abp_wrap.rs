@@ -1,4 +1,4 @@
-//! ABP's result wrapper, on request: a call to `/api/im/*` with `_AbpWrapResult: true` gets
+//! ABP's result wrapper, on request: a call to `/api/im/*` or `/api/notifications/*` with `_AbpWrapResult: true` gets
 //! `{"code":"0","message":"OK","details":null,"result":…}` (errors: `{"code","message",
 //! "details"}`, status 200) and the `_AbpWrapResult: true` header, as the LINGYUN host answers.
 //! Clients that do not ask (the ABP Vue client accepts both) get the plain result.
@@ -26,8 +26,10 @@ pub async fn wrap(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let wanted =
-        req.path().starts_with("/api/im/") && says_true(&req, WRAP) && !says_true(&req, DONT_WRAP);
+    let wanted = (req.path().starts_with("/api/im/")
+        || req.path().starts_with("/api/notifications"))
+        && says_true(&req, WRAP)
+        && !says_true(&req, DONT_WRAP);
     let res = next.call(req).await?;
     if !wanted {
         return Ok(res.map_into_boxed_body());

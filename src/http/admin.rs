@@ -409,6 +409,14 @@ async fn broadcast(
     }
     .to_text();
     let sessions = state.delivery.push_to_everyone(a.tenant_id, &text);
+    crate::notifications::record(
+        state.clone().into_inner(),
+        a.tenant_id,
+        crate::notifications::Audience::Tenant,
+        vec![],
+        crate::notifications::builtin::SYSTEM_NOTICE,
+        json!({"title": "System notice", "message": body.content, "formUser": "system"}),
+    );
     Ok(HttpResponse::Accepted().json(json!({ "sessions": sessions })))
 }
 

@@ -148,6 +148,15 @@ async fn befriend_or_ask(
             json!({"userId": friend, "code": 205}),
         );
     } else {
+        crate::notifications::record(
+            state.clone().into_inner(),
+            tenant,
+            crate::notifications::Audience::Users,
+            vec![friend],
+            crate::notifications::builtin::FRIEND_REQUEST,
+            json!({"title": "Friend request", "message": format!("{} wants to be your friend", me.user_name),
+                   "formUser": me.user_name, "code": 203, "from": who.clone()}),
+        );
         state.delivery.notify(
             &(tenant, friend),
             "friend.request",

@@ -9,12 +9,16 @@ mod admin_events;
 mod admin_sessions;
 mod chat;
 pub mod client_addr;
+mod devices;
 pub mod error;
 mod friends;
 mod groups;
 mod health;
 pub mod identity;
+mod inbox;
 mod message_requests;
+mod notification_definitions;
+mod notifications;
 pub mod nul_guard;
 mod openapi;
 mod pages;
@@ -52,6 +56,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(chat::routes)
         .configure(message_requests::routes)
         .configure(groups::routes)
+        .configure(notification_definitions::routes)
+        .configure(notifications::routes)
+        .configure(inbox::routes)
+        .configure(devices::routes)
         .configure(admin::routes)
         .configure(pages::routes)
         .service(openapi::swagger());

@@ -5,8 +5,9 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    account_data, accounts, admin, admin_events, admin_sessions, chat, friends, groups, health,
-    message_requests, password, push, sessions, users, ws,
+    account_data, accounts, admin, admin_events, admin_sessions, chat, devices, friends, groups,
+    health, inbox, message_requests, notification_definitions, notifications, password, push,
+    sessions, users, ws,
 };
 
 /// The document.
@@ -23,7 +24,20 @@ use super::{
         health::health, health::ready, health::metrics,
         ws::connect,
         crate::signalr::endpoint::negotiate, crate::signalr::endpoint::connect,
-        push::broadcast, push::to_user, push::to_connection,
+        crate::signalr::endpoint::negotiate_notifications, crate::signalr::endpoint::connect_notifications,
+        push::broadcast, push::to_user, push::to_connection, push::notification,
+        notifications::my_notifications, notifications::my_notification, notifications::mark_read_state,
+        notifications::delete_notification, notifications::all_subscriptions, notifications::subscriptions,
+        notifications::is_subscribed, notifications::subscribe, notifications::unsubscribe,
+        notifications::assignables, notifications::send,
+        notification_definitions::groups, notification_definitions::group, notification_definitions::create_group,
+        notification_definitions::update_group, notification_definitions::delete_group,
+        notification_definitions::definitions, notification_definitions::definition,
+        notification_definitions::create_definition, notification_definitions::update_definition,
+        notification_definitions::delete_definition,
+        inbox::list, inbox::unread_count, inbox::mark, inbox::remove, inbox::subscriptions, inbox::subscribe,
+        inbox::unsubscribe,
+        devices::register, devices::remove, devices::mine, devices::set_muted, devices::muted,
         users::my_card, users::update_my_card, users::my_settings, users::update_my_settings, users::search, users::user_card,
         friends::add_request, friends::create, friends::requests, friends::decide, friends::list, friends::all, friends::get_one,
         friends::update, friends::remove,

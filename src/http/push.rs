@@ -73,6 +73,29 @@ async fn authorize(req: &HttpRequest, state: &AppState) -> Result<Reach, ApiErro
     })
 }
 
+/// The tenant a publisher (API key, or a token with role `service` or `admin`) publishes a
+/// notification to: the one it names, which a tenant's token may only name as its own.
+pub(super) async fn publisher_tenant(
+    req: &HttpRequest,
+    state: &AppState,
+    named: Option<Uuid>,
+) -> Result<Option<Uuid>, ApiError> {
+    authorize(req, state).await?.tenant(named)
+}
+
+#[utoipa::path(tag = "push", operation_id = "push_notification", request_body = crate::notifications::Publication, responses((status = 201, description = "published: {id, recipients}"), (status = "4XX", description = "the error body with its code"), (status = 503, description = "IM:Unavailable")))]
+#[post("/api/push/notifications")]
+async fn notification(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<crate::notifications::Publication>,
+) -> Result<HttpResponse, ApiError> {
+    let mut publication = body.into_inner();
+    publication.tenant_id = publisher_tenant(&req, &state, publication.tenant_id).await?;
+    let published = crate::notifications::publish(&state, publication).await?;
+    Ok(HttpResponse::Created().json(published))
+}
+
 /// Pushes `body` to the target a route resolves from its path and the pusher's reach (and the
 /// tenant the body names).
 async fn push(
@@ -157,6 +180,7 @@ async fn to_connection(
 /// Registers the routes of this file.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(broadcast)
+        .service(notification)
         .service(to_user)
         .service(to_connection);
 }

@@ -56,6 +56,11 @@ pub enum ClientFrame {
     Refresh {
         access_token: String,
     },
+    /// Where the client's app is: in the foreground or not. A user with no session in the
+    /// foreground gets pushes (`docs/PUSH.md`).
+    State {
+        foreground: bool,
+    },
     Ping,
 }
 

@@ -7,6 +7,7 @@ mod codes;
 mod decode;
 mod ids;
 mod message;
+mod notification;
 mod server;
 
 pub use client::{ClientFrame, EditBody, Envelope, ForwardFrame, ReactBody, SendFrame, Target};
@@ -14,4 +15,5 @@ pub use codes::Code;
 pub use decode::{decode, frame_id, has_nul_escape, BadFrame, NUL_REFUSED};
 pub use ids::Id;
 pub use message::{rfc3339, ForwardedFrom, MentionList, Message, Reaction, ReplyPreview};
+pub use notification::Notification;
 pub use server::ServerFrame;

@@ -123,6 +123,9 @@ pub enum ServerFrame {
         method: String,
         data: serde_json::Value,
     },
+    Notification {
+        notification: super::Notification,
+    },
     Sync {
         id: Option<String>,
         messages: Vec<Message>,
@@ -154,6 +157,19 @@ impl ServerFrame {
             map.remove("id");
         }
         fields
+    }
+
+    /// A bare `ack` of request `id`.
+    pub fn ack(id: Option<String>) -> ServerFrame {
+        ServerFrame::Ack {
+            id,
+            message_id: None,
+            send_time: None,
+            edit_version: None,
+            edited_at: None,
+            message_ids: None,
+            expires_in: None,
+        }
     }
 
     /// An `error` frame for `code`, echoing the request's `id`.

@@ -1,5 +1,6 @@
-//! The hub's HTTP side: `POST /signalr-hubs/messages/negotiate` and the WebSocket at
-//! `/signalr-hubs/messages` (with `id=` from negotiate, or without for `skipNegotiation`).
+//! The hubs' HTTP side: `POST /signalr-hubs/messages/negotiate` and the WebSocket at
+//! `/signalr-hubs/messages` (with `id=` from negotiate, or without for `skipNegotiation`), and
+//! the same two for ABP's notifications hub at `/signalr-hubs/notifications`.
 //! Both want a valid token, from `Authorization: Bearer` or `access_token`. Only the
 //! WebSockets transport is offered; SignalR clients then use nothing else.
 
@@ -8,7 +9,7 @@ use actix_web_actors::ws;
 use serde_json::json;
 
 use super::connections::Claim;
-use super::hub::HubSession;
+use super::hub::{HubKind, HubSession};
 use super::MAX_MESSAGE_BYTES;
 use crate::auth::Identity;
 use crate::http::error::ApiError;
@@ -32,6 +33,23 @@ fn query(req: &HttpRequest) -> std::collections::HashMap<String, String> {
 #[utoipa::path(tag = "signalr", operation_id = "signalr_negotiate", params(("negotiateVersion" = Option<u32>, Query, description = "0 or 1; absent means 0")), responses((status = 200, description = "connectionToken, connectionId, negotiateVersion and the WebSockets transport"), (status = 401, description = "no valid token"), (status = 403, description = "IM:Banned")))]
 #[post("/signalr-hubs/messages/negotiate")]
 pub async fn negotiate(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    negotiated(req, state).await
+}
+
+#[utoipa::path(tag = "signalr", operation_id = "signalr_notifications_negotiate", params(("negotiateVersion" = Option<u32>, Query, description = "0 or 1; absent means 0")), responses((status = 200, description = "connectionToken, connectionId, negotiateVersion and the WebSockets transport"), (status = 401, description = "no valid token"), (status = 403, description = "IM:Banned")))]
+#[post("/signalr-hubs/notifications/negotiate")]
+pub async fn negotiate_notifications(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    negotiated(req, state).await
+}
+
+/// Negotiate, for either hub: a connection token the WebSocket then claims.
+async fn negotiated(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -61,6 +79,26 @@ pub async fn connect(
     stream: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, actix_web::Error> {
+    connected(HubKind::Messages, req, stream, state).await
+}
+
+#[utoipa::path(tag = "signalr", operation_id = "signalr_notifications_connect", params(("id" = Option<String>, Query, description = "the connectionToken from negotiate; absent with skipNegotiation")), responses((status = 101, description = "switching to WebSocket: the JSON hub protocol"), (status = 400, description = "not a WebSocket upgrade"), (status = 401, description = "no valid token"), (status = 403, description = "IM:Banned, or an origin http.cors_origins does not allow"), (status = 404, description = "unknown connection id"), (status = 409, description = "the connection already has a WebSocket")))]
+#[get("/signalr-hubs/notifications")]
+pub async fn connect_notifications(
+    req: HttpRequest,
+    stream: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, actix_web::Error> {
+    connected(HubKind::Notifications, req, stream, state).await
+}
+
+/// The WebSocket of either hub.
+async fn connected(
+    kind: HubKind,
+    req: HttpRequest,
+    stream: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, actix_web::Error> {
     crate::http::check_origin(&req, &state.config.http.cors_origins)?;
     let identity = caller(&state, &req).await?;
     let user = (identity.tenant_id, identity.user_id);
@@ -79,6 +117,7 @@ pub async fn connect(
     };
     let info = crate::http::ws::connection_info(&req, &state.trusted_proxies);
     let session = HubSession::new(
+        kind,
         state.clone().into_inner(),
         identity,
         info,
@@ -100,5 +139,8 @@ pub async fn connect(
 
 /// Registers the routes of this file.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(negotiate).service(connect);
+    cfg.service(negotiate)
+        .service(connect)
+        .service(negotiate_notifications)
+        .service(connect_notifications);
 }

@@ -27,8 +27,12 @@ pub const HIDE_CHAT_MESSAGE: &str = "hide-chat-message";
 /// and its session was ended by a login elsewhere (the connection closes next).
 pub const TOKEN_EXPIRING: &str = "token-expiring";
 pub const SESSION_REPLACED: &str = "session-replaced";
+/// ABP's notifications hub: a notification for the listener
+/// (`AbpNotificationsSignalROptions.MethodName`).
+pub const GET_NOTIFICATION: &str = "get-notification";
 /// Every callback name above: no backend push may use one.
-pub const CALLBACKS: [&str; 9] = [
+pub const CALLBACKS: [&str; 10] = [
+    GET_NOTIFICATION,
     TOKEN_EXPIRING,
     SESSION_REPLACED,
     GET_CHAT_MESSAGE,
@@ -72,6 +76,9 @@ enum Native {
     Notice {
         kind: String,
         data: Value,
+    },
+    Notification {
+        notification: Value,
     },
     #[serde(other)]
     Other,
@@ -138,12 +145,28 @@ pub fn to_hub(listener: Listener, native: &str, notice_id: impl FnOnce() -> i64)
         // A push never speaks under a callback's name (the push routes refuse it too).
         Native::Event { method, .. } if CALLBACKS.contains(&method.as_str()) => None,
         Native::Event { method, data } => Some(call(&method, [data])),
-        Native::Notice { kind, data } => match kind.as_str() {
-            "tokenExpiring" => Some(call(TOKEN_EXPIRING, [data])),
-            "sessionReplaced" => Some(call(SESSION_REPLACED, [data])),
-            _ => None,
-        },
-        Native::Other => None,
+        Native::Notice { kind, data } => connection_notice(&kind, data),
+        // Notifications go to the notifications hub.
+        Native::Notification { .. } | Native::Other => None,
+    }
+}
+
+/// A notice about the connection itself, as every hub's client hears it.
+fn connection_notice(kind: &str, data: Value) -> Option<String> {
+    match kind {
+        "tokenExpiring" => Some(call(TOKEN_EXPIRING, [data])),
+        "sessionReplaced" => Some(call(SESSION_REPLACED, [data])),
+        _ => None,
+    }
+}
+
+/// The record a client of the notifications hub gets for a native frame, if any: its
+/// notifications (ABP's `NotificationInfo`) and the notices about the connection.
+pub fn to_notifications_hub(native: &str) -> Option<String> {
+    match serde_json::from_str::<Native>(native).ok()? {
+        Native::Notification { notification } => Some(call(GET_NOTIFICATION, [notification])),
+        Native::Notice { kind, data } => connection_notice(&kind, data),
+        _ => None,
     }
 }
 

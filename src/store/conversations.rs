@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use entity::{group_message, user_message};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
+    QuerySelect, Statement,
 };
 use uuid::Uuid;
 
@@ -53,6 +54,13 @@ struct GroupRow {
 #[derive(FromQueryResult)]
 struct GroupCount {
     grp: i64,
+    n: i64,
+}
+
+#[derive(FromQueryResult)]
+struct UserSum {
+    tenant: Uuid,
+    who: Uuid,
     n: i64,
 }
 
@@ -139,6 +147,89 @@ impl Store {
             .all(&self.db)
             .await?;
         Ok(rows.into_iter().map(|r| (r.grp, r.n as u64)).collect())
+    }
+
+    /// How many messages I have not read in all my conversations: what a badge shows (each
+    /// group counted up to [`GROUP_UNREAD_CAP`]).
+    pub async fn unread_total(&self, tenant_id: Option<Uuid>, me: Uuid) -> Result<u64, StoreError> {
+        let b = self.backend();
+        let sql = format!(
+            "SELECT CAST(COALESCE(SUM(\"UnreadCount\"), 0) AS BIGINT) AS n FROM \"AppChatConversations\" \
+             WHERE \"TenantKey\" = {} AND \"UserId\" = {} AND \"UnreadCount\" > 0",
+            ph(b, 1),
+            ph(b, 2)
+        );
+        let private = Size::find_by_statement(
+            self.statement(sql, vec![tenant_key(tenant_id).into(), me.into()]),
+        )
+        .one(&self.db)
+        .await?
+        .map_or(0, |r| r.n.max(0) as u64);
+        let groups: Vec<i64> = self
+            .groups_of(tenant_id, me)
+            .await?
+            .into_iter()
+            .map(|g| g.group_id)
+            .collect();
+        let in_groups: u64 = self
+            .unread_groups(tenant_id, me, &groups)
+            .await?
+            .values()
+            .sum();
+        Ok(private + in_groups)
+    }
+
+    /// [`Store::unread_total`] for many users at once: one read of the private counters and
+    /// one of the memberships for all, then each member's groups counted.
+    pub async fn unread_totals(
+        &self,
+        users: &[(Option<Uuid>, Uuid)],
+    ) -> Result<HashMap<(Option<Uuid>, Uuid), u64>, StoreError> {
+        let mut totals: HashMap<(Option<Uuid>, Uuid), u64> = HashMap::new();
+        let b = self.backend();
+        for batch in users.chunks(500) {
+            let ids: Vec<Uuid> = batch.iter().map(|u| u.1).collect();
+            let list: Vec<String> = (1..=ids.len()).map(|n| ph(b, n)).collect();
+            let sql = format!(
+                "SELECT \"TenantKey\" AS tenant, \"UserId\" AS who, CAST(SUM(\"UnreadCount\") AS BIGINT) AS n \
+                 FROM \"AppChatConversations\" WHERE \"UserId\" IN ({}) AND \"UnreadCount\" > 0 \
+                 GROUP BY \"TenantKey\", \"UserId\"",
+                list.join(", ")
+            );
+            let values = ids.iter().map(|u| (*u).into()).collect();
+            for row in UserSum::find_by_statement(self.statement(sql, values))
+                .all(&self.db)
+                .await?
+            {
+                let tenant = (!row.tenant.is_nil()).then_some(row.tenant);
+                totals.insert((tenant, row.who), row.n.max(0) as u64);
+            }
+            let memberships: Vec<(Option<Uuid>, Uuid, i64)> =
+                entity::user_chat_group::Entity::find()
+                    .select_only()
+                    .columns([
+                        entity::user_chat_group::Column::TenantId,
+                        entity::user_chat_group::Column::UserId,
+                        entity::user_chat_group::Column::GroupId,
+                    ])
+                    .filter(entity::user_chat_group::Column::UserId.is_in(ids))
+                    .into_tuple()
+                    .all(&self.db)
+                    .await?;
+            let mut groups: HashMap<(Option<Uuid>, Uuid), Vec<i64>> = HashMap::new();
+            for (tenant, user, group) in memberships {
+                groups.entry((tenant, user)).or_default().push(group);
+            }
+            for (user, groups) in groups {
+                let n: u64 = self
+                    .unread_groups(user.0, user.1, &groups)
+                    .await?
+                    .values()
+                    .sum();
+                *totals.entry(user).or_default() += n;
+            }
+        }
+        Ok(totals)
     }
 
     /// My conversations, newest first: each one's last message and my unread count.

@@ -8,6 +8,7 @@ mod annotations;
 mod batch_queue;
 mod cards;
 mod catch_up;
+mod conversation_settings;
 mod conversations;
 mod edits;
 mod error;
@@ -25,11 +26,14 @@ mod mentions;
 mod message_changes;
 mod message_rows;
 mod messages;
+mod notification_definitions;
+mod notifications;
 mod outbox;
 mod password_resets;
 mod preferences;
 mod presence_writer;
 mod private_walk;
+mod push_tokens;
 mod reaction_tally;
 mod reactions;
 mod read_positions;
@@ -37,6 +41,7 @@ mod receipts;
 mod search;
 mod sessions;
 mod social;
+mod subscriptions;
 mod writer;
 
 use std::time::Duration;
@@ -65,8 +70,10 @@ pub use messages::{
     Conversation, NewMessage, Stored, StoredMessage, SyncCursor, SyncPage, EXTRA_ANONYMOUS,
     EXTRA_CLIENT_MSG_ID, EXTRA_FORWARDED_FROM, SERVER_KEYS, STATE_RECALLED,
 };
+pub use notifications::{InboxFilter, InboxItem, READ, UNREAD};
 pub use outbox::{conversation_key, NewEvent, OutboxDepth};
 pub use presence_writer::PresenceWrite;
+pub use push_tokens::PushToken;
 pub use reactions::{ReactionOutcome, ReactionRule, ReactionStats, ReactionWrite, Reactor};
 pub use read_positions::ReadMark;
 pub use search::SearchScope;

@@ -68,9 +68,14 @@ impl HubClient {
     /// Starts a client for the hub at `base` with `token` and `options` (see client.mjs);
     /// it connects on [`HubClient::start`].
     pub async fn new(base: &str, token: &str, options: Value) -> HubClient {
+        HubClient::of_hub(base, "messages", token, options).await
+    }
+
+    /// A client of the hub at `/signalr-hubs/<hub>` (`messages`, `notifications`).
+    pub async fn of_hub(base: &str, hub: &str, token: &str, options: Value) -> HubClient {
         let mut child = Command::new("node")
             .arg(package_dir().join("client.mjs"))
-            .arg(format!("{base}/signalr-hubs/messages"))
+            .arg(format!("{base}/signalr-hubs/{hub}"))
             .arg(token)
             .arg(options.to_string())
             .stdin(Stdio::piped())
@@ -157,6 +162,14 @@ impl HubClient {
             })
             .await;
         event["args"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Whether a call of `target` is among the events read so far and not taken (after
+    /// [`HubClient::stop`], every call the connection got).
+    pub fn seen_call(&self, target: &str) -> bool {
+        self.seen
+            .iter()
+            .any(|e| e["event"] == "call" && e["target"] == target)
     }
 
     /// The next lifecycle event named `name` (`reconnecting`, `reconnected`, `closed`).

@@ -161,6 +161,71 @@ const ABP_TABLES: &[(&str, &[SpecColumn])] = &[
             ("LastModifierId", "uuid", false),
         ],
     ),
+    (
+        "AppNotificationDefinitionGroups",
+        &[
+            ("Name", "varchar(64)", true),
+            ("DisplayName", "varchar(255)", false),
+            ("Description", "varchar(255)", false),
+            ("AllowSubscriptionToClients", "bool", true),
+            ("ExtraProperties", "text", false),
+        ],
+    ),
+    (
+        "AppNotificationDefinitions",
+        &[
+            ("Name", "varchar(64)", true),
+            ("GroupName", "varchar(64)", true),
+            ("DisplayName", "varchar(255)", false),
+            ("Description", "varchar(255)", false),
+            ("NotificationLifetime", "int", true),
+            ("NotificationType", "int", true),
+            ("ContentType", "int", true),
+            ("Providers", "varchar(200)", false),
+            ("AllowSubscriptionToClients", "bool", true),
+            ("ExtraProperties", "text", false),
+        ],
+    ),
+    (
+        "AppNotifications",
+        &[
+            ("TenantId", "uuid", false),
+            ("Severity", "smallint", true),
+            ("Type", "int", true),
+            ("ContentType", "int", true),
+            ("NotificationId", "bigint", true),
+            ("NotificationName", "varchar(100)", true),
+            ("NotificationTypeName", "varchar(512)", true),
+            ("ExpirationTime", "ts", false),
+            ("CreationTime", "ts", true),
+            ("ExtraProperties", "text", false),
+        ],
+    ),
+    (
+        "AppUserNotifications",
+        &[
+            ("TenantId", "uuid", false),
+            ("UserId", "uuid", true),
+            ("NotificationId", "bigint", true),
+            ("ReadStatus", "int", true),
+        ],
+    ),
+    (
+        "AppUserSubscribes",
+        &[
+            ("UserId", "uuid", true),
+            ("UserName", "varchar(128)", true),
+            ("TenantId", "uuid", false),
+            ("CreationTime", "ts", true),
+            ("NotificationName", "varchar(100)", true),
+        ],
+    ),
+];
+
+/// ABP's definition tables are keyed by a GUID, the others by a `bigint` identity.
+const UUID_KEYED: &[&str] = &[
+    "AppNotificationDefinitionGroups",
+    "AppNotificationDefinitions",
 ];
 
 const NAMED_INDEXES: &[&str] = &[
@@ -173,6 +238,9 @@ const NAMED_INDEXES: &[&str] = &[
     "IX_AppUserChatSettings_TenantId_UserId",
     "IX_AppUserChatGroups_TenantId_GroupId_UserId",
     "IX_AppUserGroupCards_TenantId_UserId",
+    "IX_AppNotifications_TenantId_NotificationName",
+    "IX_Tenant_User_Notification_Id",
+    "IX_Tenant_User_Notification_Name",
 ];
 
 /// The product's own tables and the unique keys that make duplicates impossible.
@@ -195,6 +263,8 @@ const OWN_TABLES: &[&str] = &[
     "AppEventOutbox",
     "AppEventDeadLetters",
     "AppOutboxLeases",
+    "AppPushTokens",
+    "AppConversationSettings",
 ];
 const UNIQUE_INDEXES: &[&str] = &[
     "UX_AppUserChatFriends_Pair",
@@ -208,6 +278,9 @@ const UNIQUE_INDEXES: &[&str] = &[
     "UX_AppMessageEdits_Version",
     "UX_AppMessageReactions_Key",
     "UX_AppMessageHides_Key",
+    "UX_AppNotifications_NotificationId",
+    "UX_AppPushTokens_Token",
+    "UX_AppConversationSettings_Conversation",
 ];
 
 /// A column as the database describes it, normalized to the spec's words.
@@ -341,10 +414,15 @@ on_both_databases!(
                     ty.to_string()
                 }
             };
+            let id_type = if UUID_KEYED.contains(table) {
+                "uuid"
+            } else {
+                "bigint"
+            };
             assert_eq!(
                 actual.get("Id"),
                 Some(&Col {
-                    ty: expect("bigint"),
+                    ty: expect(id_type),
                     not_null: true
                 }),
                 "{table}.Id"

@@ -47,12 +47,19 @@ pub(super) async fn join(
         other => outcome(other?)?.ok_or_else(|| ApiError::from(Code::GroupNotFound))?,
     };
     let data = json!({"code": 204, "groupId": Id(group), "userId": me.user_id, "userName": me.user_name, "joinInfo": b.join_info});
-    for admin in f
-        .admins
-        .iter()
-        .chain(std::iter::once(&f.owner))
-        .collect::<std::collections::HashSet<_>>()
-    {
+    let deciders: std::collections::HashSet<_> =
+        f.admins.iter().chain(std::iter::once(&f.owner)).collect();
+    crate::notifications::record(
+        state.clone().into_inner(),
+        me.tenant_id,
+        crate::notifications::Audience::Users,
+        deciders.iter().map(|a| **a).collect(),
+        crate::notifications::builtin::GROUP_JOIN_REQUEST,
+        json!({"title": "Request to join a group", "message": format!("{} asks to join the group", me.user_name),
+               "formUser": me.user_name, "code": 204, "groupId": Id(group), "userId": me.user_id,
+               "joinInfo": b.join_info.clone()}),
+    );
+    for admin in deciders {
         state
             .delivery
             .notify(&(me.tenant_id, *admin), "group.joinRequest", data.clone());

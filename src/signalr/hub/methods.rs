@@ -33,7 +33,7 @@ impl Invocation {
     }
 
     /// Completes with `result` (`None`: a void method).
-    fn answer(self, ctx: &mut Ctx, result: Option<Value>) {
+    pub(super) fn answer(self, ctx: &mut Ctx, result: Option<Value>) {
         self.complete(ctx, result, None);
     }
 
@@ -43,7 +43,7 @@ impl Invocation {
     }
 
     /// Completes with the error of a method that threw, quoting this server's code if any.
-    fn fail_with(self, ctx: &mut Ctx, reason: Option<(&str, &str)>) {
+    pub(super) fn fail_with(self, ctx: &mut Ctx, reason: Option<(&str, &str)>) {
         let error = unexpected(&self.target, reason);
         self.fail(ctx, error);
     }
@@ -333,7 +333,7 @@ impl HubSession {
 
     /// `refresh(accessToken)` (this product's extension): the connection takes a newer token
     /// of the same user and session and carries on; completed with `{expiresIn}`.
-    fn on_refresh(&mut self, ctx: &mut Ctx, call: Invocation, token: String) {
+    pub(super) fn on_refresh(&mut self, ctx: &mut Ctx, call: Invocation, token: String) {
         let state = self.state.clone();
         let current = self.identity.clone();
         let check =
@@ -374,10 +374,10 @@ impl HubSession {
 /// An invocation's answer arrived: what the hub does with it, run in the actor.
 #[derive(Message)]
 #[rtype(result = "()")]
-struct Answered(Box<Then>);
+pub(super) struct Answered(pub(super) Box<Then>);
 
 /// A step to take in the hub actor once an answer is in.
-type Then = dyn FnOnce(&mut HubSession, &mut Ctx) + Send;
+pub(super) type Then = dyn FnOnce(&mut HubSession, &mut Ctx) + Send;
 
 impl Handler<Answered> for HubSession {
     type Result = ();

@@ -5,6 +5,7 @@
 //! for the hub (`translate`).
 
 mod methods;
+mod notification_methods;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,8 +27,18 @@ use crate::signalr::translate::{self, Listener};
 use crate::signalr::MAX_MESSAGE_BYTES;
 use crate::state::AppState;
 
+/// Which of ABP's two hubs a connection is to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HubKind {
+    /// `MessagesHub` (`/signalr-hubs/messages`): chat.
+    Messages,
+    /// `NotificationsHub` (`/signalr-hubs/notifications`): notifications.
+    Notifications,
+}
+
 /// The hub session actor.
 pub struct HubSession {
+    kind: HubKind,
     state: Arc<AppState>,
     identity: Identity,
     connection_id: Arc<str>,
@@ -50,7 +61,9 @@ pub struct HubSession {
 }
 
 impl HubSession {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
+        kind: HubKind,
         state: Arc<AppState>,
         identity: Identity,
         info: ConnectionInfo,
@@ -61,6 +74,7 @@ impl HubSession {
     ) -> Self {
         let rate = RateLimit::new(&state.config.limits);
         HubSession {
+            kind,
             state,
             identity,
             connection_id: Arc::from(connection_id),
@@ -86,7 +100,7 @@ impl HubSession {
             |act: &mut Self, ctx| {
                 if act.joined && !act.socket.is_closing() {
                     let notice = expiring_notice(act.identity.expires_at).to_text();
-                    if let Some(record) = translate::to_hub(act.listener(), &notice, || 0) {
+                    if let Some(record) = act.translate(&notice) {
                         ctx.text(record);
                     }
                 }
@@ -98,6 +112,17 @@ impl HubSession {
     fn handle_of(&mut self, ctx: &ws::WebsocketContext<Self>) -> SessionHandle {
         self.handle
             .get(|| ctx.address(), &self.connection_id, &self.identity)
+    }
+
+    /// The record this hub's client gets for a native frame, if any.
+    fn translate(&self, native: &str) -> Option<String> {
+        match self.kind {
+            HubKind::Messages => {
+                let ids = &self.state.ids;
+                translate::to_hub(self.listener(), native, || ids.next_id())
+            }
+            HubKind::Notifications => translate::to_notifications_hub(native),
+        }
     }
 
     fn listener(&self) -> Listener {
@@ -189,6 +214,16 @@ impl HubSession {
             return self.close(ctx, Some("Connection closed with an error."), false);
         };
         match incoming.kind {
+            kind::INVOCATION if self.kind == HubKind::Notifications => {
+                let target = incoming.target.unwrap_or_default();
+                let arguments = incoming.arguments.unwrap_or_default();
+                if !self.rate.admit() {
+                    let limited = crate::protocol::Code::RateLimited;
+                    return methods::Invocation::new(incoming.invocation_id, target)
+                        .fail_with(ctx, Some((limited.as_str(), limited.message())));
+                }
+                self.on_notifications_invocation(ctx, incoming.invocation_id, target, arguments)
+            }
             kind::INVOCATION => self.on_invocation(ctx, incoming),
             kind::STREAM_INVOCATION => {
                 let target = incoming.target.unwrap_or_default();
@@ -261,8 +296,7 @@ impl Handler<Push> for HubSession {
         if !self.fresh.admit(&text) {
             return;
         }
-        let ids = &self.state.ids;
-        if let Some(record) = translate::to_hub(self.listener(), &text, || ids.next_id()) {
+        if let Some(record) = self.translate(&text) {
             ctx.text(record);
         }
     }
