@@ -6,6 +6,7 @@ mod account_data;
 mod accounts;
 mod admin;
 mod admin_events;
+mod admin_push;
 mod admin_sessions;
 mod chat;
 pub mod client_addr;
@@ -48,6 +49,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(admin_sessions::routes)
         .configure(account_data::routes)
         .configure(admin_events::routes)
+        .configure(admin_push::routes)
         .configure(ws::routes)
         .configure(crate::signalr::endpoint::routes)
         .configure(push::routes)

@@ -5,9 +5,9 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    account_data, accounts, admin, admin_events, admin_sessions, chat, devices, friends, groups,
-    health, inbox, message_requests, notification_definitions, notifications, password, push,
-    sessions, users, ws,
+    account_data, accounts, admin, admin_events, admin_push, admin_sessions, chat, devices,
+    friends, groups, health, inbox, message_requests, notification_definitions, notifications,
+    password, push, sessions, users, ws,
 };
 
 /// The document.
@@ -19,7 +19,7 @@ use super::{
         sessions::exchange, sessions::list, sessions::end_one, sessions::end_others,
         password::change, password::reset, password::make_reset_code,
         account_data::delete_me, account_data::export,
-        admin_events::outbox, admin_events::dead_letters, admin_events::replay,
+        admin_events::outbox, admin_events::dead_letters, admin_events::replay, admin_push::push,
         admin_sessions::list, admin_sessions::end_one, admin_sessions::end_all,
         health::health, health::ready, health::metrics,
         ws::connect,

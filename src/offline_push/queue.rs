@@ -1,6 +1,7 @@
 //! Where offers gather: per user, per conversation, until the user's debounce is up.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
@@ -32,6 +33,33 @@ pub struct PushJobs {
     debounce: Duration,
     preview: bool,
     pending: Mutex<HashMap<UserKey, Gathered>>,
+    /// What this pod handed off, as the admin console shows it (`/metrics` has the same).
+    pub counts: PushCounts,
+}
+
+/// Jobs sent and failed, and tokens removed as dead, by this pod since it started.
+#[derive(Default)]
+pub struct PushCounts {
+    pub sent: AtomicU64,
+    pub failed: AtomicU64,
+    pub dead_tokens: AtomicU64,
+}
+
+impl PushCounts {
+    pub(super) fn sent(&self, n: usize) {
+        self.sent.fetch_add(n as u64, Ordering::Relaxed);
+        crate::metrics::metrics().push_jobs_sent.inc_by(n as u64);
+    }
+
+    pub(super) fn failed(&self, n: usize) {
+        self.failed.fetch_add(n as u64, Ordering::Relaxed);
+        crate::metrics::metrics().push_jobs_failed.inc_by(n as u64);
+    }
+
+    pub(super) fn dead(&self, n: u64) {
+        self.dead_tokens.fetch_add(n, Ordering::Relaxed);
+        crate::metrics::metrics().push_tokens_dead.inc_by(n);
+    }
 }
 
 impl PushJobs {
@@ -41,6 +69,7 @@ impl PushJobs {
             debounce: Duration::from_millis(config.debounce_ms),
             preview: config.preview,
             pending: Mutex::new(HashMap::new()),
+            counts: PushCounts::default(),
         }
     }
 

@@ -47,9 +47,7 @@ async fn run(state: Arc<AppState>) {
                 Ok(_) => {}
                 Err(e) => {
                     tracing::warn!(error = %e, users = round.len(), "push jobs could not be made");
-                    crate::metrics::metrics()
-                        .push_jobs_failed
-                        .inc_by(round.len() as u64);
+                    state.push_jobs.counts.failed(round.len());
                 }
             }
         }
@@ -158,7 +156,7 @@ fn stream(state: &AppState) -> Option<Stream> {
 }
 
 async fn hand_off(state: &AppState, stream: Option<&Stream>, jobs: Vec<Job>) {
-    let metrics = crate::metrics::metrics();
+    let counts = &state.push_jobs.counts;
     let push = &state.config.push;
     if let Some(stream) = stream {
         let added = async {
@@ -178,14 +176,14 @@ async fn hand_off(state: &AppState, stream: Option<&Stream>, jobs: Vec<Job>) {
             pipe.query_async::<()>(&mut conn).await
         };
         match tokio::time::timeout(Duration::from_secs(5), added).await {
-            Ok(Ok(())) => metrics.push_jobs_sent.inc_by(jobs.len() as u64),
+            Ok(Ok(())) => counts.sent(jobs.len()),
             failed => {
                 tracing::warn!(
                     ?failed,
                     jobs = jobs.len(),
                     "push jobs not added to the stream"
                 );
-                metrics.push_jobs_failed.inc_by(jobs.len() as u64);
+                counts.failed(jobs.len());
             }
         }
     }
@@ -207,7 +205,7 @@ async fn hand_off(state: &AppState, stream: Option<&Stream>, jobs: Vec<Job>) {
         .await;
         match sent {
             Ok(mut response) if response.status().is_success() => {
-                metrics.push_jobs_sent.inc_by(batch.len() as u64);
+                counts.sent(batch.len());
                 let answer: Answer = response.json().limit(1 << 20).await.unwrap_or_default();
                 if !answer.dead_tokens.is_empty() {
                     match state
@@ -215,7 +213,7 @@ async fn hand_off(state: &AppState, stream: Option<&Stream>, jobs: Vec<Job>) {
                         .remove_dead_push_tokens(&answer.dead_tokens)
                         .await
                     {
-                        Ok(n) => metrics.push_tokens_dead.inc_by(n),
+                        Ok(n) => counts.dead(n),
                         Err(e) => tracing::warn!(error = %e, "dead push tokens not removed"),
                     }
                 }
@@ -226,7 +224,7 @@ async fn hand_off(state: &AppState, stream: Option<&Stream>, jobs: Vec<Job>) {
                     Err(e) => e.to_string(),
                 };
                 tracing::warn!(%why, jobs = batch.len(), "the push webhook did not take the jobs");
-                metrics.push_jobs_failed.inc_by(batch.len() as u64);
+                counts.failed(batch.len());
             }
         }
     }

@@ -213,7 +213,11 @@ async fn the_admin_console_and_the_try_it_page_work_in_a_browser() {
         return;
     };
     let db = TestDb::new(Backend::Sqlite, "browser").await.unwrap();
-    let app = TestApp::start(db.config()).await;
+    let receiver = crate::push_jobs::PushReceiver::start().await;
+    let mut config = db.config();
+    config.push.webhook_url = receiver.url.clone();
+    config.push.debounce_ms = 100;
+    let app = TestApp::start(config).await;
     let root_token = crate::admin::create_admin(&db, &app).await;
     let (_, me) = app
         .call("GET", "/api/auth/me", Some(&root_token), None)
@@ -283,6 +287,51 @@ async fn the_admin_console_and_the_try_it_page_work_in_a_browser() {
             &format!("{} === '0'", text_of("stat-online")),
         )
         .await;
+
+    // Notifications: the built-in definitions are listed; a test notification published from
+    // the console reaches the (now offline) visitor's inbox and becomes a push job, which the
+    // console counts.
+    admin
+        .until(
+            "the built-in definitions",
+            "document.getElementById('definitions').textContent.includes('IM.SystemNotice')",
+        )
+        .await;
+    admin
+        .until(
+            "the push hand-off's counts",
+            &format!("{}.includes('0 sent')", text_of("push-state")),
+        )
+        .await;
+    crate::push_jobs::register_token(&app, &token, "apns-visitor").await;
+    admin
+        .script("document.getElementById('publish-name').value = 'IM.SystemNotice'")
+        .await;
+    admin.type_into("#publish-user", &user).await;
+    admin.type_into("#publish-text", "from the console").await;
+    admin.click("#publish-send").await;
+    admin
+        .until(
+            "published",
+            &format!("{}.includes('1 inbox')", text_of("publish-result")),
+        )
+        .await;
+    let (_, inbox) = app
+        .call("GET", "/api/im/notifications", Some(&token), None)
+        .await;
+    assert_eq!(
+        inbox["items"][0]["data"]["message"], "from the console",
+        "{inbox}"
+    );
+    let id = inbox["items"][0]["id"].as_str().unwrap().to_string();
+    receiver.job_for("notificationId", &id).await;
+    admin
+        .until(
+            "the push counted",
+            &format!("{}.includes('1 sent')", text_of("push-state")),
+        )
+        .await;
+    admin.screenshot("admin-notifications.png").await;
     admin.close().await;
 
     // The try-it page: two windows, two new users, a friend request, a chat both ways.

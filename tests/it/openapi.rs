@@ -90,6 +90,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("delete", "/api/admin/users/{user_id}/sessions"),
     ("delete", "/api/admin/users/{user_id}/sessions/{session_id}"),
     ("post", "/api/push/notifications"),
+    ("get", "/api/admin/push"),
     ("post", "/signalr-hubs/notifications/negotiate"),
     ("get", "/signalr-hubs/notifications"),
     ("get", "/api/notifications/my-notifilers"),

@@ -18,15 +18,15 @@ use crate::ws::{to_user, WsClient};
 type Calls = Arc<Mutex<Vec<(Value, String)>>>;
 
 /// A push webhook on a random port: keeps every call, and answers `deadTokens` as told.
-struct PushReceiver {
-    url: String,
+pub(crate) struct PushReceiver {
+    pub(crate) url: String,
     calls: Calls,
     dead: Arc<Mutex<Vec<String>>>,
     _server: actix_web::dev::ServerHandle,
 }
 
 impl PushReceiver {
-    async fn start() -> PushReceiver {
+    pub(crate) async fn start() -> PushReceiver {
         let calls: Calls = Arc::new(Mutex::new(Vec::new()));
         let dead = Arc::new(Mutex::new(Vec::<String>::new()));
         let (c, d) = (calls.clone(), dead.clone());
@@ -64,7 +64,7 @@ impl PushReceiver {
     }
 
     /// Every job received so far.
-    fn jobs(&self) -> Vec<Value> {
+    pub(crate) fn jobs(&self) -> Vec<Value> {
         self.calls
             .lock()
             .unwrap()
@@ -74,7 +74,7 @@ impl PushReceiver {
     }
 
     /// Waits for the next job whose message id is `id`, and returns it.
-    async fn job_for(&self, key: &str, id: &str) -> Value {
+    pub(crate) async fn job_for(&self, key: &str, id: &str) -> Value {
         let mut found = None;
         eventually(&format!("a push job for {id}"), || {
             found = self.jobs().into_iter().find(|j| j[key] == id);
@@ -91,7 +91,7 @@ async fn send(c: &mut WsClient, to: &str, content: &str) -> String {
     ack["messageId"].as_str().unwrap().to_string()
 }
 
-async fn register_token(app: &TestApp, token: &str, device_token: &str) {
+pub(crate) async fn register_token(app: &TestApp, token: &str, device_token: &str) {
     let (status, body) = app
         .call(
             "POST",

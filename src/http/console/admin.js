@@ -1,7 +1,8 @@
 // The admin console: signs in, refreshes the cluster's figures every two seconds, finds users
 // and their connections, kicks and bans, broadcasts, browses and recalls messages, shows the
-// webhook events' dead letters and replays them. Every failure of the API is shown in the
-// banner, with its code.
+// webhook events' dead letters and replays them, lists notification definitions, publishes a
+// test notification and shows the push hand-off's counts. Every failure of the API is shown in
+// the banner, with its code.
 "use strict";
 const $ = (id) => document.getElementById(id);
 let token = sessionStorage.getItem("im.admin.token");
@@ -116,8 +117,48 @@ function start(me) {
     return;
   }
   refresh();
-  timer = setInterval(refresh, 2000);
+  timer = setInterval(() => { refresh(); loadPush().catch(() => {}); }, 2000);
   loadEvents().catch(() => {});
+  loadNotifications().catch(() => {});
+}
+
+const TYPES = { 0: "application", 10: "system", 20: "user", 30: "service callback" };
+
+// Notification definitions, and the publish form's choice of them.
+async function loadNotifications() {
+  const defs = await api("GET", "/api/notifications/definitions/notifications");
+  $("definitions").innerHTML = defs.items.map((d) => `<tr><td><strong>${esc(d.name)}</strong><br>
+      <span class="muted">${esc(d.displayName)}</span></td><td>${esc(d.groupName)}</td>
+      <td>${esc(TYPES[d.notificationType] || d.notificationType)}</td>
+      <td>${d.allowSubscriptionToClients ? "yes" : "no"}${d.isStatic ? ' <span class="pill">built in</span>' : ""}</td></tr>`).join("")
+    || '<tr><td colspan="4" class="muted">No definitions.</td></tr>';
+  $("publish-name").innerHTML = defs.items.map((d) => `<option value="${esc(d.name)}">${esc(d.name)}</option>`).join("");
+  await loadPush();
+}
+
+// This pod's push hand-off: on or off, and what it has sent.
+async function loadPush() {
+  const p = await api("GET", "/api/admin/push");
+  $("push-state").textContent = p.enabled
+    ? `· push: ${p.sent} sent, ${p.failed} failed, ${p.deadTokens} dead tokens, ${p.waiting} waiting (${p.node})`
+    : "· push: off (push.webhook_url, push.redis_stream)";
+}
+
+async function publish(event) {
+  event.preventDefault();
+  const name = $("publish-name").value;
+  const user = $("publish-user").value.trim();
+  const message = $("publish-text").value.trim();
+  $("publish-error").textContent = "";
+  if (user && !/^[0-9a-f-]{36}$/i.test(user)) {
+    $("publish-error").textContent = "A user id is a GUID.";
+    return;
+  }
+  const body = { name, data: { title: "Test", message } };
+  if (user) body.userIds = [user];
+  const r = await api("POST", "/api/push/notifications", body);
+  $("publish-result").textContent = `published ${r.id} to ${r.recipients} inbox${r.recipients === 1 ? "" : "es"}`;
+  loadPush().catch(() => {});
 }
 
 // The event outbox: how much waits, and the dead letters, each of which can be replayed.
@@ -225,6 +266,8 @@ async function onMessagesClick(event) {
 
 $("login-form").addEventListener("submit", signIn);
 $("events-reload").addEventListener("click", () => loadEvents().catch(() => {}));
+$("notifications-reload").addEventListener("click", () => loadNotifications().catch(() => {}));
+$("publish-form").addEventListener("submit", (e) => publish(e).catch(() => {}));
 $("dead-letters").addEventListener("click", async (e) => {
   const b = e.target.closest("button[data-replay]");
   if (!b) return;
