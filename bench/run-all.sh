@@ -15,6 +15,10 @@
 #   ONLY=hooks bench/run-all.sh # 1:1 at 10,000/s without hooks, with a before-send hook answering
 #                               # in about 1 ms (DELAY_MS), and with after-event webhooks, taking
 #                               # turns (ROUNDS; CHAT_RATE); how long the outbox takes to drain
+#   ONLY=push bench/run-all.sh  # 1:1 at 10,000/s to receivers who are all offline with a push
+#                               # token, push off and push on (a webhook), taking turns (ROUNDS)
+#   ONLY=notify bench/run-all.sh  # a notification to 10,000 subscribers, 2,000 of them online,
+#                               # on PostgreSQL (SUBSCRIBERS, ONLINE, ROUNDS)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/imcluster-target}"
@@ -213,5 +217,28 @@ if [[ $ONLY == *hooks* ]]; then
       unset IMCLUSTER_HOOKS__BEFORE_SEND__URL IMCLUSTER_HOOKS__EVENTS__URL IMCLUSTER_ADMIN__API_KEY
     done
   done
+fi
+if [[ $ONLY == *push* ]]; then
+  for round in $(seq 1 "${ROUNDS:-1}"); do
+    for side in off on; do
+      node bench/peer/hook-receiver.mjs 8095 >"$OUT/push-receiver-$side-$round.log" 2>&1 &
+      PIDS+=("$!"); sleep 0.5
+      unset IMCLUSTER_PUSH__WEBHOOK_URL
+      [[ $side == on ]] && export IMCLUSTER_PUSH__WEBHOOK_URL=http://127.0.0.1:8095/push
+      fresh_pg; pod 1 8101
+      run "push-$side-$round" $(lg) --url http://127.0.0.1:8101 chat --pairs 200 --rate "${CHAT_RATE:-10000}" --duration 10 --offline-receivers
+      sleep 3 # the last debounce, then the receiver prints its counts
+      echo "receiver: $(tail -1 "$OUT/push-receiver-$side-$round.log")" | tee -a "$OUT/push-$side-$round.md"
+      stop_all
+      unset IMCLUSTER_PUSH__WEBHOOK_URL
+    done
+  done
+fi
+if [[ $ONLY == *notify* ]]; then
+  export IMCLUSTER_PUSH__API_KEY=bench-push-key-0123456789
+  fresh_pg; pod 1 8101
+  run notify-pg $(lg) --url http://127.0.0.1:8101 notify --subscribers "${SUBSCRIBERS:-10000}" --online "${ONLINE:-2000}" --rounds "${ROUNDS:-5}" --key "$IMCLUSTER_PUSH__API_KEY"
+  stop_all
+  unset IMCLUSTER_PUSH__API_KEY
 fi
 echo "results in $OUT"

@@ -3,10 +3,12 @@
 use super::*;
 
 /// What runs beside the chat: flooders (connections, frames/s each) and reactors
-/// (connections, reactions/s in all).
+/// (connections, reactions/s in all); and whether the receivers stay offline (each with a push
+/// token), so that every message is stored for later and offered to the push hand-off.
 pub(super) struct Beside {
     pub flood: (usize, u64),
     pub reactions: (usize, u64),
+    pub offline_receivers: bool,
 }
 
 pub(super) async fn chat(
@@ -34,7 +36,26 @@ pub(super) async fn chat(
             _ => {}
         })
     };
-    let outboxes = connect_all(cli, &users, on_frame).await;
+    let offline = beside.offline_receivers;
+    let outboxes = if offline {
+        let store = cli.store().await;
+        for (i, (receiver, _)) in users.iter().enumerate().filter(|(i, _)| i % 2 == 1) {
+            store
+                .register_push_token(
+                    None,
+                    *receiver,
+                    "ios",
+                    &format!("bench-token-{i}-{receiver}"),
+                    None,
+                )
+                .await
+                .expect("a push token");
+        }
+        let senders: Vec<(Uuid, String)> = users.iter().step_by(2).cloned().collect();
+        connect_all(cli, &senders, on_frame).await
+    } else {
+        connect_all(cli, &users, on_frame).await
+    };
     let mut flood = match beside.flood {
         (0, _) => None,
         (flooders, rate) => Some(flood::Flood::start(cli, flooders, rate).await),
@@ -67,7 +88,8 @@ pub(super) async fn chat(
         while owed >= 1.0 {
             owed -= 1.0;
             let from = next % outboxes.len();
-            let to = from ^ 1;
+            // Offline receivers: sender k (user 2k) writes to user 2k + 1, who is not connected.
+            let to = if offline { 2 * from + 1 } else { from ^ 1 };
             next += 1;
             let (n, content) = tracker.borrow_mut().probe();
             let frame = cli
@@ -109,6 +131,10 @@ pub(super) async fn chat(
             (
                 "delivered messages/s",
                 t.delivered as f64 / (t.last_delivery as f64 / 1e6 - first_send).max(sending),
+            ),
+            (
+                "acknowledged messages/s",
+                t.acked as f64 / (t.last_ack as f64 / 1e6 - first_send).max(sending),
             ),
         ],
         &[&t.ack, &t.deliver],

@@ -21,6 +21,7 @@ mod fanout;
 mod flood;
 mod frame;
 mod idle;
+mod notify;
 mod reactions;
 mod report;
 mod storm;
@@ -78,6 +79,19 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Scenario {
+    /// A notification published to N subscribers (of `IM.SystemNotice`), M of them online,
+    /// `rounds` times: publish → stored, publish → the last online subscriber has it.
+    Notify {
+        #[arg(long)]
+        subscribers: usize,
+        #[arg(long)]
+        online: usize,
+        #[arg(long, default_value_t = 5)]
+        rounds: u32,
+        /// The node's `push.api_key`.
+        #[arg(long)]
+        key: String,
+    },
     /// Ramp to N idle authenticated connections and hold them.
     Idle {
         #[arg(long)]
@@ -138,6 +152,11 @@ enum Scenario {
         reactors: usize,
         #[arg(long, default_value_t = 5_000)]
         reaction_rate: u64,
+        /// Only the senders connect; each receiver stays offline with a push token, so every
+        /// message is stored and (with push on) becomes a push job. Throughput is then the
+        /// acknowledged messages per second.
+        #[arg(long)]
+        offline_receivers: bool,
     },
 }
 
@@ -361,10 +380,12 @@ fn main() {
                 flood_rate,
                 reactors,
                 reaction_rate,
+                offline_receivers,
             } => {
                 let beside = chat::Beside {
                     flood: (flooders, flood_rate),
                     reactions: (reactors, reaction_rate),
+                    offline_receivers,
                 };
                 chat::chat(&cli, pairs, rate, duration, every, beside).await
             }
@@ -373,6 +394,12 @@ fn main() {
                 rate,
                 duration,
             } => fanout::fanout(&cli, members, rate, duration).await,
+            Scenario::Notify {
+                subscribers,
+                online,
+                rounds,
+                ref key,
+            } => notify::notify(&cli, subscribers, online, rounds, key).await,
             Scenario::Churn {
                 connections,
                 rounds,

@@ -20,8 +20,9 @@ pub struct Tracker {
     pub acked: u64,
     pub delivered: u64,
     pub errors: u64,
-    /// Microseconds since start of the last delivery counted.
+    /// Microseconds since start of the last delivery counted, and of the last acknowledgement.
     pub last_delivery: u64,
+    pub last_ack: u64,
     pub ack: Latency,
     pub deliver: Latency,
     /// Send → deliver since the last `take_window` (a soak reports it minute by minute).
@@ -41,6 +42,7 @@ impl Tracker {
             delivered: 0,
             errors: 0,
             last_delivery: 0,
+            last_ack: 0,
             ack: Latency::new("send → ack"),
             deliver: Latency::new("send → deliver"),
             window: Latency::new("send → deliver, this window"),
@@ -71,6 +73,7 @@ impl Tracker {
         if let Some(at) = self.unacked.remove(&n) {
             self.acked += 1;
             let now = self.now();
+            self.last_ack = now;
             self.ack.record(now - at);
         }
     }
