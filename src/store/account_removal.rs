@@ -1,15 +1,16 @@
 //! Deleting an account (`DELETE /api/auth/me`) in one transaction: the credential, card,
-//! settings, friendships (both sides), memberships, requests, read positions and sessions go;
+//! settings, friendships (both sides), memberships, requests, read positions, sessions, inbox,
+//! subscriptions, push tokens and conversation settings go;
 //! the messages the user sent stay under the name "Deleted user", or go too (`erase`), with
 //! their edits, reactions, mentions, hides and change-feed rows. An owner must first hand over
 //! or dismiss their groups.
 
 use entity::{
-    auth_session, chat_group, client_message_id, group_chat_black, group_join_request,
-    group_message, message_change, message_edit, message_hide, message_mention, message_reaction,
-    password_reset, read_position, refresh_token, user_chat_card, user_chat_friend,
-    user_chat_group, user_chat_setting, user_credential, user_group_card, user_message,
-    user_preference,
+    auth_session, chat_group, client_message_id, conversation_setting, group_chat_black,
+    group_join_request, group_message, message_change, message_edit, message_hide,
+    message_mention, message_reaction, password_reset, push_token, read_position, refresh_token,
+    user_chat_card, user_chat_friend, user_chat_group, user_chat_setting, user_credential,
+    user_group_card, user_message, user_notification, user_preference, user_subscribe,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
@@ -128,6 +129,10 @@ impl Store {
             .await?;
         delete_where!(auth_session, UserId);
         delete_where!(password_reset, UserId);
+        delete_where!(user_notification, UserId);
+        delete_where!(user_subscribe, UserId);
+        delete_where!(push_token, UserId);
+        delete_where!(conversation_setting, UserId);
 
         if erase {
             erase_sent(&txn, tenant_id, user).await?;

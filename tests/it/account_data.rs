@@ -110,6 +110,10 @@ on_both_databases!(
             )
             .await;
         assert_eq!(status, 401, "{wrong}");
+        crate::push_jobs::register_token(&app, &dt, "dora-device").await;
+        let dora_id: uuid::Uuid = dora.parse().unwrap();
+        let store = &app.state().store;
+        assert_eq!(store.push_tokens(&[dora_id]).await.unwrap().len(), 1);
 
         let (status, _) = app
             .call(
@@ -120,6 +124,10 @@ on_both_databases!(
             )
             .await;
         assert_eq!(status, 204);
+        assert!(
+            store.push_tokens(&[dora_id]).await.unwrap().is_empty(),
+            "her devices' push tokens go with her"
+        );
         assert_eq!(d.closed().await, Some(4001));
         assert_eq!(
             app.call("GET", "/api/auth/me", Some(&dt), None).await.0,
