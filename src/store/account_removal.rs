@@ -7,10 +7,10 @@
 
 use entity::{
     auth_session, chat_group, client_message_id, conversation_setting, group_chat_black,
-    group_join_request, group_message, message_change, message_edit, message_hide,
-    message_mention, message_reaction, password_reset, push_token, read_position, refresh_token,
-    user_chat_card, user_chat_friend, user_chat_group, user_chat_setting, user_credential,
-    user_group_card, user_message, user_notification, user_preference, user_subscribe,
+    group_join_request, group_message, message_change, message_edit, message_hide, message_mention,
+    message_reaction, password_reset, push_token, read_position, refresh_token, user_chat_card,
+    user_chat_friend, user_chat_group, user_chat_setting, user_credential, user_group_card,
+    user_message, user_notification, user_preference, user_subscribe,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
