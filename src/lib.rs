@@ -10,6 +10,7 @@ pub mod hooks;
 pub mod http;
 pub mod ids;
 pub mod keys;
+pub mod media;
 pub mod metrics;
 pub mod notifications;
 pub mod offline_push;

@@ -31,6 +31,8 @@ pub enum StartError {
     Database(String),
     #[error("cannot join the cluster: {0}")]
     Cluster(String),
+    #[error("cannot open the media store: {0}")]
+    Media(String),
 }
 
 impl Node {
@@ -60,7 +62,8 @@ impl Node {
             (Box::new(bus), Some(tasks))
         };
         let clock_skew = config.node.clock_skew_ms;
-        let state = web::Data::new(AppState::new(config, store, bus));
+        let media = crate::media::MediaStore::open(&config.media).map_err(StartError::Media)?;
+        let state = web::Data::new(AppState::new(config, store, bus, media));
         if clock_skew != 0 {
             tracing::warn!(clock_skew, "fault injection: this pod's id clock is skewed");
             state.ids.step_clock(clock_skew);

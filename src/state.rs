@@ -37,6 +37,8 @@ pub struct AppState {
     pub quotas: crate::auth::Quotas,
     /// `http.trusted_proxies`, parsed once.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Where uploaded files are kept.
+    pub media: crate::media::MediaStore,
     /// Push jobs gathering for users with no session in the foreground.
     pub push_jobs: crate::offline_push::PushJobs,
     /// The before-send moderation hook, if one is configured.
@@ -47,8 +49,14 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The state of a node on `store`, reaching other pods (if any) through `bus`.
-    pub fn new(config: Config, store: Store, bus: Box<dyn Bus>) -> AppState {
+    /// The state of a node on `store`, reaching other pods (if any) through `bus`, keeping files
+    /// in `media`.
+    pub fn new(
+        config: Config,
+        store: Store,
+        bus: Box<dyn Bus>,
+        media: crate::media::MediaStore,
+    ) -> AppState {
         let sync_turns = (config.database.max_connections as usize)
             .saturating_sub(4)
             .max(1);
@@ -70,6 +78,7 @@ impl AppState {
         AppState {
             before_send: crate::hooks::BeforeSend::from_config(&config),
             push_jobs: crate::offline_push::PushJobs::new(&config.push),
+            media,
             node_name: config.node_name(),
             ids: Arc::new(IdGenerator::new(config.node.id)),
             tokens: Tokens::from_config(&config),

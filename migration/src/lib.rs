@@ -17,6 +17,7 @@ mod m20261201_000010_mentions_and_receipts;
 mod m20261201_000011_auth_sessions;
 mod m20261201_000012_event_outbox;
 mod m20261201_000013_notifications;
+mod m20261201_000014_media;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000011_auth_sessions::Migration),
             Box::new(m20261201_000012_event_outbox::Migration),
             Box::new(m20261201_000013_notifications::Migration),
+            Box::new(m20261201_000014_media::Migration),
         ]
     }
 }

@@ -11,11 +11,13 @@ use serde::{Deserialize, Serialize};
 
 mod auth;
 mod hooks;
+mod media;
 mod notifications;
 mod push;
 
 pub use auth::{AccountDeletion, AuthConfig};
 pub use hooks::{BeforeSendConfig, EventsConfig, HooksConfig, OnFailure};
+pub use media::MediaConfig;
 pub use notifications::NotificationsConfig;
 pub use push::PushConfig;
 
@@ -34,6 +36,7 @@ pub struct Config {
     pub limits: Limits,
     pub push: PushConfig,
     pub notifications: NotificationsConfig,
+    pub media: MediaConfig,
     pub admin: AdminConfig,
     pub accounts: AccountsConfig,
     pub http: HttpConfig,
@@ -413,6 +416,7 @@ impl Config {
         self.hooks.validate()?;
         self.push.validate(&self.redis.url)?;
         self.notifications.validate()?;
+        self.media.validate()?;
         if self.hooks.events.redis_stream && self.redis.url.is_empty() {
             return bad("hooks.events.redis_stream", "needs redis.url");
         }

@@ -17,6 +17,7 @@ mod groups;
 mod health;
 pub mod identity;
 mod inbox;
+mod media;
 mod message_requests;
 mod notification_definitions;
 mod notifications;
@@ -62,6 +63,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(notifications::routes)
         .configure(inbox::routes)
         .configure(devices::routes)
+        .configure(media::routes)
         .configure(admin::routes)
         .configure(pages::routes)
         .service(openapi::swagger());

@@ -38,6 +38,7 @@ pub enum Code {
     MethodNotAllowed,
     ServerError,
     Rejected,
+    UnsupportedMedia,
 }
 
 impl Code {
@@ -78,6 +79,7 @@ impl Code {
             Code::MethodNotAllowed => ("IM:MethodNotAllowed", "The route does not take this method", 405),
             Code::ServerError => ("IM:ServerError", "The server failed", 500),
             Code::Rejected => ("IM:Rejected", "The message was refused by moderation", 403),
+            Code::UnsupportedMedia => ("IM:UnsupportedMedia", "This kind of file is not accepted", 415),
         }
     }
 

@@ -21,6 +21,7 @@ mod group_changes;
 mod groups;
 mod hides;
 mod history;
+mod media;
 mod memberships;
 mod mentions;
 mod message_changes;

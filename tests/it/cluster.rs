@@ -669,6 +669,7 @@ async fn a_second_pod_with_a_taken_node_id_refuses_to_start() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_imcluster"))
         .env("IMCLUSTER_NODE__ID", "7")
         .env("IMCLUSTER_NODE__NAME", "impostor")
+        .env("IMCLUSTER_MEDIA__STORE", cluster.db.media_store())
         .env("IMCLUSTER_NODE__LISTEN", "127.0.0.1:0")
         .env("IMCLUSTER_DATABASE__URL", &cluster.db.url)
         .env("IMCLUSTER_DATABASE__SCHEMA", &cluster.db.schema)

@@ -34,6 +34,8 @@ pub struct TestDb {
     pub url: String,
     pub schema: String,
     _dir: Option<tempfile::TempDir>,
+    /// The media store's folder of this test's nodes (every pod of a test shares it).
+    pub media: tempfile::TempDir,
 }
 
 impl TestDb {
@@ -48,6 +50,7 @@ impl TestDb {
                     url,
                     schema: String::new(),
                     _dir: Some(dir),
+                    media: tempfile::tempdir().expect("temp dir"),
                 })
             }
             Backend::Postgres => {
@@ -73,6 +76,7 @@ impl TestDb {
                     url,
                     schema,
                     _dir: None,
+                    media: tempfile::tempdir().expect("temp dir"),
                 })
             }
         }
@@ -93,7 +97,13 @@ impl TestDb {
         config.limits.registrations_per_hour = 0;
         // Tenant tests register into tenants of their own making.
         config.accounts.registration_tenants = vec!["*".into()];
+        config.media.store = self.media_store();
         config
+    }
+
+    /// `media.store` for this test's nodes.
+    pub fn media_store(&self) -> String {
+        format!("file://{}", self.media.path().display())
     }
 }
 

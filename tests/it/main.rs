@@ -25,6 +25,7 @@ mod hooks;
 mod ids;
 mod injection;
 mod logs;
+mod media;
 mod notifications;
 mod openapi;
 mod operations;

@@ -88,6 +88,7 @@ impl Cluster {
                 self.ttl_seconds.to_string(),
             )
             .env("IMCLUSTER_JWT__SECRET", TEST_SECRET)
+            .env("IMCLUSTER_MEDIA__STORE", self.db.media_store())
             .env("IMCLUSTER_LOG__LEVEL", "info")
             .env("IMCLUSTER_LOG__FORMAT", "json");
         for (k, v) in env {

@@ -265,6 +265,8 @@ const OWN_TABLES: &[&str] = &[
     "AppOutboxLeases",
     "AppPushTokens",
     "AppConversationSettings",
+    "AppMedia",
+    "AppMessageMedia",
 ];
 const UNIQUE_INDEXES: &[&str] = &[
     "UX_AppUserChatFriends_Pair",
@@ -281,6 +283,9 @@ const UNIQUE_INDEXES: &[&str] = &[
     "UX_AppNotifications_NotificationId",
     "UX_AppPushTokens_Token",
     "UX_AppConversationSettings_Conversation",
+    "UX_AppMedia_MediaId",
+    "UX_AppMedia_Content",
+    "UX_AppMessageMedia_Key",
 ];
 
 /// A column as the database describes it, normalized to the spec's words.
@@ -452,6 +457,7 @@ on_both_databases!(
                             "AppEventOutbox",
                             "AppEventDeadLetters",
                             "AppOutboxLeases",
+                            "AppMessageMedia",
                         ]
                         .contains(table),
                 "{table} exists"

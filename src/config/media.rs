@@ -1,0 +1,96 @@
+//! The `[media]` section: where uploaded files are kept, and what is accepted.
+
+use serde::{Deserialize, Serialize};
+
+use super::{bad, ConfigError};
+
+/// Media: uploads, thumbnails, downloads.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MediaConfig {
+    /// Where the bytes go: `file://FOLDER` (relative to the node's working folder, made when
+    /// missing).
+    pub store: String,
+    /// The largest upload, in bytes (checked while it streams).
+    pub max_bytes: u64,
+    /// Types accepted, as sniffed from the bytes (`image/*` covers every image type).
+    pub allowed_types: Vec<String>,
+    /// The longest side of a thumbnail, in pixels.
+    pub thumbnail_px: u32,
+    /// Images with more pixels than this are refused (a decompression bomb is a small file).
+    pub max_pixels: u64,
+    /// Images larger than this many bytes are kept as files: not decoded, no thumbnail.
+    pub max_image_bytes: u64,
+    /// Uploads no message references are deleted after this many hours.
+    pub orphan_hours: u64,
+}
+
+impl Default for MediaConfig {
+    fn default() -> Self {
+        MediaConfig {
+            store: "file://media".into(),
+            max_bytes: 100 * 1024 * 1024,
+            allowed_types: [
+                "image/jpeg",
+                "image/png",
+                "image/gif",
+                "image/webp",
+                "video/mp4",
+                "video/webm",
+                "video/quicktime",
+                "audio/mpeg",
+                "audio/ogg",
+                "audio/mp4",
+                "audio/x-m4a",
+                "audio/aac",
+                "audio/x-wav",
+                "audio/webm",
+                "application/pdf",
+                "application/zip",
+                "text/plain",
+            ]
+            .map(String::from)
+            .to_vec(),
+            thumbnail_px: 320,
+            max_pixels: 40_000_000,
+            max_image_bytes: 32 * 1024 * 1024,
+            orphan_hours: 24,
+        }
+    }
+}
+
+impl MediaConfig {
+    /// The folder of a `file://` store.
+    pub fn folder(&self) -> Option<&str> {
+        self.store.strip_prefix("file://")
+    }
+
+    /// Whether `mime` is accepted.
+    pub fn allows(&self, mime: &str) -> bool {
+        self.allowed_types
+            .iter()
+            .any(|a| match a.strip_suffix("/*") {
+                Some(family) => mime.split('/').next() == Some(family),
+                None => a.eq_ignore_ascii_case(mime),
+            })
+    }
+
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        if self.folder().is_none_or(str::is_empty) {
+            return bad("media.store", "must be file://FOLDER");
+        }
+        if self.max_bytes == 0 {
+            return bad("media.max_bytes", "must be more than 0");
+        }
+        if !(16..=2048).contains(&self.thumbnail_px) {
+            return bad("media.thumbnail_px", "must be between 16 and 2048");
+        }
+        if self.max_pixels == 0 || self.max_image_bytes == 0 || self.orphan_hours == 0 {
+            return bad(
+                "media",
+                "max_pixels, max_image_bytes and orphan_hours must be more than 0",
+            );
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,14 @@
+//! Media: files users upload and send in messages. The bytes stream into the media store
+//! (`object_store`: a folder now) without being held in memory, hashed and measured on the
+//! way; their type is sniffed from the first bytes and checked; the same bytes from the same
+//! user are one media. Images are measured and get a thumbnail, decoded within limits. Who may
+//! download follows the messages that carry a media (`store::media`).
+
+mod image;
+mod kind;
+mod store;
+mod upload;
+
+pub use kind::{kind_of, sniff};
+pub use store::MediaStore;
+pub use upload::{upload, Refused, Uploaded};

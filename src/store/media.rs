@@ -1,0 +1,124 @@
+//! Media rows (`AppMedia`), which messages carry them (`AppMessageMedia`), and who may read
+//! one: its uploader, and anyone who can read a message that carries it.
+
+use chrono::{DateTime, Utc};
+use entity::media;
+use sea_orm::{
+    ColumnTrait, EntityTrait, FromQueryResult, IntoActiveModel, QueryFilter, QuerySelect, Statement,
+};
+use uuid::Uuid;
+
+use super::conversations::ph;
+use super::{Store, StoreError};
+
+#[derive(FromQueryResult)]
+struct Found {
+    n: i64,
+}
+
+impl Store {
+    /// Writes a new media's row.
+    pub async fn insert_media(&self, row: media::Model) -> Result<(), StoreError> {
+        let mut row = row.into_active_model();
+        row.id = sea_orm::ActiveValue::NotSet;
+        media::Entity::insert(row).exec(&self.db).await?;
+        Ok(())
+    }
+
+    /// The media `owner` already uploaded with these bytes.
+    pub async fn media_by_content(
+        &self,
+        owner: Uuid,
+        sha256: &str,
+    ) -> Result<Option<media::Model>, StoreError> {
+        Ok(media::Entity::find()
+            .filter(media::Column::OwnerId.eq(owner))
+            .filter(media::Column::Sha256.eq(sha256))
+            .one(&self.db)
+            .await?)
+    }
+
+    /// The media `media_id`.
+    pub async fn media(&self, media_id: i64) -> Result<Option<media::Model>, StoreError> {
+        Ok(media::Entity::find()
+            .filter(media::Column::MediaId.eq(media_id))
+            .one(&self.db)
+            .await?)
+    }
+
+    /// Whether `user` can read a message that carries `media_id`: a private one they sent or
+    /// received, or one of a group they belong to.
+    pub async fn may_read_media(
+        &self,
+        tenant_id: Option<Uuid>,
+        user: Uuid,
+        media_id: i64,
+    ) -> Result<bool, StoreError> {
+        let b = self.backend();
+        let mut values: Vec<sea_orm::Value> = vec![media_id.into(), user.into()];
+        if let Some(t) = tenant_id {
+            values.push(t.into());
+        }
+        let t = |alias: &str| match tenant_id {
+            Some(_) => format!("{alias}.\"TenantId\" = {}", ph(b, 3)),
+            None => format!("{alias}.\"TenantId\" IS NULL"),
+        };
+        let (m, u) = (ph(b, 1), ph(b, 2));
+        let sql = format!(
+            "SELECT COUNT(*) AS n FROM \"AppMessageMedia\" mm WHERE mm.\"MediaId\" = {m} AND (\
+             EXISTS (SELECT 1 FROM \"AppUserMessages\" p WHERE p.\"MessageId\" = mm.\"MessageId\" AND {pt} \
+               AND (p.\"CreatorId\" = {u} OR p.\"ReceiveUserId\" = {u})) \
+             OR EXISTS (SELECT 1 FROM \"AppGroupMessages\" g JOIN \"AppUserChatGroups\" c \
+               ON c.\"GroupId\" = g.\"GroupId\" AND c.\"UserId\" = {u} AND {ct} \
+               WHERE g.\"MessageId\" = mm.\"MessageId\" AND {gt}))",
+            pt = t("p"),
+            ct = t("c"),
+            gt = t("g"),
+        );
+        let found = Found::find_by_statement(Statement::from_sql_and_values(b, sql, values))
+            .one(&self.db)
+            .await?;
+        Ok(found.is_some_and(|f| f.n > 0))
+    }
+
+    /// The unreferenced uploads made before `before`, at most `limit`.
+    pub async fn orphan_media(
+        &self,
+        before: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<media::Model>, StoreError> {
+        Ok(media::Entity::find()
+            .filter(media::Column::Referenced.eq(false))
+            .filter(media::Column::CreationTime.lt(before))
+            .limit(limit)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// Deletes the rows of `media_ids` that no message references (yet).
+    pub async fn delete_unreferenced_media(&self, media_ids: &[i64]) -> Result<u64, StoreError> {
+        if media_ids.is_empty() {
+            return Ok(0);
+        }
+        let gone = media::Entity::delete_many()
+            .filter(media::Column::MediaId.is_in(media_ids.to_vec()))
+            .filter(media::Column::Referenced.eq(false))
+            .exec(&self.db)
+            .await?;
+        Ok(gone.rows_affected)
+    }
+
+    /// How many media there are and how many bytes they take.
+    pub async fn media_usage(&self) -> Result<(u64, u64), StoreError> {
+        #[derive(FromQueryResult)]
+        struct Usage {
+            n: i64,
+            bytes: i64,
+        }
+        let sql = "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(\"Size\"), 0) AS BIGINT) AS bytes FROM \"AppMedia\"";
+        let row = Usage::find_by_statement(Statement::from_string(self.backend(), sql))
+            .one(&self.db)
+            .await?;
+        Ok(row.map_or((0, 0), |u| (u.n as u64, u.bytes as u64)))
+    }
+}

@@ -1,0 +1,213 @@
+//! Media: uploads stream into the media store with their type sniffed and checked, the same
+//! bytes are one media, images are measured and get a thumbnail (and an image with too many
+//! pixels is refused), downloads stream with ranges and ETags, only for the uploader and for
+//! those who can read a message carrying the media; media messages are checked and stored.
+
+use std::io::Cursor;
+
+use serde_json::{json, Value};
+
+use crate::helpers::{unique, TestApp, TestDb};
+use crate::on_both_databases;
+use crate::ws::WsClient;
+
+/// A PNG of `w` × `h` pixels.
+pub fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x % 251) as u8, (y % 241) as u8, 90])
+    });
+    let mut out = Vec::new();
+    img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+/// A raw upload: the status, the JSON answer.
+pub async fn upload(app: &TestApp, token: &str, name: &str, bytes: Vec<u8>) -> (u16, Value) {
+    let mut res = app
+        .client
+        .post(format!("{}/api/im/media?name={name}", app.base))
+        .bearer_auth(token)
+        .insert_header(("content-type", "application/octet-stream"))
+        .send_body(bytes)
+        .await
+        .expect("the node answers");
+    let body = res.body().limit(1 << 20).await.unwrap();
+    let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    (res.status().as_u16(), json)
+}
+
+/// A download: the status, the headers asked for, the bytes.
+async fn download(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    let mut req = app
+        .client
+        .get(format!("{}{path}", app.base))
+        .bearer_auth(token);
+    for (k, v) in headers {
+        req = req.insert_header((*k, *v));
+    }
+    let mut res = req.send().await.expect("the node answers");
+    let seen = res
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect();
+    let body = res.body().limit(1 << 26).await.unwrap();
+    (res.status().as_u16(), seen, body.to_vec())
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> &'a str {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+on_both_databases!(
+    uploads_are_checked_measured_and_served,
+    |db: TestDb| async move {
+        let mut config = db.config();
+        config.media.max_bytes = 2 * 1024 * 1024;
+        config.media.max_pixels = 1_000_000;
+        let app = TestApp::start(config).await;
+        let (_, at) = app.user(&unique("alice")).await;
+        let (_, st) = app.user(&unique("stranger")).await;
+
+        // An image: measured, a thumbnail made, its type from the bytes (not the name).
+        let picture = png(800, 600);
+        let (status, m) = upload(&app, &at, "holiday.txt", picture.clone()).await;
+        assert_eq!(status, 201, "{m}");
+        assert_eq!(m["kind"], "image");
+        assert_eq!(m["mime"], "image/png");
+        assert_eq!(
+            (m["width"].clone(), m["height"].clone()),
+            (json!(800), json!(600))
+        );
+        assert_eq!(m["thumb"], json!({"width": 320, "height": 240}));
+        assert_eq!(m["size"], picture.len());
+        assert_eq!(m["sha256"].as_str().unwrap().len(), 64);
+        let id = m["mediaId"].as_str().unwrap().to_string();
+
+        // The same bytes again are the same media.
+        let (status, again) = upload(&app, &at, "copy.png", picture.clone()).await;
+        assert_eq!((status, again["mediaId"].clone()), (201, json!(id)));
+
+        // The uploader downloads it whole, in part, and conditionally; and its thumbnail.
+        let path = format!("/api/im/media/{id}");
+        let (status, h, bytes) = download(&app, &at, &path, &[]).await;
+        assert_eq!(status, 200);
+        assert_eq!(bytes, picture);
+        assert_eq!(header(&h, "content-type"), "image/png");
+        assert!(header(&h, "cache-control").starts_with("private"));
+        assert_eq!(header(&h, "x-content-type-options"), "nosniff");
+        let etag = header(&h, "etag").to_string();
+        let (status, h, part) = download(&app, &at, &path, &[("range", "bytes=0-9")]).await;
+        assert_eq!((status, part.as_slice()), (206, &picture[..10]));
+        assert_eq!(
+            header(&h, "content-range"),
+            format!("bytes 0-9/{}", picture.len())
+        );
+        let (status, _, tail) = download(&app, &at, &path, &[("range", "bytes=-4")]).await;
+        assert_eq!(
+            (status, tail.as_slice()),
+            (206, &picture[picture.len() - 4..])
+        );
+        let (status, _, _) = download(&app, &at, &path, &[("range", "bytes=99999999-")]).await;
+        assert_eq!(status, 416);
+        let (status, _, _) = download(&app, &at, &path, &[("if-none-match", &etag)]).await;
+        assert_eq!(status, 304);
+        let (status, h, thumb) = download(&app, &at, &format!("{path}/thumb"), &[]).await;
+        assert_eq!((status, header(&h, "content-type")), (200, "image/jpeg"));
+        let small = image::load_from_memory(&thumb).unwrap();
+        assert_eq!((small.width(), small.height()), (320, 240));
+
+        // Nobody else sees it (the same answer as for a media that does not exist).
+        for p in [
+            path.clone(),
+            format!("{path}/thumb"),
+            "/api/im/media/12345".into(),
+        ] {
+            let (status, _, _) = download(&app, &st, &p, &[]).await;
+            assert_eq!(status, 404, "{p}");
+        }
+
+        // A text file is a file; a program is refused; too large is refused while it streams;
+        // an image with too many pixels (a small file that decodes huge) is refused.
+        let (status, text) = upload(&app, &at, "notes.txt", b"hello media\n".to_vec()).await;
+        assert_eq!(
+            (status, text["kind"].clone(), text["mime"].clone()),
+            (201, json!("file"), json!("text/plain")),
+            "{text}"
+        );
+        assert_eq!(text["name"], "notes.txt");
+        let (status, h, _) = download(
+            &app,
+            &at,
+            &format!("/api/im/media/{}", text["mediaId"].as_str().unwrap()),
+            &[],
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert!(header(&h, "content-disposition").starts_with("attachment"));
+        let (status, exe) = upload(
+            &app,
+            &at,
+            "setup.exe",
+            b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00".to_vec(),
+        )
+        .await;
+        assert_eq!(
+            (status, exe["error"]["code"].clone()),
+            (415, json!("IM:UnsupportedMedia")),
+            "{exe}"
+        );
+        let (status, big) = upload(&app, &at, "big.txt", vec![b'a'; 3 * 1024 * 1024]).await;
+        assert_eq!(
+            (status, big["error"]["code"].clone()),
+            (413, json!("IM:TooLarge")),
+            "{big}"
+        );
+        let (status, bomb) = upload(&app, &at, "bomb.png", png(2000, 1000)).await;
+        assert_eq!(status, 400, "{bomb}");
+        assert!(bomb.to_string().contains("pixels"), "{bomb}");
+        let (status, _) = upload(&app, &at, "broken.png", picture[..200].to_vec()).await;
+        assert_eq!(status, 400, "a damaged image");
+
+        // Nothing half-made stays behind: the folder holds the two media and the thumbnail.
+        let files: Vec<_> = walk(db.media.path());
+        assert_eq!(files.len(), 3, "{files:?}");
+
+        // Without a token, nothing.
+        let res = app
+            .client
+            .post(format!("{}/api/im/media", app.base))
+            .send_body("x")
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 401);
+        let _ = WsClient::connect(&app, &at).await;
+    }
+);
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(d).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
