@@ -39,6 +39,7 @@ fn message(ids: &IdGenerator, from: Uuid, to: Conversation, n: usize) -> NewMess
         reply_to: None,
         forwarded_from: None,
         mentions: Default::default(),
+        media: None,
         send_time: Utc::now(),
     }
 }

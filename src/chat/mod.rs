@@ -2,5 +2,6 @@
 //! party sees of a message.
 
 pub mod input;
+pub mod media;
 pub mod rules;
 pub mod wire;

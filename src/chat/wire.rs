@@ -40,6 +40,7 @@ pub fn wire(m: &NewMessage) -> Message {
         reactions: Vec::new(),
         forwarded_from: m.forwarded_from.as_ref().map(forwarded),
         mentions: mention_list(&m.mentions),
+        media: m.media.as_ref().map(|x| x.object.clone()),
     }
 }
 
@@ -155,6 +156,7 @@ pub fn served(m: &StoredMessage, user: Uuid, notes: &Annotations) -> Message {
             .unwrap_or_default(),
         forwarded_from: m.forwarded_from().as_ref().map(forwarded),
         mentions: mention_list(&m.mentions()).filter(|_| !recalled),
+        media: m.media().map(|x| x.object).filter(|_| !recalled),
     }
 }
 

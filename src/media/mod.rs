@@ -2,11 +2,13 @@
 //! (`object_store`: a folder now) without being held in memory, hashed and measured on the
 //! way; their type is sniffed from the first bytes and checked; the same bytes from the same
 //! user are one media. Images are measured and get a thumbnail, decoded within limits. Who may
-//! download follows the messages that carry a media (`store::media`).
+//! download follows the messages that carry a media (`store::media`); uploads nobody sent are
+//! swept.
 
 mod image;
 mod kind;
 mod store;
+pub mod sweep;
 mod upload;
 
 pub use kind::{kind_of, sniff};

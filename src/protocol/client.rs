@@ -74,7 +74,8 @@ fn yes() -> bool {
 pub struct SendFrame {
     #[serde(flatten)]
     pub target: Target,
-    #[schema(min_length = 1, max_length = 1048576, pattern = "^[^\\u0000]*$")]
+    /// May be empty for a media message: its display text is made then.
+    #[schema(max_length = 1048576, pattern = "^[^\\u0000]*$")]
     pub content: String,
     #[serde(default)]
     pub message_type: i32,
@@ -93,6 +94,10 @@ pub struct SendFrame {
     /// Group members to notify, and everyone (`all`, as the group's `mentionAll` allows).
     #[serde(default)]
     pub mentions: Option<super::MentionList>,
+    /// What a media message (types 10, 20, 30, 40, 50, 60) carries (`docs/PROTOCOL.md`).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub media: Option<serde_json::Value>,
 }
 
 /// Messages to copy into one conversation (`POST /api/im/chat/forward` too).

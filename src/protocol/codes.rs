@@ -150,7 +150,7 @@ mod tests {
             assert_eq!(Code::parse(code.as_str()), Some(code));
             assert!((400..600).contains(&code.http_status()), "{code:?}");
         }
-        assert_eq!(seen.len(), 33);
+        assert_eq!(seen.len(), 34);
         assert!(Code::NotFriends.is_business() && !Code::NotFound.is_business());
         assert_eq!(Code::of_status(405), Code::MethodNotAllowed);
         assert_eq!(Code::of_status(502), Code::ServerError);

@@ -50,6 +50,9 @@ pub struct Message {
     /// Whom a group message mentions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mentions: Option<Box<MentionList>>,
+    /// A media message's media (`docs/PROTOCOL.md`, "Media messages").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media: Option<serde_json::Value>,
 }
 
 /// What a forwarded copy says of the original: its id, sender (absent when anonymous to the

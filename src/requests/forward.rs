@@ -153,6 +153,7 @@ async fn drafts(
     for (n, id) in forward.message_ids.iter().enumerate() {
         let original = by_id.remove(id).ok_or(Code::NotFound)?;
         let named = may_forward(origin.user_id, &original, &groups)?;
+        let media = original.media();
         let mut extra = original.extra;
         strip_server_keys(&mut extra);
         check_send(&original.content, None, &extra).map_err(|invalid| invalid.code)?;
@@ -165,6 +166,7 @@ async fn drafts(
             reply_to: None,
             forwarded_from: Some(named),
             mentions: Default::default(),
+            media,
         });
     }
     Ok(drafts)

@@ -22,6 +22,7 @@
 mod edit;
 mod forward;
 mod hide;
+mod media;
 mod origin;
 mod parties;
 mod publish;

@@ -30,6 +30,8 @@ pub struct SendRequest {
     pub client_msg_id: Option<String>,
     pub reply_to: Option<i64>,
     pub mentions: Option<MentionList>,
+    /// A media message's `media` (checked by its type).
+    pub media: Option<serde_json::Value>,
 }
 
 impl From<crate::protocol::SendFrame> for SendRequest {
@@ -45,12 +47,23 @@ impl From<crate::protocol::SendFrame> for SendRequest {
             client_msg_id: send.client_msg_id,
             reply_to: send.reply_to.map(|r| r.0),
             mentions: send.mentions,
+            media: send.media,
         }
     }
 }
 
 /// Checks `send` and hands it to its receiver's actor; the answer comes through `origin`.
-pub fn submit(state: &Arc<AppState>, origin: Origin, send: SendRequest) -> Result<(), Invalid> {
+pub fn submit(state: &Arc<AppState>, origin: Origin, mut send: SendRequest) -> Result<(), Invalid> {
+    let claim = crate::chat::media::claim(send.message_type, send.media.as_ref())?;
+    if let Some(claim) = &claim {
+        if send.content.is_empty() {
+            let name = match claim {
+                crate::chat::media::Claim::File { name, .. } => name.as_deref(),
+                _ => None,
+            };
+            send.content = crate::chat::media::display_text(claim, name);
+        }
+    }
     check_send(&send.content, send.client_msg_id.as_deref(), &send.extra)?;
     let to = conversation(send.to_user_id, send.group_id, "send")?;
     let mentions = match (send.mentions, to) {
@@ -81,15 +94,17 @@ pub fn submit(state: &Arc<AppState>, origin: Origin, send: SendRequest) -> Resul
         reply_to: None,
         forwarded_from: None,
         mentions,
+        media: None,
     };
     let hook = state
         .before_send
         .clone()
         .filter(|hook| hook.covers(to, draft.message_type));
-    match (send.reply_to, hook) {
-        (None, None) => state.delivery.supervisor.send(state, origin, to, draft),
-        (reply_to, hook) => {
-            actix_rt::spawn(prepared(state.clone(), origin, to, draft, reply_to, hook));
+    match (send.reply_to, hook, claim) {
+        (None, None, None) => state.delivery.supervisor.send(state, origin, to, draft),
+        (reply_to, hook, claim) => {
+            let prepare = prepared(state.clone(), origin, to, draft, reply_to, hook, claim);
+            actix_rt::spawn(prepare);
         }
     }
     Ok(())
@@ -104,7 +119,21 @@ async fn prepared(
     mut draft: Draft,
     reply_to: Option<i64>,
     hook: Option<Arc<BeforeSend>>,
+    claim: Option<crate::chat::media::Claim>,
 ) {
+    if let Some(claim) = &claim {
+        match super::media::resolve(&state, &origin, claim).await {
+            Ok(media) => {
+                // A display text made before the file's name was known takes the name now.
+                let stored_name = media.object.get("name").and_then(|n| n.as_str());
+                if draft.content == crate::chat::media::display_text(claim, None) {
+                    draft.content = crate::chat::media::display_text(claim, stored_name);
+                }
+                draft.media = Some(media);
+            }
+            Err((code, detail)) => return origin.refuse(code, &detail),
+        }
+    }
     if let Some(hook) = hook {
         match hook.ask(&origin, to, &draft).await {
             Verdict::Allow => {}
@@ -168,6 +197,8 @@ pub struct Draft {
     pub forwarded_from: Option<Forwarded>,
     /// Whom it mentions (a group's actor keeps the members among them).
     pub mentions: Mentions,
+    /// The media it carries, checked.
+    pub media: Option<crate::store::MessageMedia>,
 }
 
 impl Draft {
@@ -196,6 +227,7 @@ impl Draft {
             reply_to: self.reply_to,
             forwarded_from: self.forwarded_from,
             mentions: self.mentions,
+            media: self.media,
             send_time: crate::state::now_millis(),
         }
     }

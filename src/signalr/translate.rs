@@ -53,7 +53,7 @@ pub const CALLBACKS: [&str; 10] = [
 )]
 enum Native {
     Message {
-        message: Message,
+        message: Box<Message>,
     },
     Recalled {
         message_id: Id,
@@ -100,7 +100,7 @@ pub fn to_hub(listener: Listener, native: &str, notice_id: impl FnOnce() -> i64)
             if message.to_user_id.is_some() && message.from_user_id == Some(listener.user_id) {
                 return None;
             }
-            Some(call(GET_CHAT_MESSAGE, [chat_message(message)]))
+            Some(call(GET_CHAT_MESSAGE, [chat_message(*message)]))
         }
         Native::Recalled {
             message_id,
@@ -220,6 +220,9 @@ pub fn call<A: serde::Serialize>(target: &str, arguments: A) -> String {
 fn chat_message(m: Message) -> ChatMessage {
     let mut extra = m.extra;
     extra.insert("IsAnonymous".into(), Value::Bool(m.is_anonymous));
+    if let Some(media) = m.media {
+        extra.insert("Media".into(), media);
+    }
     ChatMessage {
         tenant_id: m.tenant_id,
         group_id: m.group_id.map(|g| g.0.to_string()),

@@ -2,7 +2,10 @@
 //! one: its uploader, and anyone who can read a message that carries it.
 
 use chrono::{DateTime, Utc};
-use entity::media;
+use entity::{media, message_media};
+use sea_orm::{ConnectionTrait, Set};
+
+use super::messages::NewMessage;
 use sea_orm::{
     ColumnTrait, EntityTrait, FromQueryResult, IntoActiveModel, QueryFilter, QuerySelect, Statement,
 };
@@ -121,4 +124,35 @@ impl Store {
             .await?;
         Ok(row.map_or((0, 0), |u| (u.n as u64, u.bytes as u64)))
     }
+}
+
+/// Records, in the transaction that stores `messages`, the media each carries, and marks those
+/// media referenced (no longer orphans).
+pub(super) async fn reference<C: ConnectionTrait>(
+    db: &C,
+    messages: &[&NewMessage],
+) -> Result<(), StoreError> {
+    let mut rows = Vec::new();
+    let mut ids = Vec::new();
+    for m in messages {
+        for id in m.media.iter().flat_map(|media| media.ids.iter()) {
+            ids.push(*id);
+            rows.push(message_media::ActiveModel {
+                message_id: Set(m.message_id),
+                media_id: Set(*id),
+                ..Default::default()
+            });
+        }
+    }
+    if rows.is_empty() {
+        return Ok(());
+    }
+    message_media::Entity::insert_many(rows).exec(db).await?;
+    media::Entity::update_many()
+        .col_expr(media::Column::Referenced, true.into())
+        .filter(media::Column::MediaId.is_in(ids))
+        .filter(media::Column::Referenced.eq(false))
+        .exec(db)
+        .await?;
+    Ok(())
 }

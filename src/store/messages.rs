@@ -32,10 +32,13 @@ pub const EXTRA_REPLY_TO: &str = "ReplyTo";
 pub const EXTRA_FORWARDED_FROM: &str = "ForwardedFrom";
 /// Whom a group message mentions (`mentions::Mentions`).
 pub const EXTRA_MENTIONS: &str = "Mentions";
+/// A media message's media, as served (`MessageMedia`).
+pub const EXTRA_MEDIA: &str = "Media";
 
 /// Every key of `ExtraProperties` that the server writes and interprets: a client's `extra`
 /// never sets them, and the native protocol serves them as fields of their own.
-pub const SERVER_KEYS: [&str; 7] = [
+pub const SERVER_KEYS: [&str; 8] = [
+    EXTRA_MEDIA,
     EXTRA_ANONYMOUS,
     EXTRA_CLIENT_MSG_ID,
     EXTRA_EDIT_VERSION,
@@ -44,6 +47,38 @@ pub const SERVER_KEYS: [&str; 7] = [
     EXTRA_FORWARDED_FROM,
     EXTRA_MENTIONS,
 ];
+
+/// A media message's media: the object clients get (`{mediaId, width, …}` by its type), and
+/// the uploads it names, which whoever reads the message may download.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MessageMedia {
+    pub object: serde_json::Value,
+    pub ids: Vec<i64>,
+}
+
+impl MessageMedia {
+    /// The media of a stored object: its `mediaId` and a video's `poster`.
+    pub fn of(object: serde_json::Value) -> MessageMedia {
+        let id = |k: &str| {
+            object
+                .get(k)
+                .and_then(|v| v.as_str())
+                .and_then(|s| s.parse::<i64>().ok())
+        };
+        let ids = [
+            id("mediaId"),
+            object
+                .get("poster")
+                .and_then(|p| p.get("mediaId"))
+                .and_then(|v| v.as_str())
+                .and_then(|s| s.parse().ok()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        MessageMedia { object, ids }
+    }
+}
 
 /// Where a message goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -83,6 +118,8 @@ pub struct NewMessage {
     pub forwarded_from: Option<Forwarded>,
     /// Whom it mentions (group messages; members only, checked).
     pub mentions: Mentions,
+    /// The media it carries (checked: the sender's own uploads, or ones it can read).
+    pub media: Option<MessageMedia>,
     pub send_time: DateTime<Utc>,
 }
 
@@ -134,6 +171,13 @@ impl StoredMessage {
     /// The message this one answers, if any.
     pub fn reply_to(&self) -> Option<i64> {
         self.extra.get(EXTRA_REPLY_TO).and_then(|v| v.as_i64())
+    }
+
+    /// The media it carries, as served.
+    pub fn media(&self) -> Option<MessageMedia> {
+        self.extra
+            .get(EXTRA_MEDIA)
+            .map(|o| MessageMedia::of(o.clone()))
     }
 
     /// The message this one copies, when it is a forward.
@@ -374,6 +418,9 @@ impl Store {
             if !m.mentions.is_empty() {
                 extra.insert(EXTRA_MENTIONS.into(), m.mentions.to_extra());
             }
+            if let Some(media) = &m.media {
+                extra.insert(EXTRA_MEDIA.into(), media.object.clone());
+            }
             rows.push((m, serde_json::Value::Object(extra).to_string()));
         }
         super::message_rows::insert(&txn, backend, &rows).await?;
@@ -383,6 +430,12 @@ impl Store {
             .filter(|m| !m.mentions.is_empty())
             .collect();
         super::mentions::insert_rows(&txn, &mentioning).await?;
+        let carrying: Vec<&NewMessage> = rows
+            .iter()
+            .map(|(m, _)| *m)
+            .filter(|m| m.media.is_some())
+            .collect();
+        super::media::reference(&txn, &carrying).await?;
         if self.outbox_on() {
             let events = rows.iter().map(|(m, _)| super::outbox::message_sent(m));
             super::outbox::write(&txn, events.collect()).await?;

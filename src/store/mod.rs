@@ -68,8 +68,8 @@ pub use memberships::{GroupUpdate, Member, JOIN_ACCEPTED, JOIN_PENDING, JOIN_REJ
 pub use mentions::{MentionAll, Mentions};
 pub use message_changes::Change;
 pub use messages::{
-    Conversation, NewMessage, Stored, StoredMessage, SyncCursor, SyncPage, EXTRA_ANONYMOUS,
-    EXTRA_CLIENT_MSG_ID, EXTRA_FORWARDED_FROM, SERVER_KEYS, STATE_RECALLED,
+    Conversation, MessageMedia, NewMessage, Stored, StoredMessage, SyncCursor, SyncPage,
+    EXTRA_ANONYMOUS, EXTRA_CLIENT_MSG_ID, EXTRA_FORWARDED_FROM, SERVER_KEYS, STATE_RECALLED,
 };
 pub use notifications::{InboxFilter, InboxItem, READ, UNREAD};
 pub use outbox::{conversation_key, NewEvent, OutboxDepth};

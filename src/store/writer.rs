@@ -297,6 +297,7 @@ mod tests {
             reply_to: None,
             forwarded_from: None,
             mentions: Default::default(),
+            media: None,
             send_time: chrono::Utc::now(),
         }
     }

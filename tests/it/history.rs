@@ -17,7 +17,7 @@ on_both_databases!(send_over_http_and_read_history, |db: TestDb| async move {
 
     let mut ids = Vec::new();
     for n in 0..12 {
-        let kind = if n % 3 == 0 { 10 } else { 0 };
+        let kind = if n % 3 == 0 { 7 } else { 0 };
         let (status, sent) = app
             .call(
                 "POST",
@@ -99,7 +99,7 @@ on_both_databases!(send_over_http_and_read_history, |db: TestDb| async move {
         .call(
             "GET",
             &format!(
-                "/api/im/chat/my-messages?receiveUserId={bob}&messageType=10&maxResultCount=100"
+                "/api/im/chat/my-messages?receiveUserId={bob}&messageType=7&maxResultCount=100"
             ),
             Some(&at),
             None,

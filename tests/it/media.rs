@@ -211,3 +211,140 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+on_both_databases!(
+    media_messages_carry_checked_media,
+    |db: TestDb| async move {
+        let app = TestApp::start(db.config()).await;
+        let (alice, at) = app.user(&unique("alice")).await;
+        let (bob, bt) = app.user(&unique("bob")).await;
+        let (carol, ct) = app.user(&unique("carol")).await;
+        let (_, st) = app.user(&unique("stranger")).await;
+        app.befriend(&alice, &bob).await;
+        app.befriend(&bob, &carol).await;
+        let mut a = WsClient::connect(&app, &at).await;
+        let mut b = WsClient::connect(&app, &bt).await;
+
+        let (_, photo) = upload(&app, &at, "cat.png", png(640, 480)).await;
+        let photo_id = photo["mediaId"].as_str().unwrap().to_string();
+        let (_, doc) = upload(&app, &at, "notes.txt", b"the plan\n".to_vec()).await;
+        let doc_id = doc["mediaId"].as_str().unwrap().to_string();
+        let path = format!("/api/im/media/{photo_id}");
+        assert_eq!(download(&app, &bt, &path, &[]).await.0, 404, "not sent yet");
+
+        // An image message: no content needed, the media as the server measured it.
+        let ack = a
+        .request(json!({"type": "send", "content": "", "toUserId": bob, "messageType": 10, "media": {"mediaId": photo_id}}))
+        .await;
+        assert_eq!(ack["type"], "ack", "{ack}");
+        let got = b.next_of("message").await;
+        let m = &got["message"];
+        assert_eq!(m["content"], "[Image]", "{m}");
+        assert_eq!(m["messageType"], 10);
+        assert_eq!(m["media"]["mediaId"], photo_id.as_str());
+        assert_eq!(
+            (m["media"]["width"].clone(), m["media"]["height"].clone()),
+            (json!(640), json!(480))
+        );
+        assert_eq!(m["media"]["thumb"]["width"], 320);
+        assert!(
+            m["extra"].get("Media").is_none(),
+            "a server key is not in extra"
+        );
+
+        // Bob can now download it and its thumbnail; a stranger still cannot.
+        assert_eq!(download(&app, &bt, &path, &[]).await.0, 200);
+        assert_eq!(
+            download(&app, &bt, &format!("{path}/thumb"), &[]).await.0,
+            200
+        );
+        assert_eq!(download(&app, &st, &path, &[]).await.0, 404);
+
+        // History serves it; a file message names its file.
+        let ack = a
+        .request(json!({"type": "send", "content": "", "toUserId": bob, "messageType": 50, "media": {"mediaId": doc_id}}))
+        .await;
+        assert_eq!(ack["type"], "ack", "{ack}");
+        let file = b.next_of("message").await;
+        assert_eq!(file["message"]["content"], "[File] notes.txt", "{file}");
+        assert_eq!(file["message"]["media"]["name"], "notes.txt");
+        let (_, history) = app
+            .call(
+                "GET",
+                &format!("/api/im/chat/my-messages?receiveUserId={alice}&maxResultCount=10"),
+                Some(&bt),
+                None,
+            )
+            .await;
+        assert!(history.to_string().contains(&photo_id), "{history}");
+
+        // Bob forwards the photo to carol: she may download it too.
+        let fwd = b
+            .request(json!({"type": "forward", "messageIds": [m["messageId"]], "toUserId": carol}))
+            .await;
+        assert_eq!(fwd["type"], "ack", "{fwd}");
+        assert_eq!(download(&app, &ct, &path, &[]).await.0, 200);
+
+        // Refusals: someone else's upload, the wrong kind, no media, a media on a text message,
+        // a bad link; a link and a place are fine.
+        let (_, carols) = upload(&app, &ct, "c.txt", b"carol's\n".to_vec()).await;
+        let refused = a
+        .request(json!({"type": "send", "content": "", "toUserId": bob, "messageType": 50, "media": {"mediaId": carols["mediaId"]}}))
+        .await;
+        assert_eq!(refused["code"], "IM:NotFound", "{refused}");
+        let refused = a
+        .request(json!({"type": "send", "content": "", "toUserId": bob, "messageType": 10, "media": {"mediaId": doc_id}}))
+        .await;
+        assert_eq!(refused["code"], "IM:BadFrame", "{refused}");
+        let refused = a
+            .request(json!({"type": "send", "toUserId": bob, "messageType": 10, "content": "x"}))
+            .await;
+        assert_eq!(refused["code"], "IM:BadFrame", "{refused}");
+        let refused = a
+        .request(json!({"type": "send", "toUserId": bob, "content": "x", "media": {"mediaId": photo_id}}))
+        .await;
+        assert_eq!(refused["code"], "IM:BadFrame", "{refused}");
+        let refused = a
+        .request(json!({"type": "send", "content": "", "toUserId": bob, "messageType": 20, "media": {"url": "javascript:alert(1)"}}))
+        .await;
+        assert_eq!(refused["code"], "IM:BadFrame", "{refused}");
+        let ack = a
+        .request(json!({"type": "send", "content": "", "toUserId": bob, "messageType": 60,
+                        "media": {"latitude": 48.8584, "longitude": 2.2945, "name": "Tour Eiffel"}}))
+        .await;
+        assert_eq!(ack["type"], "ack", "{ack}");
+        let place = loop {
+            let m = b.next_of("message").await;
+            if m["message"]["messageType"] == 60 {
+                break m;
+            }
+        };
+        assert_eq!(place["message"]["content"], "[Location] Tour Eiffel");
+        assert_eq!(place["message"]["media"]["latitude"], 48.8584);
+
+        // Orphans: an upload nobody sent goes after media.orphan_hours; sent ones stay.
+        let (_, lonely) = upload(&app, &at, "lonely.txt", b"nobody sends me\n".to_vec()).await;
+        let lonely_id = lonely["mediaId"].as_str().unwrap().to_string();
+        let state = app.state();
+        let later = chrono::Utc::now() + chrono::Duration::hours(25);
+        let gone = imcluster::media::sweep::sweep(&state, later).await.unwrap();
+        assert_eq!(gone, 2, "the lonely file and carol's unsent one");
+        assert_eq!(
+            download(&app, &at, &format!("/api/im/media/{lonely_id}"), &[])
+                .await
+                .0,
+            404
+        );
+        assert_eq!(
+            download(&app, &at, &path, &[]).await.0,
+            200,
+            "a sent photo stays"
+        );
+        assert_eq!(
+            download(&app, &at, &format!("/api/im/media/{doc_id}"), &[])
+                .await
+                .0,
+            200
+        );
+    }
+);

@@ -430,6 +430,7 @@ on_both_databases!(
             reply_to: None,
             forwarded_from: None,
             mentions: Default::default(),
+            media: None,
             send_time: chrono::Utc::now(),
         };
         let mut answers = vec![];

@@ -35,6 +35,7 @@ pub(super) async fn storm(cli: &Cli, n: usize, missed: usize) -> Value {
                 reply_to: None,
                 forwarded_from: None,
                 mentions: Default::default(),
+                media: None,
                 send_time: chrono::Utc::now(),
             });
             if batch.len() == 2000 {

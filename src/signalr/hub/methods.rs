@@ -182,7 +182,7 @@ impl HubSession {
         Ok(())
     }
 
-    fn on_send(&mut self, ctx: &mut Ctx, call: Invocation, message: ChatMessageIn) {
+    fn on_send(&mut self, ctx: &mut Ctx, call: Invocation, mut message: ChatMessageIn) {
         // ABP's ChatMessage names both: a group id makes it a group message, and without
         // either the user is nobody.
         let sent = Addressed::of(&message);
@@ -197,6 +197,7 @@ impl HubSession {
             content: message.content,
             message_type: message.message_type,
             is_anonymous: message.is_anonymous,
+            media: media_of(&mut message.extra_properties),
             extra: message.extra_properties,
             client_msg_id: None,
             reply_to: None,
@@ -369,6 +370,16 @@ impl HubSession {
             translate::notifier(self.listener(), to.to_user_id, to.group_id, text, original);
         ctx.text(translate::call(callback, [notice]));
     }
+}
+
+/// A media message's `media`, which ABP's ChatMessage has no field for: its
+/// `extraProperties.Media` (any letter case).
+fn media_of(extra: &mut serde_json::Map<String, Value>) -> Option<Value> {
+    let key = extra
+        .keys()
+        .find(|k| k.eq_ignore_ascii_case("media"))?
+        .clone();
+    extra.remove(&key)
 }
 
 /// An invocation's answer arrived: what the hub does with it, run in the actor.
