@@ -7,6 +7,7 @@
 
 mod image;
 mod kind;
+mod metadata;
 mod store;
 pub mod sweep;
 mod upload;

@@ -155,7 +155,12 @@ where
     };
     if kind == "image" {
         if received.size <= config.max_image_bytes {
-            let probed = measure(state, &temp).await;
+            let bytes = store.objects().get(&temp).await?.bytes().await?;
+            if let Some(stripped) = super::metadata::strip(&row.mime, bytes.clone()) {
+                row.size = stripped.len() as i64;
+                store.objects().put(&temp, stripped.into()).await?;
+            }
+            let probed = measure(state, bytes).await;
             match probed {
                 Ok(p) => {
                     let thumb = MediaStore::thumb_key(media_id);
@@ -199,12 +204,8 @@ where
     }
 }
 
-/// Measures the image in `key` on a blocking thread, within the pixel and time limits.
-async fn measure(
-    state: &AppState,
-    key: &object_store::path::Path,
-) -> Result<super::image::Probed, Refused> {
-    let bytes = state.media.objects().get(key).await?.bytes().await?;
+/// Measures the image `bytes` on a blocking thread, within the pixel and time limits.
+async fn measure(state: &AppState, bytes: Bytes) -> Result<super::image::Probed, Refused> {
     let (max_pixels, thumb_px) = (
         state.config.media.max_pixels,
         state.config.media.thumbnail_px,

@@ -348,3 +348,43 @@ on_both_databases!(
         );
     }
 );
+
+#[actix_rt::test]
+async fn a_photos_location_is_cut_before_it_is_served() {
+    use img_parts::ImageEXIF;
+    let db = TestDb::new(crate::helpers::Backend::Sqlite, "media_exif")
+        .await
+        .unwrap();
+    let app = TestApp::start(db.config()).await;
+    let (_, at) = app.user(&unique("alice")).await;
+    // A JPEG as a phone makes it: the picture, and an EXIF block naming where it was taken.
+    let img = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 4, y as u8 * 5, 80]));
+    let mut plain = Vec::new();
+    img.write_to(&mut Cursor::new(&mut plain), image::ImageFormat::Jpeg)
+        .unwrap();
+    let mut jpeg = img_parts::jpeg::Jpeg::from_bytes(plain.into()).unwrap();
+    let secret = b"Exif\0\0MM\0*GPS 48.8584N 2.2945E Alice's phone".to_vec();
+    jpeg.set_exif(Some(secret[6..].to_vec().into()));
+    let photo = jpeg.encoder().bytes().to_vec();
+    assert!(
+        photo.windows(8).any(|w| w == b"GPS 48.8"),
+        "the test photo carries it"
+    );
+
+    let (status, m) = upload(&app, &at, "IMG_0001.jpg", photo.clone()).await;
+    assert_eq!(status, 201, "{m}");
+    assert!(m["size"].as_u64().unwrap() < photo.len() as u64, "{m}");
+    let id = m["mediaId"].as_str().unwrap();
+    let (status, _, served) = download(&app, &at, &format!("/api/im/media/{id}"), &[]).await;
+    assert_eq!(status, 200);
+    assert!(
+        !served.windows(8).any(|w| w == b"GPS 48.8"),
+        "the location is gone"
+    );
+    let decoded = image::load_from_memory(&served).unwrap();
+    assert_eq!(
+        (decoded.width(), decoded.height()),
+        (64, 48),
+        "the picture is intact"
+    );
+}
