@@ -256,9 +256,20 @@ async fn thumbnail(
     serve(&req, &state, &m, &key, "image/jpeg", size, etag).await
 }
 
+#[utoipa::path(tag = "admin", operation_id = "admin_media", responses((status = 200, description = "{media, bytes, store}: how many media are kept and how many bytes they take"), (status = "4XX", description = "the error body with its code")))]
+#[get("/api/admin/media")]
+async fn usage(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    super::admin::admin(&req, &state).await?.require_host()?;
+    let (media, bytes) = state.store.media_usage().await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "media": media, "bytes": bytes, "store": state.config.media.store,
+    })))
+}
+
 /// Registers the routes of this file.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(upload_media)
+    cfg.service(usage)
+        .service(upload_media)
         .service(thumbnail)
         .service(download);
 }

@@ -38,7 +38,7 @@ use super::{
         inbox::list, inbox::unread_count, inbox::mark, inbox::remove, inbox::subscriptions, inbox::subscribe,
         inbox::unsubscribe,
         devices::register, devices::remove, devices::mine, devices::set_muted, devices::muted,
-        media::upload_media, media::download, media::thumbnail,
+        media::upload_media, media::download, media::thumbnail, media::usage,
         users::my_card, users::update_my_card, users::my_settings, users::update_my_settings, users::search, users::user_card,
         friends::add_request, friends::create, friends::requests, friends::decide, friends::list, friends::all, friends::get_one,
         friends::update, friends::remove,

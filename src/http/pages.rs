@@ -13,10 +13,11 @@ const CSS: &str = include_str!("console/console.css");
 
 /// What the pages may load and run: their own scripts and styles only, so a value that
 /// slipped past escaping still cannot run (no inline script, no `on…=` attributes, no
-/// `javascript:` URLs); images from anywhere over http(s); sockets and requests to this origin.
+/// `javascript:` URLs); images from anywhere over http(s), and `blob:` ones the page made from
+/// media it fetched with its token; sockets and requests to this origin.
 /// Inline `style` attributes stay allowed (layout only; they cannot run script).
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
-     style-src 'self' 'unsafe-inline'; img-src 'self' data: https: http:; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https: http:; \
      connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; \
      form-action 'self'";
 

@@ -331,6 +331,21 @@ async fn the_admin_console_and_the_try_it_page_work_in_a_browser() {
             &format!("{}.includes('1 sent')", text_of("push-state")),
         )
         .await;
+    // Storage: an upload shows in the media figure.
+    admin
+        .until(
+            "no media yet",
+            &format!("{}.startsWith('0 ·')", text_of("stat-media")),
+        )
+        .await;
+    let (status, _) = crate::media::upload(&app, &token, "a.png", crate::media::png(10, 10)).await;
+    assert_eq!(status, 201);
+    admin
+        .until(
+            "one media",
+            &format!("{}.startsWith('1 ·')", text_of("stat-media")),
+        )
+        .await;
     admin.screenshot("admin-notifications.png").await;
     admin.close().await;
 
@@ -387,6 +402,27 @@ async fn the_admin_console_and_the_try_it_page_work_in_a_browser() {
         "document.querySelector('.bubble.mine .receipt').textContent.includes('read')",
     )
     .await;
+
+    // A picture and a file, picked in ann's window: ben sees the picture's thumbnail (fetched
+    // with his token) and the file's name.
+    let files = tempfile::tempdir().unwrap();
+    let picture = files.path().join("sunset.png");
+    std::fs::write(&picture, crate::media::png(480, 360)).unwrap();
+    a.type_into("#attach", picture.to_str().unwrap()).await;
+    b.until(
+        "ann's picture, shown",
+        "[...document.querySelectorAll('.bubble img.thumb')].some(i => i.complete && i.naturalWidth === 320)",
+    )
+    .await;
+    let notes = files.path().join("plan.txt");
+    std::fs::write(&notes, "the plan\n").unwrap();
+    a.type_into("#attach", notes.to_str().unwrap()).await;
+    b.until(
+        "ann's file",
+        "[...document.querySelectorAll('.bubble a.file')].some(x => x.textContent.includes('plan.txt'))",
+    )
+    .await;
+    b.screenshot("try-it-media.png").await;
 
     // A reply quotes what it answers; an edit and a reaction show on the other side.
     b.click(".bubble:not(.mine) [data-act=reply]").await;

@@ -92,6 +92,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/push/notifications"),
     ("get", "/api/admin/push"),
     ("post", "/api/im/media"),
+    ("get", "/api/admin/media"),
     ("get", "/api/im/media/{media_id}"),
     ("get", "/api/im/media/{media_id}/thumb"),
     ("post", "/signalr-hubs/notifications/negotiate"),

@@ -1,7 +1,7 @@
 // The admin console: signs in, refreshes the cluster's figures every two seconds, finds users
 // and their connections, kicks and bans, broadcasts, browses and recalls messages, shows the
 // webhook events' dead letters and replays them, lists notification definitions, publishes a
-// test notification and shows the push hand-off's counts. Every failure of the API is shown in
+// test notification and shows the push hand-off's counts and the media storage used. Every failure of the API is shown in
 // the banner, with its code.
 "use strict";
 const $ = (id) => document.getElementById(id);
@@ -117,7 +117,8 @@ function start(me) {
     return;
   }
   refresh();
-  timer = setInterval(() => { refresh(); loadPush().catch(() => {}); }, 2000);
+  timer = setInterval(() => { refresh(); loadPush().catch(() => {}); loadMedia().catch(() => {}); }, 2000);
+  loadMedia().catch(() => {});
   loadEvents().catch(() => {});
   loadNotifications().catch(() => {});
 }
@@ -134,6 +135,15 @@ async function loadNotifications() {
     || '<tr><td colspan="4" class="muted">No definitions.</td></tr>';
   $("publish-name").innerHTML = defs.items.map((d) => `<option value="${esc(d.name)}">${esc(d.name)}</option>`).join("");
   await loadPush();
+}
+
+// Storage: how many media are kept, and how much they take.
+async function loadMedia() {
+  const m = await api("GET", "/api/admin/media");
+  const size = m.bytes >= 1 << 30 ? `${(m.bytes / (1 << 30)).toFixed(1)} GiB`
+    : m.bytes >= 1 << 20 ? `${(m.bytes / (1 << 20)).toFixed(1)} MiB` : `${Math.ceil(m.bytes / 1024)} KiB`;
+  $("stat-media").textContent = `${m.media} · ${size}`;
+  $("stat-media").title = m.store;
 }
 
 // This pod's push hand-off: on or off, and what it has sent.

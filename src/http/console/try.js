@@ -2,7 +2,9 @@
 // chat in real time over the WebSocket protocol: replies, edits, reactions, read receipts
 // ("read by N" in groups) and typing. Its access token lives minutes: the page trades its
 // refresh token for a new one before it runs out and hands it to the open socket in place.
-// It lists its user's sessions and signs the others out.
+// It lists its user's sessions and signs the others out. Pictures and files are sent by
+// picking or dropping them: uploaded first (`/api/im/media`), then sent as a media message;
+// pictures show as thumbnails, fetched with the token (an <img> cannot send one).
 "use strict";
 const $ = (id) => document.getElementById(id);
 let token = null, me = null, ws = null, peer = null, reqId = 0;
@@ -178,7 +180,16 @@ function bubbleHtml(m) {
   const p = m.replyPreview;
   const quote = p ? `<div class="quote">${esc(p.fromUserName || "")}: ${p.state === 10 ? "recalled" : esc(p.snippet)}</div>` : "";
   const forwarded = m.forwardedFrom ? '<div class="muted">forwarded</div>' : "";
-  const text = m.state === 10 ? '<span class="muted">recalled</span>' : `<span class="text">${esc(m.content)}</span>`;
+  const media = m.media && m.state !== 10 ? m.media : null;
+  let text = m.state === 10 ? '<span class="muted">recalled</span>' : `<span class="text">${esc(m.content)}</span>`;
+  if (media && m.messageType === 10) {
+    const t = media.thumb || media;
+    text = `<img class="thumb" alt="picture" data-media="${esc(media.mediaId)}" data-thumb="${media.thumb ? 1 : ""}"
+      width="${esc(t.width)}" height="${esc(t.height)}">`;
+  } else if (media && media.mediaId) {
+    text = `<a href="#" class="file" data-download="${esc(media.mediaId)}" data-name="${esc(media.name || "file")}">📄 ${esc(media.name || "file")}</a>
+      <span class="muted">${esc(Math.ceil((media.size || 0) / 1024))} KiB</span>`;
+  }
   const edited = m.editVersion && m.state !== 10 ? ' <span class="muted edited">(edited)</span>' : "";
   const chips = (m.reactions || []).map((r) =>
     `<span class="chip${r.me ? " me" : ""}">${esc(r.emoji)} ${esc(r.count)}</span>`).join("");
@@ -202,10 +213,55 @@ function bubble(m) {
   }
   div.className = "bubble" + (m.fromUserId === me.userId ? " mine" : "");
   div.innerHTML = bubbleHtml(m);
+  for (const img of div.querySelectorAll("img[data-media]")) showPicture(img).catch(() => {});
   if (fresh) {
     $("messages").appendChild(div);
     $("messages").scrollTop = $("messages").scrollHeight;
   }
+}
+
+// Media are fetched with the token and shown from a blob: URL.
+const blobs = new Map(); // media path → object URL
+async function mediaUrl(path) {
+  if (blobs.has(path)) return blobs.get(path);
+  let res = await fetch(path, { headers: { "Authorization": "Bearer " + token } });
+  if (res.status === 401 && await renew()) res = await fetch(path, { headers: { "Authorization": "Bearer " + token } });
+  if (!res.ok) throw new Error(`${res.status}`);
+  const url = URL.createObjectURL(await res.blob());
+  blobs.set(path, url);
+  return url;
+}
+async function showPicture(img) {
+  const id = img.dataset.media;
+  img.src = await mediaUrl(`/api/im/media/${id}${img.dataset.thumb ? "/thumb" : ""}`);
+}
+
+// Uploads `file` and sends it to the open conversation: a picture as an image message, anything
+// else as a file.
+async function attach(file) {
+  if (!file || !peer) return;
+  banner("info", `Sending ${file.name}…`);
+  const upload = async () => fetch(`/api/im/media?name=${encodeURIComponent(file.name)}`, {
+    method: "POST", headers: { "Authorization": "Bearer " + token }, body: file,
+  });
+  let res = await upload();
+  if (res.status === 401 && await renew()) res = await upload();
+  const m = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const err = m.error || {};
+    banner("error", `${err.code || res.status}: ${err.message || "upload failed"}`);
+    return;
+  }
+  banner("info", "");
+  const image = m.kind === "image" && m.width;
+  const frame = { type: "send", content: "", messageType: image ? 10 : 50, media: { mediaId: m.mediaId } };
+  if (peer.user) frame.toUserId = peer.user; else frame.groupId = String(peer.group);
+  send(frame);
+  const media = image
+    ? { mediaId: m.mediaId, width: m.width, height: m.height, thumb: m.thumb }
+    : { mediaId: m.mediaId, name: m.name, size: m.size };
+  sending.set(frame.id, { content: image ? "[Image]" : `[File] ${m.name}`, messageType: frame.messageType,
+    media, toUserId: frame.toUserId, groupId: frame.groupId });
 }
 
 function refreshReceipts() {
@@ -226,7 +282,7 @@ function compose(kind, m) {
 async function open(target) {
   peer = target;
   $("peer-title").textContent = target.name;
-  $("send-text").disabled = $("send").disabled = false;
+  $("send-text").disabled = $("send").disabled = $("attach").disabled = false;
   $("messages").innerHTML = "";
   shown.clear();
   readTo.clear();
@@ -386,7 +442,30 @@ $("send-form").addEventListener("submit", (e) => {
   compose(null, null);
 });
 $("composing").addEventListener("click", () => compose(null, null));
+$("attach").addEventListener("change", (e) => {
+  const file = e.target.files[0];
+  e.target.value = "";
+  attach(file).catch((err) => banner("error", err.message));
+});
+for (const zone of [$("messages"), $("send-text")]) {
+  zone.addEventListener("dragover", (e) => { if (peer) e.preventDefault(); });
+  zone.addEventListener("drop", (e) => {
+    e.preventDefault();
+    attach(e.dataTransfer.files[0]).catch((err) => banner("error", err.message));
+  });
+}
 $("messages").addEventListener("click", (e) => {
+  const link = e.target.closest("a[data-download]");
+  if (link) {
+    e.preventDefault();
+    mediaUrl(`/api/im/media/${link.dataset.download}`).then((url) => {
+      const a = document.createElement("a");
+      a.href = url;
+      a.download = link.dataset.name;
+      a.click();
+    }).catch((err) => banner("error", err.message));
+    return;
+  }
   const button = e.target.closest("button[data-act]");
   const div = e.target.closest(".bubble");
   const m = div && shown.get(div.dataset.id);
