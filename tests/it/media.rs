@@ -388,3 +388,37 @@ async fn a_photos_location_is_cut_before_it_is_served() {
         "the picture is intact"
     );
 }
+
+#[actix_rt::test]
+async fn media_sent_on_one_pod_is_read_on_another() {
+    let Some(cluster) = crate::pods::Cluster::new("media_across_pods").await else {
+        return;
+    };
+    let p1 = cluster.pod(1).await;
+    let p2 = cluster.pod(2).await;
+    let (alice, at) = p1.user(&unique("alice")).await;
+    let (bob, bt) = p2.user(&unique("bob")).await;
+    crate::pods::befriend(&p1, (&alice, &at), &p2, (&bob, &bt)).await;
+    let mut a = WsClient::connect(&p1, &at).await;
+    let mut b = WsClient::connect(&p2, &bt).await;
+    crate::pods::await_online(&[&p1, &p2], &bob, &bt).await;
+
+    let picture = png(300, 200);
+    let (status, m) = upload(&p1, &at, "p.png", picture.clone()).await;
+    assert_eq!(status, 201, "{m}");
+    let id = m["mediaId"].as_str().unwrap().to_string();
+    let ack = a
+        .request(json!({"type": "send", "content": "", "toUserId": bob, "messageType": 10, "media": {"mediaId": id}}))
+        .await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    let got = b.next_of("message").await;
+    assert_eq!(got["message"]["media"]["mediaId"], id.as_str());
+    let (status, _, bytes) = download(&p2, &bt, &format!("/api/im/media/{id}"), &[]).await;
+    assert_eq!(
+        (status, bytes),
+        (200, picture),
+        "the bytes, from the other pod"
+    );
+    let (status, _, _) = download(&p2, &bt, &format!("/api/im/media/{id}/thumb"), &[]).await;
+    assert_eq!(status, 200);
+}
