@@ -17,6 +17,8 @@
 #                               # turns (ROUNDS; CHAT_RATE); how long the outbox takes to drain
 #   ONLY=push bench/run-all.sh  # 1:1 at 10,000/s to receivers who are all offline with a push
 #                               # token, push off and push on (a webhook), taking turns (ROUNDS)
+#   ONLY=upload bench/run-all.sh  # 200 uploads of a 1 MiB picture, 1, 4 and 8 at a time:
+#                               # MB/s, thumbnails/s, server memory per concurrent upload
 #   ONLY=notify bench/run-all.sh  # a notification to 10,000 subscribers, 2,000 of them online,
 #                               # on PostgreSQL (SUBSCRIBERS, ONLINE, ROUNDS)
 set -euo pipefail
@@ -233,6 +235,13 @@ if [[ $ONLY == *push* ]]; then
       unset IMCLUSTER_PUSH__WEBHOOK_URL
     done
   done
+fi
+if [[ $ONLY == *upload* ]]; then
+  fresh_pg; pod 1 8101
+  for c in 1 4 8; do
+    run "upload-c$c" $(lg) --url http://127.0.0.1:8101 --server-pid "$POD_PID" upload --count 200 --concurrency "$c" --mib 1
+  done
+  stop_all
 fi
 if [[ $ONLY == *notify* ]]; then
   export IMCLUSTER_PUSH__API_KEY=bench-push-key-0123456789

@@ -27,6 +27,7 @@ mod report;
 mod storm;
 mod target;
 mod tracker;
+mod upload;
 
 use std::cell::RefCell;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -91,6 +92,15 @@ enum Scenario {
         /// The node's `push.api_key`.
         #[arg(long)]
         key: String,
+    },
+    /// N uploads of a picture of `mib` MiB, C at a time, each by a user of its own.
+    Upload {
+        #[arg(long, default_value_t = 200)]
+        count: usize,
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 1.0)]
+        mib: f64,
     },
     /// Ramp to N idle authenticated connections and hold them.
     Idle {
@@ -394,6 +404,11 @@ fn main() {
                 rate,
                 duration,
             } => fanout::fanout(&cli, members, rate, duration).await,
+            Scenario::Upload {
+                count,
+                concurrency,
+                mib,
+            } => upload::upload(&cli, count, concurrency, mib).await,
             Scenario::Notify {
                 subscribers,
                 online,
