@@ -183,6 +183,7 @@ async fn erase_sent<C: ConnectionTrait>(
         q.to_owned()
     };
     for private in [true, false] {
+        super::media::release(txn, sent(private)).await?;
         message_edit::Entity::delete_many()
             .filter(message_edit::Column::MessageId.in_subquery(sent(private)))
             .exec(txn)

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::{media, message_media};
+use sea_orm::sea_query::ExprTrait;
 use sea_orm::{ConnectionTrait, Set};
 
 use super::messages::NewMessage;
@@ -152,6 +153,41 @@ pub(super) async fn reference<C: ConnectionTrait>(
         .col_expr(media::Column::Referenced, true.into())
         .filter(media::Column::MediaId.is_in(ids))
         .filter(media::Column::Referenced.eq(false))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Frees the media of messages that are gone or recalled (the messages `messages` selects):
+/// their references go, and a media no other message carries is unreferenced again, so the
+/// orphan sweep deletes it. Runs in the transaction that recalls or deletes the messages.
+pub(super) async fn release<C: ConnectionTrait>(
+    db: &C,
+    messages: sea_orm::sea_query::SelectStatement,
+) -> Result<(), StoreError> {
+    let ids: Vec<i64> = message_media::Entity::find()
+        .select_only()
+        .column(message_media::Column::MediaId)
+        .filter(message_media::Column::MessageId.in_subquery(messages.clone()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    if ids.is_empty() {
+        return Ok(());
+    }
+    message_media::Entity::delete_many()
+        .filter(message_media::Column::MessageId.in_subquery(messages))
+        .exec(db)
+        .await?;
+    let still_carried = sea_orm::sea_query::Query::select()
+        .column(message_media::Column::MediaId)
+        .from(message_media::Entity)
+        .and_where(sea_orm::sea_query::Expr::col(message_media::Column::MediaId).is_in(ids.clone()))
+        .to_owned();
+    media::Entity::update_many()
+        .col_expr(media::Column::Referenced, false.into())
+        .filter(media::Column::MediaId.is_in(ids))
+        .filter(media::Column::MediaId.not_in_subquery(still_carried))
         .exec(db)
         .await?;
     Ok(())

@@ -576,6 +576,10 @@ impl Store {
                 None,
             );
             super::message_changes::record(&txn, vec![row]).await?;
+            let this_one = sea_orm::sea_query::Query::select()
+                .expr(sea_orm::sea_query::Expr::val(message.message_id))
+                .to_owned();
+            super::media::release(&txn, this_one).await?;
             if self.outbox_on() {
                 let event = super::outbox::message_changed("message.recalled", message);
                 super::outbox::write(&txn, vec![event]).await?;

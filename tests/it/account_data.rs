@@ -199,6 +199,16 @@ on_both_databases!(
             h.request(to_user(&eve, "hal's own words")).await["type"],
             "ack"
         );
+        let (_, photo) =
+            crate::media::upload(&app, &et, "eve.png", crate::media::png(20, 20)).await;
+        let photo_path = format!("/api/im/media/{}", photo["mediaId"].as_str().unwrap());
+        let pic = json!({"type": "send", "content": "", "toUserId": hal, "messageType": 10,
+                         "media": {"mediaId": photo["mediaId"]}});
+        assert_eq!(e.request(pic).await["type"], "ack");
+        assert_eq!(
+            crate::media::download(&app, &ht, &photo_path, &[]).await.0,
+            200
+        );
         let (status, _) = app
             .call(
                 "DELETE",
@@ -208,6 +218,11 @@ on_both_databases!(
             )
             .await;
         assert_eq!(status, 204);
+        assert_eq!(
+            crate::media::download(&app, &ht, &photo_path, &[]).await.0,
+            404,
+            "her erased picture is no longer hal's to read"
+        );
         let left = history(&app, &ht, &eve).await;
         assert_eq!(left.len(), 1, "{left:?}");
         assert_eq!(left[0]["content"], "hal's own words");

@@ -38,7 +38,7 @@ pub async fn upload(app: &TestApp, token: &str, name: &str, bytes: Vec<u8>) -> (
 }
 
 /// A download: the status, the headers asked for, the bytes.
-async fn download(
+pub async fn download(
     app: &TestApp,
     token: &str,
     path: &str,
@@ -322,13 +322,36 @@ on_both_databases!(
         assert_eq!(place["message"]["content"], "[Location] Tour Eiffel");
         assert_eq!(place["message"]["media"]["latitude"], 48.8584);
 
+        // A recalled message frees its media: the receiver loses access, and the sweep takes it.
+        let (_, second) = upload(&app, &at, "oops.png", png(50, 40)).await;
+        let second_id = second["mediaId"].as_str().unwrap().to_string();
+        let ack = a
+        .request(json!({"type": "send", "content": "", "toUserId": bob, "messageType": 10, "media": {"mediaId": second_id}}))
+        .await;
+        let oops = ack["messageId"].as_str().unwrap().to_string();
+        let second_path = format!("/api/im/media/{second_id}");
+        assert_eq!(download(&app, &bt, &second_path, &[]).await.0, 200);
+        let recalled = a
+            .request(json!({"type": "recall", "messageId": oops}))
+            .await;
+        assert_eq!(recalled["type"], "ack", "{recalled}");
+        assert_eq!(
+            download(&app, &bt, &second_path, &[]).await.0,
+            404,
+            "recalled: no longer bob's to read"
+        );
+
         // Orphans: an upload nobody sent goes after media.orphan_hours; sent ones stay.
         let (_, lonely) = upload(&app, &at, "lonely.txt", b"nobody sends me\n".to_vec()).await;
         let lonely_id = lonely["mediaId"].as_str().unwrap().to_string();
         let state = app.state();
         let later = chrono::Utc::now() + chrono::Duration::hours(25);
         let gone = imcluster::media::sweep::sweep(&state, later).await.unwrap();
-        assert_eq!(gone, 2, "the lonely file and carol's unsent one");
+        assert_eq!(
+            gone, 3,
+            "the lonely file, carol's unsent one and the recalled picture"
+        );
+        assert_eq!(download(&app, &at, &second_path, &[]).await.0, 404);
         assert_eq!(
             download(&app, &at, &format!("/api/im/media/{lonely_id}"), &[])
                 .await
