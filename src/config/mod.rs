@@ -376,6 +376,7 @@ impl Config {
             "hooks",
             "log",
             "notifications",
+            "media",
         ];
         let env = Env::prefixed(ENV_PREFIX).split("__").filter(move |key| {
             sections.iter().any(|s| {

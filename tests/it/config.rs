@@ -26,6 +26,18 @@ fn bad_values_name_their_key() {
     let dir = tempfile::tempdir().unwrap();
     let cases: &[(&[(&str, &str)], &str)] = &[
         (&[("IMCLUSTER_NODE__ID", "5000")], "node.id"),
+        (
+            &[("IMCLUSTER_MEDIA__THUMBNAIL_PX", "5")],
+            "media.thumbnail_px",
+        ),
+        (
+            &[("IMCLUSTER_PUSH__WEBHOOK_URL", "ftp://x")],
+            "push.webhook_url",
+        ),
+        (
+            &[("IMCLUSTER_NOTIFICATIONS__EXPIRE_DAYS", "0")],
+            "notifications.expire_days",
+        ),
         (&[("IMCLUSTER_NODE__ID", "abc")], "node.id"),
         (&[("IMCLUSTER_NODE__LISTEN", "nowhere")], "node.listen"),
         (&[("IMCLUSTER_DATABASE__URL", "mysql://x")], "database.url"),
