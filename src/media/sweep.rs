@@ -75,5 +75,28 @@ pub async fn sweep(state: &AppState, now: DateTime<Utc>) -> Result<u64, String> 
             state.media.remove(&meta.location).await;
         }
     }
+    // In a folder, an upload cut short is a staged file (`tmp/<key>#<n>`), which the store
+    // does not list as an object: those are removed from the folder itself.
+    if let Some(folder) = state.config.media.folder() {
+        let tmp = std::path::Path::new(folder).join("tmp");
+        let cutoff = std::time::SystemTime::from(before);
+        let _ = tokio::task::spawn_blocking(move || remove_older(&tmp, cutoff)).await;
+    }
     Ok(gone)
+}
+
+/// Removes the files of `dir` last changed before `cutoff`.
+fn remove_older(dir: &std::path::Path, cutoff: std::time::SystemTime) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t < cutoff);
+        if old && entry.path().is_file() {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }

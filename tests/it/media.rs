@@ -445,3 +445,50 @@ async fn media_sent_on_one_pod_is_read_on_another() {
     let (status, _, _) = download(&p2, &bt, &format!("/api/im/media/{id}/thumb"), &[]).await;
     assert_eq!(status, 200);
 }
+
+#[actix_rt::test]
+async fn a_pod_killed_mid_upload_leaves_no_media() {
+    use tokio::io::AsyncWriteExt;
+    let cluster = crate::pods::Cluster::single("media_killed_mid_upload").await;
+    let mut pod = cluster.pod(1).await;
+    let (_, token) = pod.user(&unique("alice")).await;
+    // Half of a 2 MiB upload, then the pod dies (SIGKILL) before the rest arrives.
+    let host = pod.base.trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(&host).await.unwrap();
+    let head = format!(
+        "POST /api/im/media?name=half.bin HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/octet-stream\r\nContent-Length: {}\r\n\r\n",
+        2 * 1024 * 1024
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&vec![b'a'; 1024 * 1024]).await.unwrap();
+    stream.flush().await.unwrap();
+    // The pod has begun writing it.
+    let folder = cluster.db.media.path().to_path_buf();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while walk(&folder).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the upload is being written"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    pod.kill();
+    drop(stream);
+
+    // On the same database and folder: no media row, and the sweep clears the leftover.
+    let app = TestApp::start(cluster.db.config()).await;
+    let state = app.state();
+    assert_eq!(
+        state.store.media_usage().await.unwrap(),
+        (0, 0),
+        "no half-made media"
+    );
+    let later = chrono::Utc::now() + chrono::Duration::hours(25);
+    imcluster::media::sweep::sweep(&state, later).await.unwrap();
+    let left: Vec<_> = walk(&folder);
+    assert!(
+        left.is_empty(),
+        "the cut-off upload's bytes are gone: {left:?}"
+    );
+}
