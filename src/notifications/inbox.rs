@@ -5,7 +5,7 @@
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, Validator};
 use crate::protocol::Notification;
 use crate::state::AppState;
 use crate::store::{InboxFilter, InboxItem, READ, UNREAD};
@@ -64,13 +64,14 @@ fn wire(tenant_id: Option<Uuid>, item: InboxItem) -> Notification {
 
 /// A read state as a client names it: ABP's 0 (read) or 1 (unread).
 pub fn read_state(value: i32) -> Result<i32, ApiError> {
-    match value {
-        READ | UNREAD => Ok(value),
-        _ => Err(ApiError::validation(vec![crate::http::error::FieldError {
-            message: "the read state is 0 (read) or 1 (unread)".into(),
-            members: vec!["state".into()],
-        }])),
-    }
+    Validator::default()
+        .check(
+            matches!(value, READ | UNREAD),
+            "state",
+            "the read state is 0 (read) or 1 (unread)",
+        )
+        .finish()?;
+    Ok(value)
 }
 
 /// A page of `owner`'s notifications, newest first.
@@ -115,12 +116,9 @@ pub async fn mark(
     read_status: i32,
 ) -> Result<u64, ApiError> {
     let read_status = read_state(read_status)?;
-    if ids.len() > 1000 {
-        return Err(ApiError::validation(vec![crate::http::error::FieldError {
-            message: "at most 1000 ids at a time".into(),
-            members: vec!["idList".into()],
-        }]));
-    }
+    Validator::default()
+        .check(ids.len() <= 1000, "idList", "at most 1000 ids at a time")
+        .finish()?;
     Ok(state
         .store
         .mark_notifications(owner.0, owner.1, ids, read_status)

@@ -206,3 +206,36 @@ pub fn record(
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn publication(v: serde_json::Value) -> Publication {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn the_audience_and_the_fields_are_checked() {
+        let one = Uuid::new_v4();
+        assert_eq!(
+            publication(json!({"name": "A"})).audience(),
+            Audience::Subscribers
+        );
+        let named = publication(json!({"name": "A", "userIds": [one]}));
+        assert_eq!(named.audience(), Audience::Users);
+        assert!(named.check().is_ok());
+        let tenant = publication(json!({"name": "A", "to": "tenant"}));
+        assert_eq!(tenant.audience(), Audience::Tenant);
+        for bad in [
+            json!({"name": ""}),
+            json!({"name": "A", "data": [1]}),
+            json!({"name": "A", "severity": 3}),
+            json!({"name": "A", "to": "users"}),
+            json!({"name": "A", "expiresInSeconds": 0}),
+        ] {
+            assert!(publication(bad.clone()).check().is_err(), "{bad}");
+        }
+    }
+}

@@ -135,11 +135,12 @@ async fn jobs(
     Ok(jobs)
 }
 
-/// The Redis stream jobs are added to, when configured.
+/// The Redis stream jobs are added to, when configured, and the connection kept to it.
 struct Stream {
     client: redis::Client,
     key: String,
     maxlen: u64,
+    conn: tokio::sync::Mutex<Option<redis::aio::MultiplexedConnection>>,
 }
 
 fn stream(state: &AppState) -> Option<Stream> {
@@ -152,6 +153,7 @@ fn stream(state: &AppState) -> Option<Stream> {
         client,
         key: format!("{}:push", state.config.redis.namespace),
         maxlen: push.stream_maxlen,
+        conn: tokio::sync::Mutex::new(None),
     })
 }
 
@@ -159,8 +161,12 @@ async fn hand_off(state: &AppState, stream: Option<&Stream>, jobs: Vec<Job>) {
     let counts = &state.push_jobs.counts;
     let push = &state.config.push;
     if let Some(stream) = stream {
+        let mut kept = stream.conn.lock().await;
         let added = async {
-            let mut conn = stream.client.get_multiplexed_async_connection().await?;
+            if kept.is_none() {
+                *kept = Some(stream.client.get_multiplexed_async_connection().await?);
+            }
+            let conn = kept.as_mut().expect("just made");
             let mut pipe = redis::pipe();
             for job in &jobs {
                 pipe.cmd("XADD")
@@ -173,7 +179,7 @@ async fn hand_off(state: &AppState, stream: Option<&Stream>, jobs: Vec<Job>) {
                     .arg(serde_json::to_string(job).unwrap_or_default())
                     .ignore();
             }
-            pipe.query_async::<()>(&mut conn).await
+            pipe.query_async::<()>(conn).await
         };
         match tokio::time::timeout(Duration::from_secs(5), added).await {
             Ok(Ok(())) => counts.sent(jobs.len()),
@@ -184,6 +190,7 @@ async fn hand_off(state: &AppState, stream: Option<&Stream>, jobs: Vec<Job>) {
                     "push jobs not added to the stream"
                 );
                 counts.failed(jobs.len());
+                *kept = None;
             }
         }
     }

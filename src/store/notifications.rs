@@ -18,6 +18,12 @@ use super::{Store, StoreError};
 pub const READ: i32 = 0;
 pub const UNREAD: i32 = 1;
 
+/// What an inbox read selects, as [`InboxItem`]'s fields.
+const INBOX_COLUMNS: &str = "n.\"NotificationId\" AS notification_id, \
+     n.\"NotificationName\" AS notification_name, n.\"Severity\" AS severity, n.\"Type\" AS kind, \
+     n.\"ContentType\" AS content_type, n.\"CreationTime\" AS creation_time, \
+     n.\"ExtraProperties\" AS extra_properties, u.\"ReadStatus\" AS read_status";
+
 /// Inbox rows are inserted this many per statement.
 const INBOX_BATCH: usize = 1000;
 
@@ -151,10 +157,7 @@ impl Store {
         .await?
         .map_or(0, |c| c.n as u64);
         let sql = format!(
-            "SELECT n.\"NotificationId\" AS notification_id, n.\"NotificationName\" AS notification_name, \
-             n.\"Severity\" AS severity, n.\"Type\" AS kind, n.\"ContentType\" AS content_type, \
-             n.\"CreationTime\" AS creation_time, n.\"ExtraProperties\" AS extra_properties, \
-             u.\"ReadStatus\" AS read_status {from} ORDER BY u.\"NotificationId\" DESC LIMIT {} OFFSET {}",
+            "SELECT {INBOX_COLUMNS} {from} ORDER BY u.\"NotificationId\" DESC LIMIT {} OFFSET {}",
             filter.take, filter.skip
         );
         let items = InboxItem::find_by_statement(Statement::from_sql_and_values(b, sql, values))
@@ -174,10 +177,7 @@ impl Store {
         let (from, mut values) = self.inbox_where(tenant_id, user, None, now);
         values.push(id.into());
         let sql = format!(
-            "SELECT n.\"NotificationId\" AS notification_id, n.\"NotificationName\" AS notification_name, \
-             n.\"Severity\" AS severity, n.\"Type\" AS kind, n.\"ContentType\" AS content_type, \
-             n.\"CreationTime\" AS creation_time, n.\"ExtraProperties\" AS extra_properties, \
-             u.\"ReadStatus\" AS read_status {from} AND u.\"NotificationId\" = {}",
+            "SELECT {INBOX_COLUMNS} {from} AND u.\"NotificationId\" = {}",
             ph(self.backend(), values.len())
         );
         Ok(InboxItem::find_by_statement(Statement::from_sql_and_values(
