@@ -12,6 +12,7 @@ pub mod group_join_request;
 pub mod group_message;
 pub mod group_setting;
 pub mod media;
+pub mod media_upload;
 pub mod message_change;
 pub mod message_edit;
 pub mod message_hide;

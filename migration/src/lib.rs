@@ -18,6 +18,7 @@ mod m20261201_000011_auth_sessions;
 mod m20261201_000012_event_outbox;
 mod m20261201_000013_notifications;
 mod m20261201_000014_media;
+mod m20261201_000015_media_uploads;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_event_outbox::Migration),
             Box::new(m20261201_000013_notifications::Migration),
             Box::new(m20261201_000014_media::Migration),
+            Box::new(m20261201_000015_media_uploads::Migration),
         ]
     }
 }

@@ -9,8 +9,20 @@ use super::{bad, ConfigError};
 #[serde(default, deny_unknown_fields)]
 pub struct MediaConfig {
     /// Where the bytes go: `file://FOLDER` (relative to the node's working folder, made when
-    /// missing).
+    /// missing), or `s3://BUCKET[/PREFIX]` on an S3-compatible store (credentials from the
+    /// environment: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`).
     pub store: String,
+    /// The S3 endpoint pods reach (`http://minio:9000`); empty = AWS itself.
+    pub endpoint: String,
+    /// The S3 endpoint browsers reach, which presigned URLs name; empty = `endpoint`.
+    pub public_url: String,
+    /// The S3 region (signed into every request).
+    pub region: String,
+    /// Path-style S3 addresses (`endpoint/bucket/key`: MinIO and most self-hosted stores);
+    /// `false` = virtual-hosted (`bucket.endpoint/key`).
+    pub path_style: bool,
+    /// How long a presigned URL (a direct upload, a download redirect) is valid, in seconds.
+    pub url_ttl_seconds: u64,
     /// The largest upload, in bytes (checked while it streams).
     pub max_bytes: u64,
     /// Types accepted, as sniffed from the bytes (`image/*` covers every image type).
@@ -29,6 +41,11 @@ impl Default for MediaConfig {
     fn default() -> Self {
         MediaConfig {
             store: "file://media".into(),
+            endpoint: String::new(),
+            public_url: String::new(),
+            region: "us-east-1".into(),
+            path_style: true,
+            url_ttl_seconds: 300,
             max_bytes: 100 * 1024 * 1024,
             allowed_types: [
                 "image/jpeg",
@@ -65,6 +82,13 @@ impl MediaConfig {
         self.store.strip_prefix("file://")
     }
 
+    /// The bucket and key prefix of an `s3://` store.
+    pub fn bucket(&self) -> Option<(&str, &str)> {
+        let rest = self.store.strip_prefix("s3://")?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        Some((bucket, prefix.trim_matches('/')))
+    }
+
     /// Whether `mime` is accepted.
     pub fn allows(&self, mime: &str) -> bool {
         self.allowed_types
@@ -76,8 +100,26 @@ impl MediaConfig {
     }
 
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
-        if self.folder().is_none_or(str::is_empty) {
-            return bad("media.store", "must be file://FOLDER");
+        let bucket_ok = self.bucket().is_some_and(|(b, _)| !b.is_empty());
+        if self.folder().is_none_or(str::is_empty) && !bucket_ok {
+            return bad(
+                "media.store",
+                "must be file://FOLDER or s3://BUCKET[/PREFIX]",
+            );
+        }
+        for (key, url) in [
+            ("media.endpoint", &self.endpoint),
+            ("media.public_url", &self.public_url),
+        ] {
+            if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
+                return bad(key, "must be an http:// or https:// URL");
+            }
+        }
+        if !(1..=7 * 24 * 3600).contains(&self.url_ttl_seconds) {
+            return bad(
+                "media.url_ttl_seconds",
+                "must be between 1 and 604800 (S3's limit)",
+            );
         }
         if self.max_bytes == 0 {
             return bad("media.max_bytes", "must be more than 0");

@@ -33,7 +33,8 @@ pub fn dto(m: &media::Model) -> serde_json::Value {
     })
 }
 
-fn refused(r: Refused) -> ApiError {
+/// The answer to a refused upload.
+pub(super) fn refused(r: Refused) -> ApiError {
     match r {
         Refused::TooLarge(max) => ApiError::new(
             Code::TooLarge,
@@ -52,31 +53,88 @@ fn refused(r: Refused) -> ApiError {
             tracing::warn!(%why, "an upload failed in the store");
             ApiError::unavailable()
         }
+        Refused::NotRemote => ApiError::bad_request(
+            "direct uploads need an S3-compatible media store: POST the file to /api/im/media",
+        ),
+        Refused::NoSuchUpload => ApiError::not_found("no such upload"),
+        Refused::NotUploaded => ApiError::new(
+            Code::Conflict,
+            "nothing was uploaded to the upload's URL yet",
+        ),
+        Refused::Mismatch(why) => ApiError::validation(vec![FieldError {
+            message: why,
+            members: vec!["file".into()],
+        }]),
     }
 }
 
-#[utoipa::path(tag = "media", operation_id = "media_upload", params(UploadQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the file's bytes"), responses((status = 201, description = "{mediaId, kind, mime, size, sha256, name, width, height, thumb}: the same bytes uploaded again give the same media"), (status = 413, description = "IM:TooLarge: past media.max_bytes"), (status = 415, description = "IM:UnsupportedMedia: a type media.allowed_types does not list"), (status = 400, description = "an image that cannot be read, or has too many pixels")))]
+/// A file's name as the client gave it, checked: at most 256 characters, no control
+/// characters, path separators replaced; blank is none.
+pub(super) fn clean_name(name: Option<String>) -> Result<Option<String>, ApiError> {
+    match name {
+        Some(n) if n.chars().count() > 256 || n.chars().any(char::is_control) => {
+            Err(ApiError::validation(vec![FieldError {
+                message: "a name of at most 256 characters, without control characters".into(),
+                members: vec!["name".into()],
+            }]))
+        }
+        Some(n) if !n.trim().is_empty() => Ok(Some(n.replace(['/', '\\'], "_"))),
+        _ => Ok(None),
+    }
+}
+
+#[utoipa::path(tag = "media", operation_id = "media_upload", params(UploadQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "the file's bytes: raw, or the first file field of a multipart/form-data body (its filename names it unless ?name= does)"), responses((status = 201, description = "{mediaId, kind, mime, size, sha256, name, width, height, thumb}: the same bytes uploaded again give the same media"), (status = 413, description = "IM:TooLarge: past media.max_bytes"), (status = 415, description = "IM:UnsupportedMedia: a type media.allowed_types does not list"), (status = 400, description = "an image that cannot be read, or has too many pixels")))]
 #[post("/api/im/media")]
 async fn upload_media(
+    req: HttpRequest,
     me: Identity,
     state: web::Data<AppState>,
     query: web::Query<UploadQuery>,
     body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let name = match query.into_inner().name {
-        Some(n) if n.chars().count() > 256 || n.chars().any(char::is_control) => {
-            return Err(ApiError::validation(vec![FieldError {
-                message: "a name of at most 256 characters, without control characters".into(),
-                members: vec!["name".into()],
-            }]))
-        }
-        Some(n) if !n.trim().is_empty() => Some(n.replace(['/', '\\'], "_")),
-        _ => None,
+    let owner = (me.tenant_id, me.user_id);
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    let uploaded = if multipart {
+        let mut form = actix_multipart::Multipart::new(req.headers(), body);
+        let field = loop {
+            match form.next().await {
+                Some(Ok(field))
+                    if field
+                        .content_disposition()
+                        .and_then(|d| d.get_filename())
+                        .is_some() =>
+                {
+                    break field
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => {
+                    return Err(ApiError::bad_request(format!(
+                        "the form cannot be read: {e}"
+                    )))
+                }
+                None => {
+                    return Err(ApiError::validation(vec![FieldError {
+                        message: "the form has no file".into(),
+                        members: vec!["file".into()],
+                    }]))
+                }
+            }
+        };
+        let filename = field
+            .content_disposition()
+            .and_then(|d| d.get_filename())
+            .map(str::to_string);
+        let name = clean_name(query.into_inner().name.or(filename))?;
+        upload(&state, owner, name, field).await
+    } else {
+        let name = clean_name(query.into_inner().name)?;
+        upload(&state, owner, name, body).await
     };
-    let uploaded = upload(&state, (me.tenant_id, me.user_id), name, body)
-        .await
-        .map_err(refused)?;
-    Ok(HttpResponse::Created().json(dto(&uploaded)))
+    Ok(HttpResponse::Created().json(dto(&uploaded.map_err(refused)?)))
 }
 
 /// The media `id` if `me` may read it.
@@ -129,17 +187,52 @@ fn range(req: &HttpRequest, size: u64) -> Result<Option<(u64, u64)>, ()> {
     Ok(Some((start, end)))
 }
 
-/// Serves the object at `key` (of `size` bytes, `mime`) as `m`'s bytes: streamed, with one
+/// Serves the object at `key` (`mime`) as `m`'s bytes. From a folder: streamed, with one
 /// range if asked, an ETag from the content hash, and private caching (content never changes).
+/// From an S3-compatible store: a redirect to a presigned URL, which answers with the same type
+/// and disposition whatever the object was stored with.
 async fn serve(
     req: &HttpRequest,
     state: &AppState,
     m: &media::Model,
     key: &object_store::path::Path,
     mime: &str,
-    size: u64,
     etag: String,
 ) -> Result<HttpResponse, ApiError> {
+    let mime = if mime == "text/plain" {
+        "text/plain; charset=utf-8"
+    } else {
+        mime
+    };
+    let inline = matches!(m.kind.as_str(), "image" | "video" | "audio");
+    let name = m.name.clone().unwrap_or_else(|| m.media_id.to_string());
+    let disposition = format!(
+        "{}; filename*=UTF-8''{}",
+        if inline { "inline" } else { "attachment" },
+        percent_encode(&name)
+    );
+    if let Some(signed) = state.media.presign_get(key, mime, &disposition).await {
+        let signed = signed.map_err(|e| {
+            tracing::warn!(error = %e, %key, "a media download could not be signed");
+            ApiError::unavailable()
+        })?;
+        // The URL expires: the redirect is cached for less than it lives.
+        let ttl = state.config.media.url_ttl_seconds / 2;
+        return Ok(HttpResponse::Found()
+            .insert_header((header::LOCATION, signed.url))
+            .insert_header((header::CACHE_CONTROL, format!("private, max-age={ttl}")))
+            .finish());
+    }
+    let size = state
+        .media
+        .objects()
+        .head(key)
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %e, %key, "a media object could not be read");
+            ApiError::unavailable()
+        })?
+        .size;
     let response = |status| {
         let mut r = HttpResponse::build(status);
         r.insert_header((header::ETAG, etag.clone()))
@@ -189,19 +282,7 @@ async fn serve(
         }
         None => response(actix_web::http::StatusCode::OK),
     };
-    let mime = if mime == "text/plain" {
-        "text/plain; charset=utf-8"
-    } else {
-        mime
-    };
     r.insert_header((header::CONTENT_TYPE, mime));
-    let inline = matches!(m.kind.as_str(), "image" | "video" | "audio");
-    let name = m.name.clone().unwrap_or_else(|| m.media_id.to_string());
-    let disposition = format!(
-        "{}; filename*=UTF-8''{}",
-        if inline { "inline" } else { "attachment" },
-        percent_encode(&name)
-    );
     r.insert_header((header::CONTENT_DISPOSITION, disposition));
     Ok(r.streaming(stream))
 }
@@ -218,7 +299,7 @@ fn percent_encode(name: &str) -> String {
         .collect()
 }
 
-#[utoipa::path(tag = "media", operation_id = "media_download", responses((status = 200, description = "the file, streamed (Range, ETag)"), (status = 206, description = "the range asked"), (status = 404, description = "no such media, or not one the caller may read")))]
+#[utoipa::path(tag = "media", operation_id = "media_download", responses((status = 200, description = "the file, streamed (Range, ETag)"), (status = 302, description = "on an S3-compatible store: a presigned URL of the file, valid media.url_ttl_seconds"), (status = 206, description = "the range asked"), (status = 404, description = "no such media, or not one the caller may read")))]
 #[get("/api/im/media/{media_id}")]
 async fn download(
     req: HttpRequest,
@@ -229,7 +310,7 @@ async fn download(
     let m = readable(&state, &me, path.into_inner().0).await?;
     let key = crate::media::MediaStore::file_key(m.media_id);
     let etag = format!("\"{}\"", m.sha256);
-    serve(&req, &state, &m, &key, &m.mime.clone(), m.size as u64, etag).await
+    serve(&req, &state, &m, &key, &m.mime.clone(), etag).await
 }
 
 #[utoipa::path(tag = "media", operation_id = "media_thumbnail", responses((status = 200, description = "the thumbnail (JPEG)"), (status = 404, description = "no thumbnail, no such media, or not one the caller may read")))]
@@ -245,15 +326,8 @@ async fn thumbnail(
         return Err(ApiError::not_found("this media has no thumbnail"));
     }
     let key = crate::media::MediaStore::thumb_key(m.media_id);
-    let size = state
-        .media
-        .objects()
-        .head(&key)
-        .await
-        .map_err(|_| ApiError::unavailable())?
-        .size;
     let etag = format!("\"t-{}\"", m.sha256);
-    serve(&req, &state, &m, &key, "image/jpeg", size, etag).await
+    serve(&req, &state, &m, &key, "image/jpeg", etag).await
 }
 
 #[utoipa::path(tag = "admin", operation_id = "admin_media", responses((status = 200, description = "{media, bytes, store}: how many media are kept and how many bytes they take"), (status = "4XX", description = "the error body with its code")))]

@@ -18,6 +18,7 @@ mod health;
 pub mod identity;
 mod inbox;
 mod media;
+mod media_uploads;
 mod message_requests;
 mod notification_definitions;
 mod notifications;
@@ -63,6 +64,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(notifications::routes)
         .configure(inbox::routes)
         .configure(devices::routes)
+        .configure(media_uploads::routes)
         .configure(media::routes)
         .configure(admin::routes)
         .configure(pages::routes)

@@ -6,8 +6,8 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     account_data, accounts, admin, admin_events, admin_push, admin_sessions, chat, devices,
-    friends, groups, health, inbox, media, message_requests, notification_definitions,
-    notifications, password, push, sessions, users, ws,
+    friends, groups, health, inbox, media, media_uploads, message_requests,
+    notification_definitions, notifications, password, push, sessions, users, ws,
 };
 
 /// The document.
@@ -39,6 +39,7 @@ use super::{
         inbox::unsubscribe,
         devices::register, devices::remove, devices::mine, devices::set_muted, devices::muted,
         media::upload_media, media::download, media::thumbnail, media::usage,
+        media_uploads::begin_upload, media_uploads::complete_upload,
         users::my_card, users::update_my_card, users::my_settings, users::update_my_settings, users::search, users::user_card,
         friends::add_request, friends::create, friends::requests, friends::decide, friends::list, friends::all, friends::get_one,
         friends::update, friends::remove,

@@ -1,5 +1,6 @@
 //! Uploads nobody sent: a media no message references after `media.orphan_hours` is deleted
-//! (its bytes, its thumbnail, its row), and so is what an upload cut short left in `tmp/`.
+//! (its bytes, its thumbnail, its row), and so is what an upload cut short, or a direct upload
+//! never completed, left in `tmp/`.
 //! Every pod sweeps every ten minutes; a row is deleted only while still unreferenced, so a
 //! message sent at that moment keeps its media.
 
@@ -67,7 +68,14 @@ pub async fn sweep(state: &AppState, now: DateTime<Utc>) -> Result<u64, String> 
             break;
         }
     }
-    // Uploads cut short (a pod killed mid-stream) leave their temporary object.
+    // Direct uploads never completed: the record goes here, the object below.
+    state
+        .store
+        .delete_stale_media_uploads(before)
+        .await
+        .map_err(|e| e.to_string())?;
+    // Uploads cut short (a pod killed mid-stream), and direct uploads never completed, leave
+    // their temporary object.
     let mut temps = state.media.objects().list(Some(&Path::from("tmp")));
     while let Some(meta) = temps.next().await {
         let Ok(meta) = meta else { break };

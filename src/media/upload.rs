@@ -38,6 +38,14 @@ pub enum Refused {
     Interrupted(String),
     /// The store or the database failed: nothing was kept.
     Unavailable(String),
+    /// A direct upload, on a store that has none (a local folder).
+    NotRemote,
+    /// No direct upload of this user's has this id.
+    NoSuchUpload,
+    /// A direct upload completed before its bytes were put.
+    NotUploaded,
+    /// A direct upload's bytes are not those declared (they were deleted).
+    Mismatch(String),
 }
 
 impl From<object_store::Error> for Refused {
@@ -53,10 +61,58 @@ impl From<StoreError> for Refused {
 }
 
 /// What the body was, once all of it is in the temporary object.
-struct Received {
-    size: u64,
-    sha256: String,
+pub(super) struct Received {
+    pub size: u64,
+    pub sha256: String,
+    pub head: Vec<u8>,
+}
+
+/// Measures the bytes of an upload as they pass: size, SHA-256, and the first bytes (to sniff
+/// the type from).
+pub(super) struct Tally {
+    hasher: Sha256,
     head: Vec<u8>,
+    size: u64,
+}
+
+impl Tally {
+    pub fn new() -> Tally {
+        Tally {
+            hasher: Sha256::new(),
+            head: Vec::with_capacity(SNIFF_BYTES),
+            size: 0,
+        }
+    }
+
+    /// Counts `chunk`; the size so far.
+    pub fn add(&mut self, chunk: &[u8]) -> u64 {
+        self.size += chunk.len() as u64;
+        self.hasher.update(chunk);
+        if self.head.len() < SNIFF_BYTES {
+            let take = (SNIFF_BYTES - self.head.len()).min(chunk.len());
+            self.head.extend_from_slice(&chunk[..take]);
+        }
+        self.size
+    }
+
+    /// The first bytes seen.
+    pub fn head(&self) -> &[u8] {
+        &self.head
+    }
+
+    pub fn finish(self) -> Received {
+        let sha256 = self
+            .hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Received {
+            size: self.size,
+            sha256,
+            head: self.head,
+        }
+    }
 }
 
 /// Streams `body` into the temporary object `key`.
@@ -70,38 +126,52 @@ where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
 {
-    let mut writer = WriteMultipart::new(store.objects().put_multipart(key).await?);
-    let mut hasher = Sha256::new();
-    let mut head = Vec::with_capacity(SNIFF_BYTES);
-    let mut size = 0u64;
-    while let Some(chunk) = body.next().await {
-        let chunk = match chunk {
-            Ok(c) => c,
-            Err(e) => {
-                let _ = writer.abort().await;
+    // The object is made once the type is known (S3 keeps it with the object): the first
+    // chunks wait until there are enough bytes to sniff.
+    let mut writer: Option<WriteMultipart> = None;
+    let mut waiting: Vec<Bytes> = Vec::new();
+    let mut tally = Tally::new();
+    loop {
+        let chunk = match body.next().await {
+            Some(Ok(c)) => Some(c),
+            Some(Err(e)) => {
+                if let Some(w) = writer {
+                    let _ = w.abort().await;
+                }
                 return Err(Refused::Interrupted(e.to_string()));
             }
+            None => None,
         };
-        size += chunk.len() as u64;
-        if size > max {
-            let _ = writer.abort().await;
-            return Err(Refused::TooLarge(max));
+        if let Some(chunk) = &chunk {
+            if tally.add(chunk) > max {
+                if let Some(w) = writer {
+                    let _ = w.abort().await;
+                }
+                return Err(Refused::TooLarge(max));
+            }
         }
-        hasher.update(&chunk);
-        if head.len() < SNIFF_BYTES {
-            let take = (SNIFF_BYTES - head.len()).min(chunk.len());
-            head.extend_from_slice(&chunk[..take]);
-        }
-        writer.write(&chunk);
-        writer.wait_for_capacity(2).await?;
+        let w = match writer.as_mut() {
+            Some(w) => w,
+            None if chunk.is_some() && tally.head().len() < SNIFF_BYTES => {
+                waiting.extend(chunk);
+                continue;
+            }
+            None => {
+                let mut w = store.writer(key, &sniff(tally.head())).await?;
+                for early in waiting.drain(..) {
+                    w.write(&early);
+                }
+                writer.insert(w)
+            }
+        };
+        let Some(chunk) = chunk else { break };
+        w.write(&chunk);
+        w.wait_for_capacity(2).await?;
     }
-    writer.finish().await?;
-    let sha256 = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    Ok(Received { size, sha256, head })
+    if let Some(w) = writer {
+        w.finish().await?;
+    }
+    Ok(tally.finish())
 }
 
 /// Takes an upload of `owner`'s, named `name`, from `body`.
@@ -115,10 +185,23 @@ where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
 {
+    let temp = MediaStore::temp_key();
+    let received = receive(&state.media, &temp, state.config.media.max_bytes, body).await?;
+    accept(state, owner, name, temp, received).await
+}
+
+/// Makes the upload `received` in the temporary object `temp` a media of `owner`'s: its type
+/// checked, the same bytes answered with the media they already are, an image measured and
+/// given a thumbnail, the object moved to its place and the row written.
+pub(super) async fn accept(
+    state: &AppState,
+    owner: (Option<Uuid>, Uuid),
+    name: Option<String>,
+    temp: object_store::path::Path,
+    received: Received,
+) -> Result<Uploaded, Refused> {
     let config = &state.config.media;
     let store = &state.media;
-    let temp = MediaStore::temp_key();
-    let received = receive(store, &temp, config.max_bytes, body).await?;
     let mime = sniff(&received.head);
     if !config.allows(&mime) {
         store.remove(&temp).await;
@@ -158,13 +241,13 @@ where
             let bytes = store.objects().get(&temp).await?.bytes().await?;
             if let Some(stripped) = super::metadata::strip(&row.mime, bytes.clone()) {
                 row.size = stripped.len() as i64;
-                store.objects().put(&temp, stripped.into()).await?;
+                store.put(&temp, stripped, &row.mime).await?;
             }
             let probed = measure(state, bytes).await;
             match probed {
                 Ok(p) => {
                     let thumb = MediaStore::thumb_key(media_id);
-                    store.objects().put(&thumb, p.thumb.into()).await?;
+                    store.put(&thumb, p.thumb.into(), "image/jpeg").await?;
                     row.width = Some(p.width as i32);
                     row.height = Some(p.height as i32);
                     row.thumb_width = Some(p.thumb_width as i32);

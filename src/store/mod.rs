@@ -22,6 +22,7 @@ mod groups;
 mod hides;
 mod history;
 mod media;
+mod media_uploads;
 mod memberships;
 mod mentions;
 mod message_changes;

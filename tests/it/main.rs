@@ -7,6 +7,7 @@ mod history;
 mod hub_client;
 mod pods;
 mod raw_hub;
+mod s3_server;
 mod ws;
 
 mod abp;
@@ -26,6 +27,7 @@ mod ids;
 mod injection;
 mod logs;
 mod media;
+mod media_s3;
 mod notifications;
 mod openapi;
 mod operations;

@@ -92,6 +92,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/push/notifications"),
     ("get", "/api/admin/push"),
     ("post", "/api/im/media"),
+    ("post", "/api/im/media/uploads"),
+    ("post", "/api/im/media/uploads/{upload_id}/complete"),
     ("get", "/api/admin/media"),
     ("get", "/api/im/media/{media_id}"),
     ("get", "/api/im/media/{media_id}/thumb"),

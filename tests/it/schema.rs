@@ -267,6 +267,7 @@ const OWN_TABLES: &[&str] = &[
     "AppConversationSettings",
     "AppMedia",
     "AppMessageMedia",
+    "AppMediaUploads",
 ];
 const UNIQUE_INDEXES: &[&str] = &[
     "UX_AppUserChatFriends_Pair",
@@ -286,6 +287,7 @@ const UNIQUE_INDEXES: &[&str] = &[
     "UX_AppMedia_MediaId",
     "UX_AppMedia_Content",
     "UX_AppMessageMedia_Key",
+    "UX_AppMediaUploads_UploadId",
 ];
 
 /// A column as the database describes it, normalized to the spec's words.
