@@ -19,6 +19,8 @@
 #                               # token, push off and push on (a webhook), taking turns (ROUNDS)
 #   ONLY=upload bench/run-all.sh  # 200 uploads of a 1 MiB picture, 1, 4 and 8 at a time:
 #                               # MB/s, thumbnails/s, server memory per concurrent upload
+#   ONLY=pictures bench/run-all.sh  # 1:1 at 10,000/s alone and with 1 MiB pictures uploaded
+#                               # beside it, UPLOADERS (4) at a time, taking turns (ROUNDS)
 #   ONLY=notify bench/run-all.sh  # a notification to 10,000 subscribers, 2,000 of them online,
 #                               # on PostgreSQL (SUBSCRIBERS, ONLINE, ROUNDS)
 set -euo pipefail
@@ -242,6 +244,19 @@ if [[ $ONLY == *upload* ]]; then
     run "upload-c$c" $(lg) --url http://127.0.0.1:8101 --server-pid "$POD_PID" upload --count 200 --concurrency "$c" --mib 1
   done
   stop_all
+fi
+if [[ $ONLY == *pictures* ]]; then
+  # The chat alone and with 1 MiB pictures uploaded beside it (UPLOADERS at a time), taking
+  # turns on fresh databases.
+  for round in $(seq 1 "${ROUNDS:-2}"); do
+    for side in alone uploads; do
+      extra=()
+      [[ $side == uploads ]] && extra=(--uploaders "${UPLOADERS:-4}")
+      fresh_pg; pod 1 8101
+      run "pictures-$side-$round-chat-${CHAT_RATE:-10000}" $(lg) --url http://127.0.0.1:8101 chat --pairs 200 --rate "${CHAT_RATE:-10000}" --duration 10 "${extra[@]}"
+      stop_all
+    done
+  done
 fi
 if [[ $ONLY == *notify* ]]; then
   export IMCLUSTER_PUSH__API_KEY=bench-push-key-0123456789

@@ -2,13 +2,15 @@
 
 use super::*;
 
-/// What runs beside the chat: flooders (connections, frames/s each) and reactors
-/// (connections, reactions/s in all); and whether the receivers stay offline (each with a push
+/// What runs beside the chat: flooders (connections, frames/s each), reactors
+/// (connections, reactions/s in all) and uploaders; and whether the receivers stay offline (each with a push
 /// token), so that every message is stored for later and offered to the push hand-off.
 pub(super) struct Beside {
     pub flood: (usize, u64),
     pub reactions: (usize, u64),
     pub offline_receivers: bool,
+    /// Uploads of a 1 MiB picture, this many at a time.
+    pub uploaders: usize,
 }
 
 pub(super) async fn chat(
@@ -64,6 +66,10 @@ pub(super) async fn chat(
         (0, _) => None,
         (reactors, rate) => Some(reactions::Reactors::start(cli, reactors, rate).await),
     };
+    let uploaders = match beside.uploaders {
+        0 => None,
+        n => Some(upload::Uploaders::start(cli, n, 1.0).await),
+    };
     // Every 10 ms, rate/100 messages, round-robin over the senders (each to its partner).
     let per_tick = (rate as f64 / 100.0).max(0.0);
     let mut owed = 0.0;
@@ -99,6 +105,7 @@ pub(super) async fn chat(
         }
     }
     let sending = started.elapsed().as_secs_f64();
+    let uploaded = uploaders.map(|u| u.stop(sending));
     let first_send = tracker.borrow().now_micros() as f64 / 1e6 - sending;
     // Let what is in flight arrive (at most 5 s), then count.
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -157,6 +164,9 @@ pub(super) async fn chat(
             ),
         ];
         result["flood"] = report::print("flood beside the chat", &figures, &[]);
+    }
+    if let Some(uploaded) = uploaded {
+        result["uploads"] = uploaded;
     }
     if let Some(reactors) = reactors {
         let answers = reactors.answers.borrow();

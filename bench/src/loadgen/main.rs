@@ -167,6 +167,10 @@ enum Scenario {
         /// acknowledged messages per second.
         #[arg(long)]
         offline_receivers: bool,
+        /// Uploads of a 1 MiB picture beside the chat, this many at a time (each worker a user
+        /// of its own, every upload new bytes).
+        #[arg(long, default_value_t = 0)]
+        uploaders: usize,
     },
 }
 
@@ -391,11 +395,13 @@ fn main() {
                 reactors,
                 reaction_rate,
                 offline_receivers,
+                uploaders,
             } => {
                 let beside = chat::Beside {
                     flood: (flooders, flood_rate),
                     reactions: (reactors, reaction_rate),
                     offline_receivers,
+                    uploaders,
                 };
                 chat::chat(&cli, pairs, rate, duration, every, beside).await
             }

@@ -20,6 +20,75 @@ fn picture(mib: f64) -> Vec<u8> {
     out
 }
 
+/// `png` with a text chunk saying `n` before its end: a picture that decodes the same, with
+/// bytes of its own (so the same user's uploads are not one media).
+fn variant(png: &[u8], n: u64) -> Vec<u8> {
+    let data = format!("Comment\0upload {n}");
+    let mut chunk = Vec::with_capacity(data.len() + 12);
+    chunk.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    chunk.extend_from_slice(b"tEXt");
+    chunk.extend_from_slice(data.as_bytes());
+    let crc = crc32fast::hash(&chunk[4..]);
+    chunk.extend_from_slice(&crc.to_be_bytes());
+    let end = png.len() - 12; // the IEND chunk
+    [&png[..end], &chunk, &png[end..]].concat()
+}
+
+/// Uploads running beside a chat: `workers` at a time, each uploading a new variant of the
+/// picture as soon as the last is answered, until dropped.
+pub(super) struct Uploaders {
+    pub done: Rc<RefCell<(u64, u64)>>,
+    pub bytes: usize,
+    tasks: Vec<actix_rt::task::JoinHandle<()>>,
+}
+
+impl Uploaders {
+    pub async fn start(cli: &Cli, workers: usize, mib: f64) -> Uploaders {
+        let users = users(cli, workers, false).await;
+        let body = Rc::new(picture(mib));
+        let done = Rc::new(RefCell::new((0u64, 0u64)));
+        let tasks = users
+            .into_iter()
+            .enumerate()
+            .map(|(w, (_, token))| {
+                let (body, done, base) = (body.clone(), done.clone(), cli.url_of(w));
+                actix_rt::spawn(async move {
+                    for n in 0.. {
+                        let status = post(&base, &token, &variant(&body, n)).await;
+                        let mut d = done.borrow_mut();
+                        if status.starts_with("HTTP/1.1 201") {
+                            d.0 += 1;
+                        } else {
+                            d.1 += 1;
+                        }
+                    }
+                })
+            })
+            .collect();
+        Uploaders {
+            done,
+            bytes: body.len(),
+            tasks,
+        }
+    }
+
+    /// Stops them: their figures over `seconds`.
+    pub fn stop(self, seconds: f64) -> Value {
+        for t in &self.tasks {
+            t.abort();
+        }
+        let (ok, failed) = *self.done.borrow();
+        let figures = [
+            ("uploaders", self.tasks.len() as f64),
+            ("uploads", ok as f64),
+            ("uploads failed", failed as f64),
+            ("uploads/s", ok as f64 / seconds),
+            ("upload MB/s", ok as f64 * self.bytes as f64 / 1e6 / seconds),
+        ];
+        report::print("uploads beside the chat", &figures, &[])
+    }
+}
+
 /// POSTs `body` to `/api/im/media` on `base` with `token`: the status line.
 async fn post(base: &str, token: &str, body: &[u8]) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
