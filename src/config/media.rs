@@ -33,6 +33,9 @@ pub struct MediaConfig {
     pub max_pixels: u64,
     /// Images larger than this many bytes are kept as files: not decoded, no thumbnail.
     pub max_image_bytes: u64,
+    /// How many images a pod decodes at once (0 = half its cores, at least one): thumbnails
+    /// wait their turn rather than take every core from the chat.
+    pub decode_concurrency: usize,
     /// Uploads no message references are deleted after this many hours.
     pub orphan_hours: u64,
 }
@@ -71,6 +74,7 @@ impl Default for MediaConfig {
             thumbnail_px: 320,
             max_pixels: 40_000_000,
             max_image_bytes: 32 * 1024 * 1024,
+            decode_concurrency: 0,
             orphan_hours: 24,
         }
     }
@@ -87,6 +91,14 @@ impl MediaConfig {
         let rest = self.store.strip_prefix("s3://")?;
         let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
         Some((bucket, prefix.trim_matches('/')))
+    }
+
+    /// How many images may be decoded at once.
+    pub fn decodes_at_once(&self) -> usize {
+        match self.decode_concurrency {
+            0 => std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
+            n => n,
+        }
     }
 
     /// Whether `mime` is accepted.

@@ -21,6 +21,8 @@ use crate::config::MediaConfig;
 pub struct MediaStore {
     inner: Arc<dyn ObjectStore>,
     remote: Option<Arc<Remote>>,
+    /// Turns at decoding an image (`media.decode_concurrency`).
+    decodes: Arc<tokio::sync::Semaphore>,
 }
 
 /// An S3-compatible store's signer: a client for the public endpoint (it never connects, it
@@ -79,6 +81,7 @@ impl MediaStore {
             return Ok(MediaStore {
                 inner,
                 remote: Some(Arc::new(remote)),
+                decodes: Arc::new(tokio::sync::Semaphore::new(config.decodes_at_once())),
             });
         }
         let folder = config
@@ -89,7 +92,13 @@ impl MediaStore {
         Ok(MediaStore {
             inner: Arc::new(local),
             remote: None,
+            decodes: Arc::new(tokio::sync::Semaphore::new(config.decodes_at_once())),
         })
+    }
+
+    /// Turns at decoding an image: take one for the time a decode runs.
+    pub fn decode_turns(&self) -> &tokio::sync::Semaphore {
+        &self.decodes
     }
 
     /// The object store itself.

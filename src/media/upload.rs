@@ -287,12 +287,19 @@ pub(super) async fn accept(
     }
 }
 
-/// Measures the image `bytes` on a blocking thread, within the pixel and time limits.
+/// Measures the image `bytes` on a blocking thread, within the pixel and time limits, when
+/// its turn comes (`media.decode_concurrency` at a time).
 async fn measure(state: &AppState, bytes: Bytes) -> Result<super::image::Probed, Refused> {
     let (max_pixels, thumb_px) = (
         state.config.media.max_pixels,
         state.config.media.thumbnail_px,
     );
+    let _turn = state
+        .media
+        .decode_turns()
+        .acquire()
+        .await
+        .map_err(|e| Refused::Unavailable(e.to_string()))?;
     let work = tokio::task::spawn_blocking(move || probe(&bytes, max_pixels, thumb_px));
     match tokio::time::timeout(DECODE_TIME, work).await {
         Ok(Ok(Ok(probed))) => Ok(probed),
