@@ -1,6 +1,6 @@
 //! The pages a person opens in a browser: the try-it page at `/` and the admin console at
 //! `/admin`. Their files are built into the binary (`src/http/console/`): no CDN, no network,
-//! no build step.
+//! no build step (the client library's bundle is checked in; its tests keep it current).
 
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{get, web, HttpResponse, ResponseError};
@@ -10,6 +10,8 @@ const TRY_JS: &str = include_str!("console/try.js");
 const ADMIN_HTML: &str = include_str!("console/admin.html");
 const ADMIN_JS: &str = include_str!("console/admin.js");
 const CSS: &str = include_str!("console/console.css");
+/// The client library (`clients/js`), bundled: the try-it page is built on it.
+const CLIENT_JS: &str = include_str!("console/imcluster-client.js");
 
 /// What the pages may load and run: their own scripts and styles only, so a value that
 /// slipped past escaping still cannot run (no inline script, no `on…=` attributes, no
@@ -47,6 +49,7 @@ async fn asset(name: web::Path<String>) -> HttpResponse {
         "console.css" => file("text/css; charset=utf-8", CSS),
         "try.js" => file("text/javascript; charset=utf-8", TRY_JS),
         "admin.js" => file("text/javascript; charset=utf-8", ADMIN_JS),
+        "imcluster-client.js" => file("text/javascript; charset=utf-8", CLIENT_JS),
         _ => super::error::ApiError::not_found("no such file").error_response(),
     }
 }

@@ -145,10 +145,13 @@ impl Browser<'_> {
         .await;
     }
 
+    /// Clicks the first element `css` finds, once there is one. Found and clicked in one
+    /// script, so a list the page redraws meanwhile (presence, unread counts) cannot leave a
+    /// stale reference between the two.
     async fn click(&self, css: &str) {
-        let e = self.element(css).await;
-        self.cmd("POST", &format!("/element/{e}/click"), Some(json!({})))
-            .await;
+        let found = format!("document.querySelector({css:?})");
+        self.until(&format!("{css} to click"), &found).await;
+        self.script(&format!("{found}.click(); return 0;")).await;
     }
 
     async fn script(&self, script: &str) -> Value {
@@ -463,7 +466,7 @@ async fn the_admin_console_and_the_try_it_page_work_in_a_browser() {
     let (a_id, b_id) = (id_of(a_name.clone()).await, id_of(b_name.clone()).await);
     app.group(&a_id, &[&b_id]).await;
     for w in [&a, &b] {
-        w.script("loadSide(); return 0;").await;
+        w.script("tryIt.loadSide(); return 0;").await;
         w.until(
             "the group",
             "document.querySelector('#groups [data-group]')",
@@ -481,6 +484,69 @@ async fn the_admin_console_and_the_try_it_page_work_in_a_browser() {
     a.until(
         "read by 1",
         "[...document.querySelectorAll('.bubble.mine .receipt')].some(r => r.textContent === 'read by 1')",
+    )
+    .await;
+
+    // A private message while ben has the group open: his conversation list counts it unread,
+    // until he opens the conversation.
+    a.click("#friends [data-user]").await;
+    a.type_into("#send-text", "psst, ben").await;
+    a.click("#send").await;
+    b.until(
+        "one unread from ann",
+        "document.querySelector('#conversations li[data-user] .badge')?.textContent === '1'",
+    )
+    .await;
+    b.click("#conversations li[data-user]").await;
+    b.until(
+        "read, so no badge",
+        "[...document.querySelectorAll('.bubble')].some(x => x.textContent.includes('psst, ben')) && !document.querySelector('#conversations li[data-user] .badge')",
+    )
+    .await;
+
+    // History scrolls back: forty more messages, thirty shown, the rest at the top.
+    let (_, ann) = app
+        .call(
+            "POST",
+            "/api/auth/login",
+            None,
+            Some(json!({"userName": a_name, "password": "password-123"})),
+        )
+        .await;
+    let ann_token = ann["accessToken"].as_str().unwrap().to_string();
+    for i in 0..40 {
+        let body = json!({"toUserId": b_id, "content": format!("backlog {i}")});
+        let (status, sent) = app
+            .call(
+                "POST",
+                "/api/im/chat/send-message",
+                Some(&ann_token),
+                Some(body),
+            )
+            .await;
+        assert_eq!(status, 200, "{sent}");
+    }
+    b.click("#groups [data-group]").await;
+    b.click("#conversations li[data-user]").await;
+    b.until(
+        "the newest thirty",
+        "document.querySelectorAll('.bubble').length === 30 && document.querySelector('.bubble').textContent.includes('backlog 10')",
+    )
+    .await;
+    b.script("document.getElementById('messages').scrollTop = 0; return 0;")
+        .await;
+    b.until(
+        "older messages above",
+        "[...document.querySelectorAll('.bubble')].some(x => x.textContent.includes('backlog 0')) && document.querySelector('.bubble').textContent.includes('hi ben')",
+    )
+    .await;
+
+    // A group made from the page opens at once.
+    a.type_into("#group-name", "team").await;
+    a.click("#group-create").await;
+    a.until(
+        "the new group, open",
+        "document.getElementById('peer-title').textContent === '# team' && document.getElementById('members').textContent.includes('Members')",
     )
     .await;
     a.close().await;
@@ -516,7 +582,7 @@ async fn the_try_it_page_refreshes_its_token_and_signs_out_other_sessions() {
         "document.querySelectorAll('#sessions li').length === 3 && document.getElementById('sessions').textContent.includes(\"Tess's phone\") && document.getElementById('sessions').textContent.includes('this one')",
     )
     .await;
-    let first = w.script("return token;").await;
+    let first = w.script("return tryIt.token;").await;
 
     // "Sign out other sessions" ends the phone's (and the sign-up's) session.
     w.click("#end-others").await;
@@ -537,12 +603,14 @@ async fn the_try_it_page_refreshes_its_token_and_signs_out_other_sessions() {
     let outlived = (signed_in + 4 + 31) * 1000;
     w.until_within(
         "refreshes past the first token's grace",
-        &format!("refreshes >= 3 && Date.now() > {outlived} && ws.readyState === 1"),
+        &format!(
+            "tryIt.refreshes >= 3 && Date.now() > {outlived} && tryIt.client.state === 'ready'"
+        ),
         Duration::from_secs(60),
     )
     .await;
-    assert_ne!(w.script("return token;").await, first);
-    w.script("loadSessions(); return 0;").await;
+    assert_ne!(w.script("return tryIt.token;").await, first);
+    w.script("tryIt.loadSessions(); return 0;").await;
     w.until(
         "the session online",
         "document.querySelector('#sessions .dot.on')",

@@ -25,6 +25,7 @@ mod groups;
 mod hooks;
 mod ids;
 mod injection;
+mod js_client;
 mod logs;
 mod media;
 mod media_s3;

@@ -5,13 +5,19 @@
 // It lists its user's sessions and signs the others out. Pictures and files are sent by
 // picking or dropping them: uploaded first (`/api/im/media`), then sent as a media message;
 // pictures show as thumbnails, fetched with the token (an <img> cannot send one).
-"use strict";
+// The connection is the client library's (`clients/js`, bundled): it reconnects, catches up
+// with `sync` from a cursor kept in localStorage, gives each message once, and keeps unsent
+// messages in an outbox until the server has stored them, across reconnects and reloads.
+// Conversations show their unread counts; history scrolls back; groups are made and joined.
+import { ImClient, LocalStorageStore } from "/console/imcluster-client.js";
+
 const $ = (id) => document.getElementById(id);
-let token = null, me = null, ws = null, peer = null, reqId = 0;
+let token = null, me = null, client = null, peer = null;
+let caughtUp = false; // the first catch-up is done: later messages elsewhere are news
+let oldest = null, loadingOlder = false, noOlder = false; // scrolling back in the open conversation
 let refreshToken = null, renewing = null, renewTimer = null, refreshes = 0;
 let replying = null, editing = null; // the message answered or edited by the next submit
 const friends = new Map();
-const sending = new Map(); // request id → the message, until its ack gives it an id
 const shown = new Map(); // message id → the message as shown
 let peerRead = 0n; // how far the peer of a private conversation has read
 const readTo = new Map(); // group member → how far they have read
@@ -111,7 +117,7 @@ function renew() {
       }
       keep(await res.json());
       refreshes += 1;
-      if (ws && ws.readyState === 1) send({ type: "refresh", accessToken: token });
+      if (client) client.request({ type: "refresh", accessToken: token }).catch(() => {});
       return true;
     })().finally(() => { renewing = null; });
   }
@@ -130,20 +136,46 @@ async function loadSessions() {
 }
 
 function connect() {
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  ws = new WebSocket(`${scheme}://${location.host}/ws?access_token=${encodeURIComponent(token)}`);
-  ws.onmessage = (e) => onFrame(JSON.parse(e.data));
-  ws.onclose = (e) => {
-    const final = [4001, 4003, 4004].includes(e.code);
-    const why = e.code === 4004 ? "Signed in elsewhere" : `Disconnected (${e.code}${e.reason ? ": " + e.reason : ""})`;
-    banner("info", why + (final ? "." : ". Reconnecting…"));
-    if (!final) setTimeout(connect, 1500);
-  };
+  client = new ImClient({
+    url: location.origin,
+    token: async (reason) => {
+      if (reason === "expired") await renew();
+      return token;
+    },
+    store: new LocalStorageStore(`imcluster.try.${me.userId}`),
+  });
+  client.on("state", (state) => {
+    if (state === "reconnecting") banner("info", "Disconnected. Reconnecting…");
+    if (state === "ready") banner("info", "");
+  });
+  client.on("closed", (e) => {
+    if (e.code === 4004) banner("info", "Signed in elsewhere.");
+    if (e.code === 4003) banner("info", "Disconnected by an administrator.");
+  });
+  client.on("caughtUp", () => {
+    caughtUp = true;
+    loadConversations().catch(() => {});
+  });
+  client.on("message", onMessage);
+  client.on("changed", (m) => { if (shown.has(String(m.messageId))) bubble(m); });
+  client.on("edited", onEdited);
+  client.on("reaction", onReaction);
+  client.on("read", onRead);
+  client.on("presence", onPresence);
+  client.on("typing", onTyping);
+  client.on("recalled", onRecalled);
+  client.on("notice", onNotice);
+  client.connect().catch(() => {});
 }
 
-function send(frame) {
-  frame.id = "r" + (++reqId);
-  ws.send(JSON.stringify(frame));
+// Sends `out` to the open conversation through the outbox, and shows it as `display` once
+// stored (if that conversation is still open).
+function sendMessage(out, display) {
+  if (peer.user) out.toUserId = peer.user; else out.groupId = String(peer.group);
+  const m = { ...display, toUserId: out.toUserId, groupId: out.groupId, fromUserId: me.userId };
+  client.send(out)
+    .then((ack) => { if (belongsHere(m)) bubble({ ...m, messageId: ack.messageId, sendTime: ack.sendTime }); })
+    .catch((err) => banner("error", err.message));
 }
 
 async function loadSide() {
@@ -155,9 +187,22 @@ async function loadSide() {
   $("requests").innerHTML = reqs.items.map((r) => `<li>${esc(r.userName || r.nickName || r.userId)}
       <span style="flex:1"></span><button class="plain" data-accept="${esc(r.userId)}">Accept</button></li>`).join("")
     || '<li class="muted">None.</li>';
+  await loadConversations();
   const groups = await api("GET", "/api/im/user-groups/me");
   $("groups").innerHTML = groups.items.map((g) => `<li data-group="${esc(g.id)}" data-name="${esc(g.name)}"># ${esc(g.name)}</li>`).join("")
     || '<li class="muted">None yet.</li>';
+}
+
+// The conversations, newest first, each with how many messages I have not read.
+async function loadConversations() {
+  const list = await api("GET", "/api/im/chat/my-last-messages?maxResultCount=20");
+  $("conversations").innerHTML = list.items.map((c) => {
+    const target = c.groupId
+      ? `data-group="${esc(c.groupId)}" data-name="${esc(c.object)}"`
+      : `data-user="${esc(c.fromUserId === me.userId ? c.toUserId : c.fromUserId)}" data-name="${esc(c.object)}"`;
+    const unread = c.unreadCount ? `<span class="badge">${esc(c.unreadCount)}</span>` : "";
+    return `<li ${target}>${c.groupId ? "# " : ""}${esc(c.object)}<span style="flex:1"></span>${unread}</li>`;
+  }).join("") || '<li class="muted">None yet.</li>';
 }
 
 function renderFriends() {
@@ -201,8 +246,9 @@ function bubbleHtml(m) {
     <span class="actions">${actions}</span></div>`;
 }
 
-// Shows `m`, or shows it anew where it is already (an edit, a reaction, a receipt).
-function bubble(m) {
+// Shows `m` (at the top: an older page), or shows it anew where it is already (an edit, a
+// reaction, a receipt).
+function bubble(m, older = false) {
   const id = String(m.messageId);
   shown.set(id, m);
   let div = document.querySelector(`.bubble[data-id="${CSS.escape(id)}"]`);
@@ -214,7 +260,9 @@ function bubble(m) {
   div.className = "bubble" + (m.fromUserId === me.userId ? " mine" : "");
   div.innerHTML = bubbleHtml(m);
   for (const img of div.querySelectorAll("img[data-media]")) showPicture(img).catch(() => {});
-  if (fresh) {
+  if (fresh && older) {
+    $("messages").prepend(div);
+  } else if (fresh) {
     $("messages").appendChild(div);
     $("messages").scrollTop = $("messages").scrollHeight;
   }
@@ -254,14 +302,12 @@ async function attach(file) {
   }
   banner("info", "");
   const image = m.kind === "image" && m.width;
-  const frame = { type: "send", content: "", messageType: image ? 10 : 50, media: { mediaId: m.mediaId } };
-  if (peer.user) frame.toUserId = peer.user; else frame.groupId = String(peer.group);
-  send(frame);
+  const messageType = image ? 10 : 50;
   const media = image
     ? { mediaId: m.mediaId, width: m.width, height: m.height, thumb: m.thumb }
     : { mediaId: m.mediaId, name: m.name, size: m.size };
-  sending.set(frame.id, { content: image ? "[Image]" : `[File] ${m.name}`, messageType: frame.messageType,
-    media, toUserId: frame.toUserId, groupId: frame.groupId });
+  sendMessage({ content: "", messageType, media: { mediaId: m.mediaId } },
+    { content: image ? "[Image]" : `[File] ${m.name}`, messageType, media });
 }
 
 function refreshReceipts() {
@@ -289,13 +335,16 @@ async function open(target) {
   peerRead = 0n;
   compose(null, null);
   renderFriends();
-  const path = target.user
-    ? `/api/im/chat/my-messages?receiveUserId=${target.user}&maxResultCount=50`
-    : `/api/im/chat/group/messages?groupId=${target.group}&maxResultCount=50`;
-  const page = await api("GET", path);
-  const items = page.items.slice().reverse();
-  items.forEach(bubble);
+  oldest = null;
+  noOlder = false;
+  $("members").textContent = "";
+  const items = (await historyPage()).slice().reverse();
+  items.forEach((m) => bubble(m));
   markRead(items);
+  if (target.group) {
+    const members = await api("GET", `/api/im/user-groups?groupId=${target.group}&maxResultCount=50`);
+    $("members").textContent = `Members: ${members.items.map((u) => u.nickName || u.userName || u.userId).join(", ")}`;
+  }
   // Who read my last message of a group so far; later reads come as `read` frames.
   const mine = items.filter((m) => m.fromUserId === me.userId && m.state !== 10);
   if (target.group && mine.length) {
@@ -306,9 +355,38 @@ async function open(target) {
   }
 }
 
+// A page of the open conversation's history, newest first, before the oldest shown.
+async function historyPage() {
+  const before = oldest ? `&before=${oldest}` : "";
+  const path = peer.user
+    ? `/api/im/chat/my-messages?receiveUserId=${peer.user}&maxResultCount=30${before}`
+    : `/api/im/chat/group/messages?groupId=${peer.group}&maxResultCount=30${before}`;
+  const page = await api("GET", path);
+  if (page.items.length) oldest = page.items[page.items.length - 1].messageId;
+  if (page.items.length < 30) noOlder = true;
+  return page.items;
+}
+
+// Scrolled to the top: the page before, kept in place.
+async function loadOlder() {
+  if (!peer || loadingOlder || noOlder || !oldest) return;
+  loadingOlder = true;
+  try {
+    const box = $("messages");
+    const height = box.scrollHeight;
+    for (const m of await historyPage()) bubble(m, true);
+    box.scrollTop += box.scrollHeight - height;
+  } finally {
+    loadingOlder = false;
+  }
+}
+
 function markRead(items) {
   const theirs = items.filter((m) => m.fromUserId !== me.userId);
-  if (theirs.length) send({ type: "read", messageId: theirs[theirs.length - 1].messageId });
+  if (!theirs.length) return;
+  client.request({ type: "read", messageId: theirs[theirs.length - 1].messageId })
+    .then(() => loadConversations())
+    .catch(() => {});
 }
 
 function belongsHere(m) {
@@ -317,71 +395,64 @@ function belongsHere(m) {
   return !m.groupId && (m.fromUserId === peer.user || m.toUserId === peer.user);
 }
 
-function onFrame(f) {
-  switch (f.type) {
-    case "welcome": banner("info", ""); break;
-    case "ack": {
-      const m = sending.get(f.id);
-      sending.delete(f.id);
-      if (m && f.editVersion) bubble({ ...m, editVersion: f.editVersion, editedAt: f.editedAt });
-      else if (m && f.messageId) bubble({ ...m, messageId: f.messageId, sendTime: f.sendTime, fromUserId: me.userId });
-      break;
-    }
-    case "edited": {
-      const m = shown.get(String(f.messageId));
-      if (m) bubble({ ...m, content: f.content, editVersion: f.editVersion, editedAt: f.editedAt });
-      break;
-    }
-    case "reaction": {
-      const m = shown.get(String(f.messageId));
-      if (!m) break;
-      const reactions = (m.reactions || []).map((r) => ({ ...r }));
-      let r = reactions.find((x) => x.emoji === f.emoji);
-      if (!r) reactions.push(r = { emoji: f.emoji, count: 0, me: false });
-      r.count = f.count;
-      if (f.userId === me.userId) r.me = f.added;
-      bubble({ ...m, reactions: reactions.filter((x) => x.count > 0) });
-      break;
-    }
-    case "message":
-      if (belongsHere(f.message)) { bubble(f.message); markRead([f.message]); }
-      else banner("info", `New message from ${f.message.fromUserName || "someone"}.`);
-      break;
-    case "read": {
-      if (f.readerUserId === me.userId) break; // my other device read
-      const to = BigInt(f.messageId);
-      if (f.groupId && peer && peer.group && f.groupId === String(peer.group)) {
-        if (!readTo.has(f.readerUserId) || readTo.get(f.readerUserId) < to) readTo.set(f.readerUserId, to);
-      } else if (!f.groupId && peer && peer.user === f.peerUserId && to > peerRead) {
-        peerRead = to;
-      }
-      refreshReceipts();
-      break;
-    }
-    case "presence": {
-      const f2 = friends.get(f.userId);
-      if (f2) { f2.online = f.online; renderFriends(); }
-      break;
-    }
-    case "typing":
-      if (peer && f.userId === peer.user) {
-        $("typing").textContent = "typing…";
-        setTimeout(() => { $("typing").textContent = ""; }, 2000);
-      }
-      break;
-    case "recalled": {
-      const m = shown.get(String(f.messageId));
-      if (m) bubble({ ...m, state: 10, content: "", reactions: [] });
-      break;
-    }
-    case "notice":
-      if (f.kind === "friend.accepted") banner("info", "");
-      if (f.kind.startsWith("friend.") || f.kind.startsWith("group.")) loadSide().catch(() => {});
-      if (f.kind === "system") banner("info", "System: " + (f.data && f.data.content));
-      if (f.kind === "tokenExpiring") renew().catch(() => {});
-      break;
-    case "error": sending.delete(f.id); banner("error", `${f.code}: ${f.message}`); break;
+function onMessage(m) {
+  if (belongsHere(m)) {
+    bubble(m);
+    markRead([m]);
+  } else if (caughtUp && m.fromUserId !== me.userId) {
+    banner("info", `New message from ${m.fromUserName || "someone"}.`);
+    loadConversations().catch(() => {});
   }
+}
+
+function onEdited(f) {
+  const m = shown.get(String(f.messageId));
+  if (m) bubble({ ...m, content: f.content, editVersion: f.editVersion, editedAt: f.editedAt });
+}
+
+function onReaction(f) {
+  const m = shown.get(String(f.messageId));
+  if (!m) return;
+  const reactions = (m.reactions || []).map((r) => ({ ...r }));
+  let r = reactions.find((x) => x.emoji === f.emoji);
+  if (!r) reactions.push(r = { emoji: f.emoji, count: 0, me: false });
+  r.count = f.count;
+  if (f.userId === me.userId) r.me = f.added;
+  bubble({ ...m, reactions: reactions.filter((x) => x.count > 0) });
+}
+
+function onRead(f) {
+  if (f.readerUserId === me.userId) return; // my other device read
+  const to = BigInt(f.messageId);
+  if (f.groupId && peer && peer.group && f.groupId === String(peer.group)) {
+    if (!readTo.has(f.readerUserId) || readTo.get(f.readerUserId) < to) readTo.set(f.readerUserId, to);
+  } else if (!f.groupId && peer && peer.user === f.peerUserId && to > peerRead) {
+    peerRead = to;
+  }
+  refreshReceipts();
+}
+
+function onPresence(f) {
+  const friend = friends.get(f.userId);
+  if (friend) { friend.online = f.online; renderFriends(); }
+}
+
+function onTyping(f) {
+  if (peer && f.userId === peer.user) {
+    $("typing").textContent = "typing…";
+    setTimeout(() => { $("typing").textContent = ""; }, 2000);
+  }
+}
+
+function onRecalled(f) {
+  const m = shown.get(String(f.messageId));
+  if (m) bubble({ ...m, state: 10, content: "", reactions: [] });
+}
+
+function onNotice(f) {
+  if (f.kind === "friend.accepted") banner("info", "");
+  if (f.kind.startsWith("friend.") || f.kind.startsWith("group.")) loadSide().catch(() => {});
+  if (f.kind === "system") banner("info", "System: " + (f.data && f.data.content));
 }
 
 $("auth-form").addEventListener("submit", (e) => { e.preventDefault(); auth("login"); });
@@ -395,9 +466,36 @@ $("friends").addEventListener("click", (e) => {
   const li = e.target.closest("li[data-user]");
   if (li) open({ user: li.dataset.user, name: li.dataset.name }).catch(() => {});
 });
-$("groups").addEventListener("click", (e) => {
-  const li = e.target.closest("li[data-group]");
-  if (li) open({ group: li.dataset.group, name: "# " + li.dataset.name }).catch(() => {});
+for (const list of [$("groups"), $("conversations")]) {
+  list.addEventListener("click", (e) => {
+    const li = e.target.closest("li[data-group], li[data-user]");
+    if (!li) return;
+    const target = li.dataset.group
+      ? { group: li.dataset.group, name: "# " + li.dataset.name }
+      : { user: li.dataset.user, name: li.dataset.name };
+    open(target).catch(() => {});
+  });
+}
+$("group-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const name = $("group-name").value.trim();
+  if (!name) return banner("error", "Write a group name.");
+  const g = await api("POST", "/api/im/groups", { name });
+  $("group-name").value = "";
+  banner("info", `Made # ${g.name}: others join it with the id ${g.id}.`);
+  await loadSide();
+  open({ group: g.id, name: "# " + g.name }).catch(() => {});
+});
+$("join-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const groupId = $("join-id").value.trim();
+  if (!/^\d+$/.test(groupId)) return banner("error", "A group id is a number.");
+  await api("POST", "/api/im/user-groups/join", { groupId });
+  $("join-id").value = "";
+  banner("info", "Asked to join: an admin of the group accepts you.");
+});
+$("messages").addEventListener("scroll", () => {
+  if ($("messages").scrollTop < 40) loadOlder().catch(() => {});
 });
 $("requests").addEventListener("click", async (e) => {
   const b = e.target.closest("button[data-accept]");
@@ -422,21 +520,19 @@ $("send-form").addEventListener("submit", (e) => {
   const content = $("send-text").value.trim();
   if (!content || !peer) return;
   if (editing) {
-    const frame = { type: "edit", messageId: editing.messageId, content };
-    send(frame);
-    sending.set(frame.id, { ...editing, content });
+    const m = editing;
+    client.request({ type: "edit", messageId: m.messageId, content })
+      .then((ack) => bubble({ ...m, content, editVersion: ack.editVersion, editedAt: ack.editedAt }))
+      .catch((err) => banner("error", err.message));
   } else {
-    const frame = { type: "send", content };
-    if (peer.user) frame.toUserId = peer.user; else frame.groupId = String(peer.group);
-    const sent = { content, toUserId: frame.toUserId, groupId: frame.groupId };
+    const out = { content };
+    const display = { content };
     if (replying) {
-      frame.replyTo = replying.messageId;
-      sent.replyTo = replying.messageId;
-      sent.replyPreview = { messageId: replying.messageId, fromUserName: replying.fromUserName,
+      out.replyTo = display.replyTo = replying.messageId;
+      display.replyPreview = { messageId: replying.messageId, fromUserName: replying.fromUserName,
         snippet: replying.content.slice(0, 100), state: replying.state };
     }
-    send(frame);
-    sending.set(frame.id, sent);
+    sendMessage(out, display);
   }
   $("send-text").value = "";
   compose(null, null);
@@ -472,11 +568,20 @@ $("messages").addEventListener("click", (e) => {
   if (!button || !m) return;
   if (button.dataset.act === "react") {
     const mine = (m.reactions || []).some((r) => r.emoji === "👍" && r.me);
-    send({ type: "react", messageId: m.messageId, emoji: "👍", add: !mine });
+    client.request({ type: "react", messageId: m.messageId, emoji: "👍", add: !mine })
+      .catch((err) => banner("error", err.message));
   } else {
     compose(button.dataset.act, m);
   }
 });
 $("send-text").addEventListener("input", () => {
-  if (peer && peer.user && ws && ws.readyState === 1) ws.send(JSON.stringify({ type: "typing", toUserId: peer.user }));
+  if (peer && peer.user && client) client.notify({ type: "typing", toUserId: peer.user });
 });
+
+// The page's state, for the browser tests and the curious (a module's names are its own).
+window.tryIt = {
+  get token() { return token; },
+  get refreshes() { return refreshes; },
+  get client() { return client; },
+  loadSide, loadSessions,
+};
