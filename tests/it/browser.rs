@@ -281,7 +281,20 @@ async fn the_admin_console_and_the_try_it_page_work_in_a_browser() {
             "document.querySelectorAll('#connections td').length === 4",
         )
         .await;
+    // The charts of the last 15 minutes: six figures, the total and this pod in each, drawn
+    // from the samples the server keeps (one every 5 s), the connection counted in the latest.
+    admin
+        .until_within(
+            "charts with two samples, the last counting the connection",
+            "adminConsole.charts.size === 6 && [...adminConsole.charts.values()].every(c => c.plot.series.length === 3) && (d => d[0].length >= 2 && d[1][d[1].length - 1] === 1)(adminConsole.charts.get('connections').plot.data)",
+            Duration::from_secs(30),
+        )
+        .await;
     admin.screenshot("admin-console.png").await;
+    admin
+        .script("document.getElementById('charts').scrollIntoView(); return 0;")
+        .await;
+    admin.screenshot("admin-charts.png").await;
     admin.click(&format!("[data-kick=\"{user}\"]")).await;
     assert_eq!(client.closed().await, Some(4003));
     admin
@@ -497,6 +510,7 @@ async fn the_admin_console_and_the_try_it_page_work_in_a_browser() {
         "document.querySelector('#conversations li[data-user] .badge')?.textContent === '1'",
     )
     .await;
+    b.screenshot("try-it-unread.png").await;
     b.click("#conversations li[data-user]").await;
     b.until(
         "read, so no badge",
@@ -753,6 +767,43 @@ async fn hostile_names_and_messages_run_no_script() {
         w.script("return window.__csp === undefined;").await,
         true,
         "an inline handler ran despite the Content-Security-Policy"
+    );
+    w.close().await;
+    app.stop().await;
+}
+
+/// The client library's IndexedDB store, in a real browser: three saves made at once (the
+/// cursor, the outbox, the ids seen) all land, and a new store on the same key reads them back,
+/// as a page does after a reload.
+#[actix_rt::test]
+async fn the_client_librarys_indexeddb_store_keeps_what_is_saved_at_once() {
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let db = TestDb::new(Backend::Sqlite, "browser_idb").await.unwrap();
+    let app = TestApp::start(db.config()).await;
+    let w = driver.window().await;
+    w.open(&app.base).await;
+    w.script(
+        "import('/console/imcluster-client.js').then(async (m) => {
+           const store = new m.IndexedDbStore('test-user');
+           await Promise.all([
+             store.save({ cursor: 'c-1' }),
+             store.save({ outbox: [{ clientMsgId: 'm-1', message: { content: 'hi' }, queuedAt: 1 }] }),
+             store.save({ seen: ['1', '2'] }),
+           ]);
+           const again = await new m.IndexedDbStore('test-user').load();
+           window.__saved = JSON.stringify(again);
+         }).catch((e) => { window.__saved = 'failed: ' + e; });
+         return 0;",
+    )
+    .await;
+    w.until("the store's answer", "window.__saved").await;
+    let saved: Value =
+        serde_json::from_str(w.script("return window.__saved;").await.as_str().unwrap()).unwrap();
+    assert_eq!(
+        saved,
+        json!({"cursor": "c-1", "outbox": [{"clientMsgId": "m-1", "message": {"content": "hi"}, "queuedAt": 1}], "seen": ["1", "2"]})
     );
     w.close().await;
     app.stop().await;

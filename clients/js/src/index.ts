@@ -8,7 +8,7 @@ export type { ClientEvents, ClientOptions, ConnectionState, TokenReason, WebSock
 export { backoffDelay } from "./backoff.js";
 export type { BackoffOptions } from "./backoff.js";
 export { ImError } from "./errors.js";
-export { LocalStorageStore, MemoryStore } from "./store.js";
+export { IndexedDbStore, LocalStorageStore, MemoryStore } from "./store.js";
 export type { ClientStore, KeyValueStorage, PendingSend, Saved } from "./store.js";
 export { RestClient } from "./rest.js";
 export type { CallInit, MethodsOf, paths } from "./rest.js";

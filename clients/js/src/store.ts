@@ -83,3 +83,55 @@ export class LocalStorageStore implements ClientStore {
     this.storage.setItem(this.key, JSON.stringify({ ...this.load(), ...changes }));
   }
 }
+
+/**
+ * Kept in IndexedDB (database `name`, one record per signed-in user under `key`): like
+ * `LocalStorageStore`, without Web Storage's size limit and without blocking the page.
+ */
+export class IndexedDbStore implements ClientStore {
+  private db: Promise<IDBDatabase> | null = null;
+
+  constructor(
+    private readonly key: string,
+    private readonly name = "imcluster",
+    private readonly factory: IDBFactory = (globalThis as { indexedDB?: IDBFactory }).indexedDB as IDBFactory,
+  ) {
+    if (!this.factory) throw new Error("IndexedDbStore: no indexedDB here");
+  }
+
+  private open(): Promise<IDBDatabase> {
+    this.db ??= new Promise((resolve, reject) => {
+      const request = this.factory.open(this.name, 1);
+      request.onupgradeneeded = () => request.result.createObjectStore("clients");
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    return this.db;
+  }
+
+  private async run<T>(mode: IDBTransactionMode, work: (store: IDBObjectStore) => IDBRequest<T>): Promise<T> {
+    const db = await this.open();
+    return new Promise((resolve, reject) => {
+      const request = work(db.transaction("clients", mode).objectStore("clients"));
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+  }
+
+  async load(): Promise<Saved> {
+    return copy(((await this.run("readonly", (s) => s.get(this.key))) as Partial<Saved>) ?? {});
+  }
+
+  /** Read and written in one transaction, so saves made at once never lose each other's parts. */
+  async save(changes: Partial<Saved>): Promise<void> {
+    const db = await this.open();
+    await new Promise<void>((resolve, reject) => {
+      const tx = db.transaction("clients", "readwrite");
+      const store = tx.objectStore("clients");
+      const read = store.get(this.key);
+      read.onsuccess = () => store.put(copy({ ...(read.result ?? {}), ...changes }), this.key);
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error);
+    });
+  }
+}

@@ -88,6 +88,47 @@ var LocalStorageStore = class {
     this.storage.setItem(this.key, JSON.stringify({ ...this.load(), ...changes }));
   }
 };
+var IndexedDbStore = class {
+  constructor(key, name = "imcluster", factory = globalThis.indexedDB) {
+    this.key = key;
+    this.name = name;
+    this.factory = factory;
+    __publicField(this, "db", null);
+    if (!this.factory) throw new Error("IndexedDbStore: no indexedDB here");
+  }
+  open() {
+    this.db ?? (this.db = new Promise((resolve, reject) => {
+      const request = this.factory.open(this.name, 1);
+      request.onupgradeneeded = () => request.result.createObjectStore("clients");
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    }));
+    return this.db;
+  }
+  async run(mode, work) {
+    const db = await this.open();
+    return new Promise((resolve, reject) => {
+      const request = work(db.transaction("clients", mode).objectStore("clients"));
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+  }
+  async load() {
+    return copy(await this.run("readonly", (s) => s.get(this.key)) ?? {});
+  }
+  /** Read and written in one transaction, so saves made at once never lose each other's parts. */
+  async save(changes) {
+    const db = await this.open();
+    await new Promise((resolve, reject) => {
+      const tx = db.transaction("clients", "readwrite");
+      const store = tx.objectStore("clients");
+      const read = store.get(this.key);
+      read.onsuccess = () => store.put(copy({ ...read.result ?? {}, ...changes }), this.key);
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error);
+    });
+  }
+};
 
 // src/client.ts
 var KEPT_SEEN = 1e3;
@@ -452,6 +493,7 @@ var RestClient = class {
 export {
   ImClient,
   ImError,
+  IndexedDbStore,
   LocalStorageStore,
   MemoryStore,
   RestClient,

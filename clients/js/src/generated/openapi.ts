@@ -224,6 +224,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/stats/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["admin_stats_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/users": {
         parameters: {
             query?: never;
@@ -2388,6 +2404,31 @@ export interface operations {
                 content?: never;
             };
             /** @description the cluster at a glance */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    admin_stats_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the error body with its code */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description {intervalSeconds, pods: [{node, samples}], total}: every living pod's figures over the last 15 minutes, a sample every 5 s on the clock's 5-second marks ({t, messagesPerSecond, connections, onlineUsers, writesPending, busPublishMs, errorsPerSecond}), and their sum at each mark (busPublishMs: the slowest pod's) */
             200: {
                 headers: {
                     [name: string]: unknown;
