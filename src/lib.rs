@@ -6,6 +6,7 @@ pub mod chat;
 pub mod cluster;
 pub mod config;
 pub mod delivery;
+pub mod history;
 pub mod hooks;
 pub mod http;
 pub mod ids;

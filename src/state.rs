@@ -39,6 +39,8 @@ pub struct AppState {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Where uploaded files are kept.
     pub media: crate::media::MediaStore,
+    /// This pod's figures over the last 15 minutes (the console's charts).
+    pub history: crate::history::History,
     /// Push jobs gathering for users with no session in the foreground.
     pub push_jobs: crate::offline_push::PushJobs,
     /// The before-send moderation hook, if one is configured.
@@ -79,6 +81,7 @@ impl AppState {
             before_send: crate::hooks::BeforeSend::from_config(&config),
             push_jobs: crate::offline_push::PushJobs::new(&config.push),
             media,
+            history: Default::default(),
             node_name: config.node_name(),
             ids: Arc::new(IdGenerator::new(config.node.id)),
             tokens: Tokens::from_config(&config),

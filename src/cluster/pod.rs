@@ -68,6 +68,9 @@ pub trait Pod: Send + Sync {
     /// How busy the pod is.
     fn counts(&self) -> PodCounts;
 
+    /// The pod's figures over the last 15 minutes, for the other pods' consoles.
+    fn history(&self) -> Vec<crate::history::Sample>;
+
     /// Every pod has heard that `user` has a session here (or some did not answer in time):
     /// push to the user's new sessions here what was committed for them since they opened.
     fn catch_up(&self, user: UserKey);

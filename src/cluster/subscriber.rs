@@ -220,6 +220,7 @@ pub async fn heartbeat(pod: Arc<dyn Pod>, shared: Arc<Shared>, addr: SocketAddr)
             "groupActors": counts.group_actors,
             "actorRestarts": counts.actor_restarts,
             "messagesPerSecond": crate::metrics::metrics().messages_per_second(),
+            "history": pod.history(),
         })
         .to_string();
         {

@@ -119,6 +119,10 @@ impl Pod for ThisPod {
         }
     }
 
+    fn history(&self) -> Vec<crate::history::Sample> {
+        self.0.history.samples()
+    }
+
     fn counts(&self) -> PodCounts {
         let supervisor = &self.0.delivery.supervisor;
         let (connections, user_actors, group_actors, actor_restarts) = supervisor.counts();

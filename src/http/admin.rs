@@ -98,7 +98,7 @@ fn this_pod(state: &AppState) -> serde_json::Value {
 async fn stats(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     admin(&req, &state).await?.require_host()?;
     let mut pods = vec![this_pod(&state)];
-    pods.extend(state.delivery.bus.pod_infos().await);
+    pods.extend(other_pods(&state).await);
     let sum = |field: &str| -> f64 { pods.iter().filter_map(|p| p[field].as_f64()).sum() };
     Ok(HttpResponse::Ok().json(json!({
         "pods": pods.len(),
@@ -114,8 +114,40 @@ async fn stats(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespo
 async fn nodes(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     admin(&req, &state).await?.require_host()?;
     let mut pods = vec![this_pod(&state)];
-    pods.extend(state.delivery.bus.pod_infos().await);
+    pods.extend(other_pods(&state).await);
     Ok(HttpResponse::Ok().json(json!({ "items": pods })))
+}
+
+/// The other living pods as their heartbeats describe them, without their histories.
+async fn other_pods(state: &AppState) -> Vec<serde_json::Value> {
+    let mut pods = state.delivery.bus.pod_infos().await;
+    for pod in &mut pods {
+        if let Some(info) = pod.as_object_mut() {
+            info.remove("history");
+        }
+    }
+    pods
+}
+
+#[utoipa::path(tag = "admin", operation_id = "admin_stats_history", responses((status = 200, description = "{intervalSeconds, pods: [{node, samples}], total}: every living pod's figures over the last 15 minutes, a sample every 5 s on the clock's 5-second marks ({t, messagesPerSecond, connections, onlineUsers, writesPending, busPublishMs, errorsPerSecond}), and their sum at each mark (busPublishMs: the slowest pod's)"), (status = "4XX", description = "the error body with its code")))]
+#[get("/api/admin/stats/history")]
+async fn stats_history(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    admin(&req, &state).await?.require_host()?;
+    let mut pods = vec![(state.node_name.clone(), state.history.samples())];
+    for info in state.delivery.bus.pod_infos().await {
+        let node = info["node"].as_str().unwrap_or_default().to_string();
+        let samples = serde_json::from_value(info["history"].clone()).unwrap_or_default();
+        pods.push((node, samples));
+    }
+    let all: Vec<Vec<crate::history::Sample>> = pods.iter().map(|(_, s)| s.clone()).collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "intervalSeconds": crate::history::INTERVAL.as_secs(),
+        "pods": pods.iter().map(|(node, samples)| json!({"node": node, "samples": samples})).collect::<Vec<_>>(),
+        "total": crate::history::total(&all),
+    })))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -430,6 +462,7 @@ async fn config(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
 /// Registers the routes of this file.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(stats)
+        .service(stats_history)
         .service(nodes)
         .service(connections)
         .service(kick)

@@ -50,7 +50,7 @@ use super::{
         chat::my_messages, chat::group_messages, chat::my_last_messages, chat::search,
         message_requests::send_message, message_requests::recall, message_requests::read, message_requests::sync,
         message_requests::edit, message_requests::react, message_requests::hide, message_requests::reactions, message_requests::forward, message_requests::readers,
-        admin::stats, admin::nodes, admin::connections, admin::kick, admin::ban, admin::unban, admin::users,
+        admin::stats, admin::stats_history, admin::nodes, admin::connections, admin::kick, admin::ban, admin::unban, admin::users,
         admin::groups, admin::dismiss_group, admin::messages, admin::recall, admin::broadcast, admin::config,
     ),
     modifiers(&Security),

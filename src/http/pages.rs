@@ -10,6 +10,9 @@ const TRY_JS: &str = include_str!("console/try.js");
 const ADMIN_HTML: &str = include_str!("console/admin.html");
 const ADMIN_JS: &str = include_str!("console/admin.js");
 const CSS: &str = include_str!("console/console.css");
+/// uPlot (MIT, `uplot.LICENSE`), the console's charts: a copy of the npm package's build.
+const UPLOT_JS: &str = include_str!("console/uplot.min.js");
+const UPLOT_CSS: &str = include_str!("console/uplot.min.css");
 /// The client library (`clients/js`), bundled: the try-it page is built on it.
 const CLIENT_JS: &str = include_str!("console/imcluster-client.js");
 
@@ -50,6 +53,8 @@ async fn asset(name: web::Path<String>) -> HttpResponse {
         "try.js" => file("text/javascript; charset=utf-8", TRY_JS),
         "admin.js" => file("text/javascript; charset=utf-8", ADMIN_JS),
         "imcluster-client.js" => file("text/javascript; charset=utf-8", CLIENT_JS),
+        "uplot.min.js" => file("text/javascript; charset=utf-8", UPLOT_JS),
+        "uplot.min.css" => file("text/css; charset=utf-8", UPLOT_CSS),
         _ => super::error::ApiError::not_found("no such file").error_response(),
     }
 }

@@ -37,6 +37,7 @@ async fn admin_routes_refuse_users_and_strangers() {
     let (_, user) = app.user(&unique("plain")).await;
     let routes = [
         ("GET", "/api/admin/stats"),
+        ("GET", "/api/admin/stats/history"),
         ("GET", "/api/admin/nodes"),
         ("GET", "/api/admin/users"),
         ("GET", "/api/admin/groups"),
@@ -95,6 +96,13 @@ async fn an_admin_sees_kicks_bans_broadcasts_and_recalls() {
         (Some(1), Some(2.0))
     );
     assert_eq!(stats["onlineUsers"].as_f64(), Some(2.0));
+    let (status, history) = app
+        .call("GET", "/api/admin/stats/history", Some(&root), None)
+        .await;
+    assert_eq!(status, 200, "{history}");
+    assert_eq!(history["intervalSeconds"], 5);
+    assert_eq!(history["pods"].as_array().unwrap().len(), 1, "{history}");
+    assert!(history["total"].is_array(), "{history}");
     let (_, conns) = app
         .call(
             "GET",

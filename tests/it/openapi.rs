@@ -62,6 +62,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/im/chat/group/messages/{message_id}/readers"),
     ("get", "/metrics"),
     ("get", "/api/admin/stats"),
+    ("get", "/api/admin/stats/history"),
     ("get", "/api/admin/nodes"),
     ("get", "/api/admin/connections"),
     ("post", "/api/admin/users/{user_id}/kick"),

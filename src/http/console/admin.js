@@ -117,7 +117,13 @@ function start(me) {
     return;
   }
   refresh();
-  timer = setInterval(() => { refresh(); loadPush().catch(() => {}); loadMedia().catch(() => {}); }, 2000);
+  timer = setInterval(() => {
+    refresh();
+    loadPush().catch(() => {});
+    loadMedia().catch(() => {});
+    loadCharts().catch(() => {});
+  }, 2000);
+  loadCharts().catch(() => {});
   loadMedia().catch(() => {});
   loadEvents().catch(() => {});
   loadNotifications().catch(() => {});
@@ -198,6 +204,52 @@ async function refresh() {
     <td class="num">${Number(p.messagesPerSecond || 0).toFixed(1)}</td></tr>`).join("");
   $("refreshed").textContent = "· updated " + new Date().toLocaleTimeString();
 }
+
+// Charts of the last 15 minutes (uPlot, served with the page): one per figure, a line per pod
+// and the cluster's total in bold. The server keeps the samples (every 5 s, on the clock's
+// 5-second marks, so the pods' line up), so the charts are full as soon as the console opens.
+const FIGURES = [
+  ["messagesPerSecond", "Messages / s"], ["connections", "Connections"], ["onlineUsers", "Online users"],
+  ["writesPending", "Writes pending"], ["busPublishMs", "Bus publish, ms"], ["errorsPerSecond", "Errors / s"],
+];
+const COLORS = ["#2f6fed", "#1f9d55", "#c77c02", "#d43d3d", "#7a4fd8", "#0f8fa3"];
+const charts = new Map(); // figure → { plot, names }
+
+async function loadCharts() {
+  const h = await api("GET", "/api/admin/stats/history");
+  const times = h.total.map((s) => s.t / 1000);
+  const at = new Map(times.map((t, i) => [t, i]));
+  const names = ["total", ...h.pods.map((p) => p.node)];
+  for (const [key, title] of FIGURES) {
+    const lines = [h.total.map((s) => s[key])];
+    for (const pod of h.pods) {
+      const line = times.map(() => null);
+      for (const s of pod.samples) if (at.has(s.t / 1000)) line[at.get(s.t / 1000)] = s[key];
+      lines.push(line);
+    }
+    const data = [times, ...lines];
+    const chart = charts.get(key);
+    if (chart && chart.names.join() === names.join()) {
+      chart.plot.setData(data);
+      continue;
+    }
+    if (chart) chart.plot.destroy();
+    let box = document.querySelector(`#charts [data-figure="${key}"]`);
+    if (!box) {
+      box = document.createElement("div");
+      box.dataset.figure = key;
+      $("charts").appendChild(box);
+    }
+    const series = [{}, { label: "total", stroke: "#222", width: 2 },
+      ...h.pods.map((p, i) => ({ label: p.node, stroke: COLORS[i % COLORS.length], width: 1 }))];
+    const width = Math.max(260, box.clientWidth || 300);
+    const plot = new uPlot({ title, width, height: 170, series, scales: { x: { time: true } } }, data, box);
+    charts.set(key, { plot, names });
+  }
+}
+
+// The page's charts, for the browser tests and the curious.
+window.adminConsole = { charts };
 
 async function findUsers(event) {
   if (event) event.preventDefault();
