@@ -18,6 +18,7 @@ mod browser;
 mod chat;
 mod cluster;
 mod config;
+mod deploy;
 mod faults;
 mod forwards;
 mod friends;
