@@ -17,6 +17,7 @@ pub mod notifications;
 pub mod offline_push;
 pub mod protocol;
 pub mod requests;
+pub mod retention;
 pub mod signalr;
 pub mod startup;
 pub mod state;

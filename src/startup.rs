@@ -87,6 +87,7 @@ impl Node {
         crate::offline_push::start(state.clone().into_inner());
         crate::media::sweep::start(state.clone().into_inner());
         crate::history::start(state.clone().into_inner());
+        crate::retention::start(state.clone().into_inner());
         let data = state.clone();
         let origins = data.config.http.cors_origins.clone();
         let server = HttpServer::new(move || {

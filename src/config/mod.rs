@@ -14,12 +14,14 @@ mod hooks;
 mod media;
 mod notifications;
 mod push;
+mod retention;
 
 pub use auth::{AccountDeletion, AuthConfig};
 pub use hooks::{BeforeSendConfig, EventsConfig, HooksConfig, OnFailure};
 pub use media::MediaConfig;
 pub use notifications::NotificationsConfig;
 pub use push::PushConfig;
+pub use retention::RetentionConfig;
 
 /// The environment prefix; a double underscore separates a section from its key.
 pub const ENV_PREFIX: &str = "IMCLUSTER_";
@@ -37,6 +39,7 @@ pub struct Config {
     pub push: PushConfig,
     pub notifications: NotificationsConfig,
     pub media: MediaConfig,
+    pub retention: RetentionConfig,
     pub admin: AdminConfig,
     pub accounts: AccountsConfig,
     pub http: HttpConfig,
@@ -377,6 +380,7 @@ impl Config {
             "log",
             "notifications",
             "media",
+            "retention",
         ];
         let env = Env::prefixed(ENV_PREFIX).split("__").filter(move |key| {
             sections.iter().any(|s| {
@@ -418,6 +422,7 @@ impl Config {
         self.push.validate(&self.redis.url)?;
         self.notifications.validate()?;
         self.media.validate()?;
+        self.retention.validate()?;
         if self.hooks.events.redis_stream && self.redis.url.is_empty() {
             return bad("hooks.events.redis_stream", "needs redis.url");
         }

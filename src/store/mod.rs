@@ -40,6 +40,7 @@ mod reaction_tally;
 mod reactions;
 mod read_positions;
 mod receipts;
+mod retention;
 mod search;
 mod sessions;
 mod social;

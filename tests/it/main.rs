@@ -37,6 +37,7 @@ mod push_jobs;
 mod races;
 mod receipts;
 mod requests;
+mod retention;
 mod schema;
 mod security;
 mod sessions;

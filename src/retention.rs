@@ -1,0 +1,52 @@
+//! Retention: with `retention.message_days` set, every pod deletes, once a minute, the messages
+//! older than that, a batch (`retention.batch_size`) per transaction, yielding between batches
+//! so sends are never held up for long (`store::retention` says what goes with them).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::state::AppState;
+
+/// Starts the sweep on this pod, if retention is on.
+pub fn start(state: Arc<AppState>) {
+    if state.config.retention.message_days == 0 {
+        return;
+    }
+    actix_rt::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            if state.is_draining() {
+                return;
+            }
+            if state.schema_ready() {
+                let days = i64::from(state.config.retention.message_days);
+                let cutoff = crate::state::now_millis() - chrono::Duration::days(days);
+                match sweep(&state, cutoff).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(deleted = n, "old messages deleted"),
+                    Err(e) => tracing::warn!(error = %e, "old messages not deleted"),
+                }
+            }
+        }
+    });
+}
+
+/// Deletes every message written before `cutoff`, a batch at a time; how many went.
+pub async fn sweep(state: &AppState, cutoff: DateTime<Utc>) -> Result<u64, String> {
+    let batch = u64::from(state.config.retention.batch_size);
+    let mut gone = 0;
+    loop {
+        let n = state
+            .store
+            .expire_messages(cutoff, batch)
+            .await
+            .map_err(|e| e.to_string())?;
+        gone += n;
+        if n == 0 {
+            return Ok(gone);
+        }
+        tokio::task::yield_now().await;
+    }
+}

@@ -1,0 +1,276 @@
+//! Retention: messages older than a cutoff are deleted a small batch per transaction, with what
+//! hangs on them (edits, reactions, hides, mentions, change-feed rows, media references; search
+//! entries go with the rows), and the conversation counters they were counted in are lowered
+//! (messages, and unread ones past the reader's position). On PostgreSQL a batch locks its rows
+//! and skips rows another pod's batch holds, so two pods never count one row twice.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::{
+    group_message, message_change, message_edit, message_hide, message_mention, message_reaction,
+    user_message,
+};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, Statement,
+    TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::conversations::ph;
+use super::{Store, StoreError};
+
+#[derive(FromQueryResult)]
+struct Old {
+    id: i64,
+    message_id: i64,
+    tenant_id: Option<Uuid>,
+    creator_id: Option<Uuid>,
+    /// The receiver of a private message.
+    receiver: Option<Uuid>,
+    /// The group of a group message.
+    group_id: Option<i64>,
+}
+
+impl Store {
+    /// Deletes up to `batch` private messages and up to `batch` group messages written before
+    /// `cutoff`; how many went.
+    pub async fn expire_messages(
+        &self,
+        cutoff: DateTime<Utc>,
+        batch: u64,
+    ) -> Result<u64, StoreError> {
+        let mut gone = 0;
+        for private in [true, false] {
+            let txn = self.db.begin().await?;
+            let rows = oldest(&txn, self.backend(), private, cutoff, batch).await?;
+            if !rows.is_empty() {
+                forget(&txn, private, &rows).await?;
+                lower_counters(&txn, self.backend(), private, &rows).await?;
+                gone += rows.len() as u64;
+            }
+            txn.commit().await?;
+        }
+        Ok(gone)
+    }
+}
+
+/// The oldest messages written before `cutoff`, at most `batch`, locked (PostgreSQL).
+async fn oldest<C: ConnectionTrait>(
+    db: &C,
+    backend: DbBackend,
+    private: bool,
+    cutoff: DateTime<Utc>,
+    batch: u64,
+) -> Result<Vec<Old>, StoreError> {
+    let (table, target) = if private {
+        (
+            "AppUserMessages",
+            "\"ReceiveUserId\" AS receiver, NULL AS group_id",
+        )
+    } else {
+        (
+            "AppGroupMessages",
+            "NULL AS receiver, \"GroupId\" AS group_id",
+        )
+    };
+    let lock = match backend {
+        DbBackend::Postgres => " FOR UPDATE SKIP LOCKED",
+        _ => "",
+    };
+    let sql = format!(
+        "SELECT \"Id\" AS id, \"MessageId\" AS message_id, \"TenantId\" AS tenant_id, \
+         \"CreatorId\" AS creator_id, {target} FROM \"{table}\" \
+         WHERE \"CreationTime\" < {} ORDER BY \"Id\" LIMIT {batch}{lock}",
+        ph(backend, 1)
+    );
+    Ok(Old::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [cutoff.into()],
+    ))
+    .all(db)
+    .await?)
+}
+
+/// Deletes `rows` and everything that hangs on them.
+async fn forget<C: ConnectionTrait>(db: &C, private: bool, rows: &[Old]) -> Result<(), StoreError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.message_id).collect();
+    let messages = if private {
+        Query::select()
+            .column(user_message::Column::MessageId)
+            .from(user_message::Entity)
+            .and_where(Expr::col(user_message::Column::MessageId).is_in(ids.clone()))
+            .to_owned()
+    } else {
+        Query::select()
+            .column(group_message::Column::MessageId)
+            .from(group_message::Entity)
+            .and_where(Expr::col(group_message::Column::MessageId).is_in(ids.clone()))
+            .to_owned()
+    };
+    super::media::release(db, messages).await?;
+    message_edit::Entity::delete_many()
+        .filter(message_edit::Column::MessageId.is_in(ids.clone()))
+        .exec(db)
+        .await?;
+    message_reaction::Entity::delete_many()
+        .filter(message_reaction::Column::MessageId.is_in(ids.clone()))
+        .exec(db)
+        .await?;
+    message_hide::Entity::delete_many()
+        .filter(message_hide::Column::MessageId.is_in(ids.clone()))
+        .exec(db)
+        .await?;
+    message_mention::Entity::delete_many()
+        .filter(message_mention::Column::MessageId.is_in(ids.clone()))
+        .exec(db)
+        .await?;
+    message_change::Entity::delete_many()
+        .filter(message_change::Column::MessageId.is_in(ids.clone()))
+        .exec(db)
+        .await?;
+    let row_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    if private {
+        user_message::Entity::delete_many()
+            .filter(user_message::Column::Id.is_in(row_ids))
+            .exec(db)
+            .await?;
+    } else {
+        group_message::Entity::delete_many()
+            .filter(group_message::Column::Id.is_in(row_ids))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+#[derive(FromQueryResult)]
+struct Position {
+    user_id: Uuid,
+    peer: Option<Uuid>,
+    message_id: i64,
+}
+
+/// Lowers the counters `rows` were counted in, and drops a conversation's row once nothing of
+/// it is left.
+async fn lower_counters<C: ConnectionTrait>(
+    db: &C,
+    backend: DbBackend,
+    private: bool,
+    rows: &[Old],
+) -> Result<(), StoreError> {
+    let key = |t: Option<Uuid>| t.unwrap_or_default();
+    if !private {
+        let mut per_group: HashMap<i64, i64> = HashMap::new();
+        for group in rows.iter().filter_map(|r| r.group_id) {
+            *per_group.entry(group).or_default() += 1;
+        }
+        for (group, n) in per_group {
+            let (a, b) = (ph(backend, 1), ph(backend, 2));
+            let update = format!(
+                "UPDATE \"AppChatGroupCounters\" SET \"MessageCount\" = \"MessageCount\" - {a} WHERE \"GroupId\" = {b}"
+            );
+            db.execute_raw(Statement::from_sql_and_values(
+                backend,
+                update,
+                [n.into(), group.into()],
+            ))
+            .await?;
+            let drop = format!(
+                "DELETE FROM \"AppChatGroupCounters\" WHERE \"GroupId\" = {a} AND \"MessageCount\" <= 0"
+            );
+            db.execute_raw(Statement::from_sql_and_values(
+                backend,
+                drop,
+                [group.into()],
+            ))
+            .await?;
+        }
+        return Ok(());
+    }
+    // Where each receiver has read to, in each conversation these rows belong to.
+    let mut receivers: Vec<Uuid> = rows.iter().filter_map(|r| r.receiver).collect();
+    receivers.sort();
+    receivers.dedup();
+    let sql = format!(
+        "SELECT \"UserId\" AS user_id, \"PeerUserId\" AS peer, \"MessageId\" AS message_id \
+         FROM \"AppChatReadPositions\" WHERE \"GroupId\" IS NULL AND \"UserId\" IN ({})",
+        (1..=receivers.len())
+            .map(|n| ph(backend, n))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let values: Vec<sea_orm::Value> = receivers.iter().map(|u| (*u).into()).collect();
+    let positions =
+        Position::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+            .all(db)
+            .await?;
+    let read_to = |user: Uuid, peer: Uuid| {
+        positions
+            .iter()
+            .filter(|p| p.user_id == user && p.peer == Some(peer))
+            .map(|p| p.message_id)
+            .max()
+            .unwrap_or(0)
+    };
+    // (tenant key, user, peer) → (messages, unread) to take off.
+    let mut lower: HashMap<(Uuid, Uuid, Uuid), (i64, i64)> = HashMap::new();
+    for r in rows {
+        let (Some(creator), Some(receiver)) = (r.creator_id, r.receiver) else {
+            continue;
+        };
+        let unread = i64::from(creator != receiver && r.message_id > read_to(receiver, creator));
+        let side = lower
+            .entry((key(r.tenant_id), receiver, creator))
+            .or_default();
+        side.0 += 1;
+        side.1 += unread;
+        if creator != receiver {
+            lower
+                .entry((key(r.tenant_id), creator, receiver))
+                .or_default()
+                .0 += 1;
+        }
+    }
+    for ((tenant, user, peer), (messages, unread)) in lower {
+        let p = |n| ph(backend, n);
+        let update = format!(
+            "UPDATE \"AppChatConversations\" SET \"MessageCount\" = \"MessageCount\" - {}, \
+             \"UnreadCount\" = CASE WHEN \"UnreadCount\" > {} THEN \"UnreadCount\" - {} ELSE 0 END \
+             WHERE \"TenantKey\" = {} AND \"UserId\" = {} AND \"PeerUserId\" = {}",
+            p(1),
+            p(2),
+            p(2),
+            p(3),
+            p(4),
+            p(5)
+        );
+        db.execute_raw(Statement::from_sql_and_values(
+            backend,
+            update,
+            [
+                messages.into(),
+                unread.into(),
+                tenant.into(),
+                user.into(),
+                peer.into(),
+            ],
+        ))
+        .await?;
+        let drop =
+            format!(
+            "DELETE FROM \"AppChatConversations\" WHERE \"TenantKey\" = {} AND \"UserId\" = {} \
+             AND \"PeerUserId\" = {} AND \"MessageCount\" <= 0",
+            p(1), p(2), p(3)
+        );
+        db.execute_raw(Statement::from_sql_and_values(
+            backend,
+            drop,
+            [tenant.into(), user.into(), peer.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
