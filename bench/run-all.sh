@@ -21,6 +21,8 @@
 #                               # MB/s, thumbnails/s, server memory per concurrent upload
 #   ONLY=pictures bench/run-all.sh  # 1:1 at 10,000/s alone and with 1 MiB pictures uploaded
 #                               # beside it, UPLOADERS (4) at a time, taking turns (ROUNDS)
+#   ONLY=retention bench/run-all.sh  # 1:1 at 10,000/s while retention deletes ROWS (500,000)
+#                               # old messages, and with retention off
 #   ONLY=notify bench/run-all.sh  # a notification to 10,000 subscribers, 2,000 of them online,
 #                               # on PostgreSQL (SUBSCRIBERS, ONLINE, ROUNDS)
 set -euo pipefail
@@ -52,7 +54,7 @@ wait_ready() { # url
 # Pods run in $OUT, so only the settings below apply (not the checkout's cluster.toml).
 pod() { # node id, port, [redis url]: starts an imcluster pod on $DB, sets POD_PID
   IMCLUSTER_DATABASE__URL=$DB IMCLUSTER_DATABASE__MAX_CONNECTIONS=16 IMCLUSTER_JWT__SECRET=$SECRET \
-    IMCLUSTER_NODE__ID=$1 IMCLUSTER_NODE__LISTEN=127.0.0.1:$2 IMCLUSTER_LOG__LEVEL=warn \
+    IMCLUSTER_NODE__ID=$1 IMCLUSTER_NODE__LISTEN=127.0.0.1:$2 IMCLUSTER_LOG__LEVEL=${POD_LOG:-warn} \
     IMCLUSTER_REDIS__URL=${3:-} IMCLUSTER_REDIS__NAMESPACE=$NS \
     IMCLUSTER_LIMITS__RATE_PER_SECOND=${RATE:-5000} IMCLUSTER_LIMITS__RATE_BURST=${BURST:-10000} \
     IMCLUSTER_LIMITS__MAX_GROUP_SIZE=20000 \
@@ -256,6 +258,21 @@ if [[ $ONLY == *pictures* ]]; then
       run "pictures-$side-$round-chat-${CHAT_RATE:-10000}" $(lg) --url http://127.0.0.1:8101 chat --pairs 200 --rate "${CHAT_RATE:-10000}" --duration 10 "${extra[@]}"
       stop_all
     done
+  done
+fi
+if [[ $ONLY == *retention* ]]; then
+  # 1:1 at 10,000/s for 40 s (in 5-second windows) on a database holding ROWS (500,000) private
+  # messages 40 days old: retention off, then retention.message_days = 30, whose first sweep
+  # starts 10 s after the pod and deletes them while the chat runs.
+  for side in off on; do
+    fresh_pg; pod 1 8101; stop_all # the schema
+    psql -q -h 127.0.0.1 -U postgres -d imload -c "INSERT INTO \"AppUserMessages\" (\"ReceiveUserId\", \"ExtraProperties\", \"ConcurrencyStamp\", \"CreationTime\", \"CreatorId\", \"MessageId\", \"SendUserName\", \"Content\", \"Type\", \"Source\", \"State\") SELECT md5((g % 1000)::text)::uuid, '{}', '', now() - interval '40 days', md5((1000 + g % 1000)::text)::uuid, g, 'old', 'an old message ' || g, 0, 0, 0 FROM generate_series(1, ${ROWS:-500000}) g"
+    [[ $side == on ]] && export IMCLUSTER_RETENTION__MESSAGE_DAYS=30
+    POD_LOG=info pod 1 8101
+    run "retention-$side" $(lg) --url http://127.0.0.1:8101 chat --pairs 200 --rate "${CHAT_RATE:-10000}" --duration 40 --every 5
+    echo "pod: $(grep -h 'old messages deleted' "$OUT/pod-8101.log" || echo 'nothing deleted')" | tee -a "$OUT/retention-$side.md"
+    stop_all
+    unset IMCLUSTER_RETENTION__MESSAGE_DAYS
   done
 fi
 if [[ $ONLY == *notify* ]]; then

@@ -1,6 +1,7 @@
-//! Retention: with `retention.message_days` set, every pod deletes, once a minute, the messages
-//! older than that, a batch (`retention.batch_size`) per transaction, yielding between batches
-//! so sends are never held up for long (`store::retention` says what goes with them).
+//! Retention: with `retention.message_days` set, every pod deletes, once a minute (the first
+//! time ten seconds after it starts), the messages older than that, a batch
+//! (`retention.batch_size`) per transaction, yielding between batches so sends are never held
+//! up for long (`store::retention` says what goes with them).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,17 +16,25 @@ pub fn start(state: Arc<AppState>) {
         return;
     }
     actix_rt::spawn(async move {
+        // The first sweep soon after the start, then one a minute.
+        let mut wait = Duration::from_secs(10);
         loop {
-            tokio::time::sleep(Duration::from_secs(60)).await;
+            tokio::time::sleep(wait).await;
+            wait = Duration::from_secs(60);
             if state.is_draining() {
                 return;
             }
             if state.schema_ready() {
                 let days = i64::from(state.config.retention.message_days);
                 let cutoff = crate::state::now_millis() - chrono::Duration::days(days);
+                let started = std::time::Instant::now();
                 match sweep(&state, cutoff).await {
                     Ok(0) => {}
-                    Ok(n) => tracing::info!(deleted = n, "old messages deleted"),
+                    Ok(n) => tracing::info!(
+                        deleted = n,
+                        seconds = started.elapsed().as_secs_f64(),
+                        "old messages deleted"
+                    ),
                     Err(e) => tracing::warn!(error = %e, "old messages not deleted"),
                 }
             }

@@ -56,7 +56,8 @@ impl Store {
     }
 }
 
-/// The oldest messages written before `cutoff`, at most `batch`, locked (PostgreSQL).
+/// Those of the `batch` first messages that were written before `cutoff`, locked
+/// (PostgreSQL).
 async fn oldest<C: ConnectionTrait>(
     db: &C,
     backend: DbBackend,
@@ -79,10 +80,13 @@ async fn oldest<C: ConnectionTrait>(
         DbBackend::Postgres => " FOR UPDATE SKIP LOCKED",
         _ => "",
     };
+    // Among the `batch` first rows only (row ids follow time closely): there is no index on
+    // the time, and a filter alone would walk the whole table once nothing old is left.
     let sql = format!(
         "SELECT \"Id\" AS id, \"MessageId\" AS message_id, \"TenantId\" AS tenant_id, \
          \"CreatorId\" AS creator_id, {target} FROM \"{table}\" \
-         WHERE \"CreationTime\" < {} ORDER BY \"Id\" LIMIT {batch}{lock}",
+         WHERE \"Id\" IN (SELECT \"Id\" FROM \"{table}\" ORDER BY \"Id\" LIMIT {batch}) \
+         AND \"CreationTime\" < {} ORDER BY \"Id\"{lock}",
         ph(backend, 1)
     );
     Ok(Old::find_by_statement(Statement::from_sql_and_values(
