@@ -26,8 +26,10 @@ impl Default for RetentionConfig {
 
 impl RetentionConfig {
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
-        if !(1..=10_000).contains(&self.batch_size) {
-            return bad("retention.batch_size", "must be between 1 and 10000");
+        // A batch's counter update binds five values per conversation it touches (two per
+        // message at most): 2,000 stays within SQLite's 32,766 bound values.
+        if !(1..=2_000).contains(&self.batch_size) {
+            return bad("retention.batch_size", "must be between 1 and 2000");
         }
         Ok(())
     }
