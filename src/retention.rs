@@ -46,11 +46,12 @@ pub fn start(state: Arc<AppState>) {
 pub async fn sweep(state: &AppState, cutoff: DateTime<Utc>) -> Result<u64, String> {
     let batch = u64::from(state.config.retention.batch_size);
     let mut gone = 0;
+    let mut after = [0i64; 2];
     loop {
         let started = std::time::Instant::now();
         let n = state
             .store
-            .expire_messages(cutoff, batch)
+            .expire_messages(cutoff, batch, &mut after)
             .await
             .map_err(|e| e.to_string())?;
         gone += n;

@@ -19,6 +19,7 @@ mod m20261201_000012_event_outbox;
 mod m20261201_000013_notifications;
 mod m20261201_000014_media;
 mod m20261201_000015_media_uploads;
+mod m20261201_000016_message_id_indexes;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000013_notifications::Migration),
             Box::new(m20261201_000014_media::Migration),
             Box::new(m20261201_000015_media_uploads::Migration),
+            Box::new(m20261201_000016_message_id_indexes::Migration),
         ]
     }
 }

@@ -35,16 +35,22 @@ struct Old {
 
 impl Store {
     /// Deletes up to `batch` private messages and up to `batch` group messages written before
-    /// `cutoff`; how many went.
+    /// `cutoff`, past the row ids in `after` (private, group: where the last batch of this
+    /// sweep ended, so a batch seeks past the rows the earlier ones deleted instead of walking
+    /// their dead index entries again); how many went.
     pub async fn expire_messages(
         &self,
         cutoff: DateTime<Utc>,
         batch: u64,
+        after: &mut [i64; 2],
     ) -> Result<u64, StoreError> {
         let mut gone = 0;
-        for private in [true, false] {
+        for (i, private) in [true, false].into_iter().enumerate() {
             let txn = self.db.begin().await?;
-            let rows = oldest(&txn, self.backend(), private, cutoff, batch).await?;
+            let rows = oldest(&txn, self.backend(), private, cutoff, batch, after[i]).await?;
+            if let Some(last) = rows.iter().map(|r| r.id).max() {
+                after[i] = last;
+            }
             if !rows.is_empty() {
                 forget(&txn, private, &rows).await?;
                 lower_counters(&txn, self.backend(), private, &rows).await?;
@@ -56,14 +62,15 @@ impl Store {
     }
 }
 
-/// Those of the `batch` first messages that were written before `cutoff`, locked
-/// (PostgreSQL).
+/// Those of the `batch` first messages past row `after` that were written before `cutoff`,
+/// locked (PostgreSQL).
 async fn oldest<C: ConnectionTrait>(
     db: &C,
     backend: DbBackend,
     private: bool,
     cutoff: DateTime<Utc>,
     batch: u64,
+    after: i64,
 ) -> Result<Vec<Old>, StoreError> {
     let (table, target) = if private {
         (
@@ -85,7 +92,7 @@ async fn oldest<C: ConnectionTrait>(
     let sql = format!(
         "SELECT \"Id\" AS id, \"MessageId\" AS message_id, \"TenantId\" AS tenant_id, \
          \"CreatorId\" AS creator_id, {target} FROM \"{table}\" \
-         WHERE \"Id\" IN (SELECT \"Id\" FROM \"{table}\" ORDER BY \"Id\" LIMIT {batch}) \
+         WHERE \"Id\" IN (SELECT \"Id\" FROM \"{table}\" WHERE \"Id\" > {after} ORDER BY \"Id\" LIMIT {batch}) \
          AND \"CreationTime\" < {} ORDER BY \"Id\"{lock}",
         ph(backend, 1)
     );
