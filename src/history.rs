@@ -128,9 +128,9 @@ pub fn start(state: Arc<AppState>) {
 }
 
 /// The cluster's total at each mark: sums, and the slowest pod's bus latency.
-pub fn total(pods: &[Vec<Sample>]) -> Vec<Sample> {
+pub fn total<'a>(pods: impl IntoIterator<Item = &'a [Sample]>) -> Vec<Sample> {
     let mut by_t: std::collections::BTreeMap<i64, Sample> = Default::default();
-    for sample in pods.iter().flatten() {
+    for sample in pods.into_iter().flatten() {
         let sum = by_t.entry(sample.t).or_insert(Sample {
             t: sample.t,
             ..Sample::default()
@@ -158,10 +158,11 @@ mod tests {
             bus_publish_ms: bus,
             ..Sample::default()
         };
-        let total = total(&[
+        let pods = [
             vec![s(5000, 10.0, 3, 1.0), s(10000, 20.0, 4, 2.0)],
             vec![s(10000, 5.0, 1, 7.0)],
-        ]);
+        ];
+        let total = total(pods.iter().map(Vec::as_slice));
         assert_eq!(
             total,
             vec![s(5000, 10.0, 3, 1.0), s(10000, 25.0, 5, 7.0)],

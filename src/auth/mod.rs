@@ -13,6 +13,6 @@ pub use claims::{Claims, Identity};
 pub use login_policy::{DeviceClass, LiveSession, MultiLogin, Platform};
 pub use password::{dummy_hash, hash_password, verify_password};
 pub use quotas::Quotas;
-pub use refresh_token::{same_hash, sha256_hex, RefreshToken};
+pub use refresh_token::{hex, same_hash, sha256_hex, RefreshToken};
 pub use throttle::LoginThrottle;
 pub use tokens::{unix_now, Grant, TokenError, Tokens};

@@ -142,11 +142,11 @@ async fn stats_history(
         let samples = serde_json::from_value(info["history"].clone()).unwrap_or_default();
         pods.push((node, samples));
     }
-    let all: Vec<Vec<crate::history::Sample>> = pods.iter().map(|(_, s)| s.clone()).collect();
+    let total = crate::history::total(pods.iter().map(|(_, samples)| samples.as_slice()));
     Ok(HttpResponse::Ok().json(json!({
         "intervalSeconds": crate::history::INTERVAL.as_secs(),
         "pods": pods.iter().map(|(node, samples)| json!({"node": node, "samples": samples})).collect::<Vec<_>>(),
-        "total": crate::history::total(&all),
+        "total": total,
     })))
 }
 

@@ -187,7 +187,8 @@ fn range(req: &HttpRequest, size: u64) -> Result<Option<(u64, u64)>, ()> {
     Ok(Some((start, end)))
 }
 
-/// Serves the object at `key` (`mime`) as `m`'s bytes. From a folder: streamed, with one
+/// Serves the object at `key` (`mime`, `size` bytes when the row says so) as `m`'s bytes.
+/// From a folder: streamed, with one
 /// range if asked, an ETag from the content hash, and private caching (content never changes).
 /// From an S3-compatible store: a redirect to a presigned URL, which answers with the same type
 /// and disposition whatever the object was stored with.
@@ -197,6 +198,7 @@ async fn serve(
     m: &media::Model,
     key: &object_store::path::Path,
     mime: &str,
+    size: Option<u64>,
     etag: String,
 ) -> Result<HttpResponse, ApiError> {
     let mime = if mime == "text/plain" {
@@ -223,16 +225,21 @@ async fn serve(
             .insert_header((header::CACHE_CONTROL, format!("private, max-age={ttl}")))
             .finish());
     }
-    let size = state
-        .media
-        .objects()
-        .head(key)
-        .await
-        .map_err(|e| {
-            tracing::warn!(error = %e, %key, "a media object could not be read");
-            ApiError::unavailable()
-        })?
-        .size;
+    let size = match size {
+        Some(size) => size,
+        None => {
+            state
+                .media
+                .objects()
+                .head(key)
+                .await
+                .map_err(|e| {
+                    tracing::warn!(error = %e, %key, "a media object could not be read");
+                    ApiError::unavailable()
+                })?
+                .size
+        }
+    };
     let response = |status| {
         let mut r = HttpResponse::build(status);
         r.insert_header((header::ETAG, etag.clone()))
@@ -310,7 +317,8 @@ async fn download(
     let m = readable(&state, &me, path.into_inner().0).await?;
     let key = crate::media::MediaStore::file_key(m.media_id);
     let etag = format!("\"{}\"", m.sha256);
-    serve(&req, &state, &m, &key, &m.mime.clone(), etag).await
+    let size = Some(m.size as u64);
+    serve(&req, &state, &m, &key, &m.mime.clone(), size, etag).await
 }
 
 #[utoipa::path(tag = "media", operation_id = "media_thumbnail", responses((status = 200, description = "the thumbnail (JPEG)"), (status = 404, description = "no thumbnail, no such media, or not one the caller may read")))]
@@ -327,7 +335,8 @@ async fn thumbnail(
     }
     let key = crate::media::MediaStore::thumb_key(m.media_id);
     let etag = format!("\"t-{}\"", m.sha256);
-    serve(&req, &state, &m, &key, "image/jpeg", etag).await
+    // The row does not hold the thumbnail's size: the store says.
+    serve(&req, &state, &m, &key, "image/jpeg", None, etag).await
 }
 
 #[utoipa::path(tag = "admin", operation_id = "admin_media", responses((status = 200, description = "{media, bytes, store}: how many media are kept and how many bytes they take"), (status = "4XX", description = "the error body with its code")))]

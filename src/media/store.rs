@@ -123,7 +123,7 @@ impl MediaStore {
 
     /// A fresh key for an upload in progress.
     pub fn temp_key() -> Path {
-        Path::from(format!("tmp/{}", uuid::Uuid::new_v4().simple()))
+        MediaStore::direct_key(uuid::Uuid::new_v4())
     }
 
     /// The key a direct upload `upload_id` is put at until it is completed.

@@ -101,15 +101,9 @@ impl Tally {
     }
 
     pub fn finish(self) -> Received {
-        let sha256 = self
-            .hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
         Received {
             size: self.size,
-            sha256,
+            sha256: crate::auth::hex(&self.hasher.finalize()),
             head: self.head,
         }
     }

@@ -7,10 +7,10 @@
 
 use entity::{
     auth_session, chat_group, client_message_id, conversation_setting, group_chat_black,
-    group_join_request, group_message, message_change, message_edit, message_hide, message_mention,
-    message_reaction, password_reset, push_token, read_position, refresh_token, user_chat_card,
-    user_chat_friend, user_chat_group, user_chat_setting, user_credential, user_group_card,
-    user_message, user_notification, user_preference, user_subscribe,
+    group_join_request, group_message, message_hide, password_reset, push_token, read_position,
+    refresh_token, user_chat_card, user_chat_friend, user_chat_group, user_chat_setting,
+    user_credential, user_group_card, user_message, user_notification, user_preference,
+    user_subscribe,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
@@ -183,27 +183,7 @@ async fn erase_sent<C: ConnectionTrait>(
         q.to_owned()
     };
     for private in [true, false] {
-        super::media::release(txn, sent(private)).await?;
-        message_edit::Entity::delete_many()
-            .filter(message_edit::Column::MessageId.in_subquery(sent(private)))
-            .exec(txn)
-            .await?;
-        message_reaction::Entity::delete_many()
-            .filter(message_reaction::Column::MessageId.in_subquery(sent(private)))
-            .exec(txn)
-            .await?;
-        message_hide::Entity::delete_many()
-            .filter(message_hide::Column::MessageId.in_subquery(sent(private)))
-            .exec(txn)
-            .await?;
-        message_mention::Entity::delete_many()
-            .filter(message_mention::Column::MessageId.in_subquery(sent(private)))
-            .exec(txn)
-            .await?;
-        message_change::Entity::delete_many()
-            .filter(message_change::Column::MessageId.in_subquery(sent(private)))
-            .exec(txn)
-            .await?;
+        super::message_dependents::forget_dependents(txn, sent(private)).await?;
     }
     user_message::Entity::delete_many()
         .filter(tenant_filter(user_message::Column::TenantId, tenant_id))

@@ -26,6 +26,7 @@ mod media_uploads;
 mod memberships;
 mod mentions;
 mod message_changes;
+mod message_dependents;
 mod message_rows;
 mod messages;
 mod notification_definitions;

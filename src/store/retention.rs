@@ -1,16 +1,12 @@
 //! Retention: messages older than a cutoff are deleted a small batch per transaction, with what
-//! hangs on them (edits, reactions, hides, mentions, change-feed rows, media references; search
-//! entries go with the rows), and the conversation counters they were counted in are lowered
+//! hangs on them (`message_dependents`), and the conversation counters they were counted in are lowered
 //! (messages, and unread ones past the reader's position). On PostgreSQL a batch locks its rows
 //! and skips rows another pod's batch holds, so two pods never count one row twice.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::{
-    group_message, message_change, message_edit, message_hide, message_mention, message_reaction,
-    user_message,
-};
+use entity::{group_message, user_message};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, Statement,
@@ -112,36 +108,16 @@ async fn forget<C: ConnectionTrait>(db: &C, private: bool, rows: &[Old]) -> Resu
         Query::select()
             .column(user_message::Column::MessageId)
             .from(user_message::Entity)
-            .and_where(Expr::col(user_message::Column::MessageId).is_in(ids.clone()))
+            .and_where(Expr::col(user_message::Column::MessageId).is_in(ids))
             .to_owned()
     } else {
         Query::select()
             .column(group_message::Column::MessageId)
             .from(group_message::Entity)
-            .and_where(Expr::col(group_message::Column::MessageId).is_in(ids.clone()))
+            .and_where(Expr::col(group_message::Column::MessageId).is_in(ids))
             .to_owned()
     };
-    super::media::release(db, messages).await?;
-    message_edit::Entity::delete_many()
-        .filter(message_edit::Column::MessageId.is_in(ids.clone()))
-        .exec(db)
-        .await?;
-    message_reaction::Entity::delete_many()
-        .filter(message_reaction::Column::MessageId.is_in(ids.clone()))
-        .exec(db)
-        .await?;
-    message_hide::Entity::delete_many()
-        .filter(message_hide::Column::MessageId.is_in(ids.clone()))
-        .exec(db)
-        .await?;
-    message_mention::Entity::delete_many()
-        .filter(message_mention::Column::MessageId.is_in(ids.clone()))
-        .exec(db)
-        .await?;
-    message_change::Entity::delete_many()
-        .filter(message_change::Column::MessageId.is_in(ids.clone()))
-        .exec(db)
-        .await?;
+    super::message_dependents::forget_dependents(db, messages).await?;
     let row_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     if private {
         user_message::Entity::delete_many()
