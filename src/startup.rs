@@ -53,7 +53,7 @@ impl Node {
         })?;
         let shutdown_timeout = config.node.shutdown_timeout_seconds;
         let migrate = config.database.migrate_on_start;
-        let (bus, tasks): (Box<dyn crate::cluster::Bus>, _) = if config.redis.url.is_empty() {
+        let (bus, tasks): (Box<dyn crate::cluster::Bus>, _) = if !config.redis.enabled() {
             (Box::new(crate::cluster::LocalBus::default()), None)
         } else {
             let (bus, tasks) = crate::cluster::RedisBus::new(&config)

@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
+use super::link::Conn;
 use bytestring::ByteString;
-use redis::aio::MultiplexedConnection;
 use redis::RedisResult;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -39,7 +39,7 @@ struct BackendPush {
 pub async fn handle(
     pod: &Arc<dyn Pod>,
     shared: &Shared,
-    conn: &mut MultiplexedConnection,
+    conn: &mut Conn,
     msg: redis::Msg,
 ) -> RedisResult<()> {
     let n = &shared.names;
@@ -121,7 +121,7 @@ pub async fn handle(
 async fn apply(
     pod: &Arc<dyn Pod>,
     shared: &Shared,
-    conn: &mut MultiplexedConnection,
+    conn: &mut Conn,
     packet: Packet,
 ) -> RedisResult<()> {
     let from = packet.from;

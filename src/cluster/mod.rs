@@ -9,6 +9,7 @@
 mod arrivals;
 mod directory;
 mod inbound;
+mod link;
 mod local;
 mod names;
 mod pod;
@@ -28,6 +29,7 @@ use uuid::Uuid;
 use crate::keys::{GroupKey, UserKey};
 
 pub use directory::{Applied, Directory};
+pub use link::{Conn, Link};
 pub use local::LocalBus;
 pub use names::Names;
 pub use pod::{Pod, PodCounts};

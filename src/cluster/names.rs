@@ -8,13 +8,27 @@ use crate::keys::UserKey;
 pub struct Names {
     pub namespace: String,
     pub node: String,
+    /// On a Redis Cluster a pod's name is written as a hash tag (`{pod-1}`) in its channel and
+    /// keys, so that they all live in one slot: one shard serves its sharded channel, and its
+    /// state is read atomically.
+    pub cluster: bool,
 }
 
 impl Names {
-    pub fn new(namespace: &str, node: &str) -> Names {
+    pub fn new(namespace: &str, node: &str, cluster: bool) -> Names {
         Names {
             namespace: namespace.to_string(),
             node: node.to_string(),
+            cluster,
+        }
+    }
+
+    /// `node` as it appears in its channel and keys.
+    fn tagged(&self, node: &str) -> String {
+        if self.cluster {
+            format!("{{{node}}}")
+        } else {
+            node.to_string()
         }
     }
 
@@ -43,9 +57,10 @@ impl Names {
         format!("{}.cluster", self.namespace)
     }
 
-    /// What only `node` hears: deliveries to its users and groups.
+    /// What only `node` hears: deliveries to its users and groups (a sharded channel on a
+    /// Redis Cluster).
     pub fn pod(&self, node: &str) -> String {
-        format!("{}.pod.{node}", self.namespace)
+        format!("{}.pod.{}", self.namespace, self.tagged(node))
     }
 
     /// The set of pod names that have announced themselves.
@@ -55,17 +70,17 @@ impl Names {
 
     /// A pod's description (JSON), alive while it heartbeats.
     pub fn pod_key(&self, node: &str) -> String {
-        format!("{}:pod:{node}", self.namespace)
+        format!("{}:pod:{}", self.namespace, self.tagged(node))
     }
 
     /// The set of users with a session on a pod.
     pub fn users_key(&self, node: &str) -> String {
-        format!("{}:pod:{node}:users", self.namespace)
+        format!("{}:pod:{}:users", self.namespace, self.tagged(node))
     }
 
     /// The users whose sessions on a pod all have their app in the background.
     pub fn background_key(&self, node: &str) -> String {
-        format!("{}:pod:{node}:background", self.namespace)
+        format!("{}:pod:{}:background", self.namespace, self.tagged(node))
     }
 
     /// Backend services publish notifications here (`docs/API.md`, "Notifications").
@@ -80,7 +95,7 @@ impl Names {
 
     /// The number of the last presence change a pod wrote.
     pub fn seq_key(&self, node: &str) -> String {
-        format!("{}:pod:{node}:seq", self.namespace)
+        format!("{}:pod:{}:seq", self.namespace, self.tagged(node))
     }
 
     /// A user's sessions on every pod (connection id → JSON record).

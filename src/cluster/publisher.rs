@@ -8,9 +8,9 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use redis::aio::ConnectionManager;
 use tokio::sync::{mpsc, oneshot};
 
+use super::link::{Batch, Conn, Link};
 use super::redis_bus::Shared;
 
 /// Commands to send at most in one pipeline.
@@ -20,6 +20,9 @@ const MAX_BATCH: usize = 512;
 pub enum Op {
     /// PUBLISH.
     Publish { channel: String, payload: String },
+    /// A delivery on a pod's own channel: SPUBLISH on a Redis Cluster (the channel's shard
+    /// only), PUBLISH on one server.
+    ToPod { channel: String, payload: String },
     /// A user's first session here opened (or last closed): the pod's user set, its change
     /// number, and the change published to the cluster.
     Presence {
@@ -55,39 +58,40 @@ pub enum Op {
 }
 
 impl Op {
-    fn append(
-        self,
-        shared: &Shared,
-        pipe: &mut redis::Pipeline,
-        done: &mut Vec<oneshot::Sender<()>>,
-    ) {
+    fn append(self, shared: &Shared, batch: &mut Batch, done: &mut Vec<oneshot::Sender<()>>) {
         let n = &shared.names;
         let ttl = shared.ttl.as_secs();
         let node = n.node.as_str();
         match self {
             Op::Publish { channel, payload } => {
-                pipe.publish(channel, payload).ignore();
+                batch.on(&channel).publish(channel, payload).ignore();
             }
+            Op::ToPod { channel, payload } => to_pod(shared, batch, channel, payload),
             Op::Presence {
                 member,
                 online,
                 seq,
                 payload,
             } => {
+                let users = n.users_key(node);
+                let pipe = batch.on(&users);
                 if online {
-                    pipe.sadd(n.users_key(node), member).ignore();
+                    pipe.sadd(&users, member).ignore();
                 } else {
-                    pipe.srem(n.users_key(node), member).ignore();
+                    pipe.srem(&users, member).ignore();
                 }
-                pipe.expire(n.users_key(node), ttl as i64).ignore();
+                pipe.expire(&users, ttl as i64).ignore();
                 pipe.set_ex(n.seq_key(node), seq, ttl).ignore();
-                pipe.publish(n.cluster(), payload).ignore();
+                let cluster = n.cluster();
+                batch.on(&cluster).publish(cluster, payload).ignore();
             }
             Op::Rewrite { members, seq } => {
-                pipe.del(n.users_key(node)).ignore();
+                let users = n.users_key(node);
+                let pipe = batch.on(&users);
+                pipe.del(&users).ignore();
                 if !members.is_empty() {
-                    pipe.sadd(n.users_key(node), members).ignore();
-                    pipe.expire(n.users_key(node), ttl as i64).ignore();
+                    pipe.sadd(&users, members).ignore();
+                    pipe.expire(&users, ttl as i64).ignore();
                 }
                 pipe.set_ex(n.seq_key(node), seq, ttl).ignore();
             }
@@ -97,64 +101,87 @@ impl Op {
                 seq,
                 payload,
             } => {
-                pipe.set_ex(n.pod_key(node), info, ttl).ignore();
-                pipe.set_ex(n.node_id_key(node_id), node, ttl).ignore();
+                let own = n.pod_key(node);
+                let pipe = batch.on(&own);
+                pipe.set_ex(&own, info, ttl).ignore();
                 pipe.expire(n.users_key(node), ttl as i64).ignore();
                 pipe.expire(n.background_key(node), ttl as i64).ignore();
                 pipe.set_ex(n.seq_key(node), seq, ttl).ignore();
-                pipe.sadd(n.pods_key(), node).ignore();
-                pipe.publish(n.cluster(), payload).ignore();
+                let id = n.node_id_key(node_id);
+                batch.on(&id).set_ex(&id, node, ttl).ignore();
+                let pods = n.pods_key();
+                batch.on(&pods).sadd(&pods, node).ignore();
+                let cluster = n.cluster();
+                batch
+                    .on(&cluster)
+                    .publish(cluster, payload.as_str())
+                    .ignore();
+                // Also on this pod's own channel: the subscriber hears both come back, or
+                // knows that one of its subscriptions is lost.
+                to_pod(shared, batch, n.pod(node), payload);
             }
             Op::Connection {
                 key,
                 connection_id,
                 record,
-            } => match record {
-                Some(record) => {
-                    pipe.hset(&key, connection_id, record).ignore();
-                    pipe.expire(key, 86_400).ignore();
+            } => {
+                let pipe = batch.on(&key);
+                match record {
+                    Some(record) => {
+                        pipe.hset(&key, connection_id, record).ignore();
+                        pipe.expire(key, 86_400).ignore();
+                    }
+                    None => {
+                        pipe.hdel(key, connection_id).ignore();
+                    }
                 }
-                None => {
-                    pipe.hdel(key, connection_id).ignore();
-                }
-            },
+            }
             Op::Background { member, background } => {
+                let key = n.background_key(node);
+                let pipe = batch.on(&key);
                 if background {
-                    pipe.sadd(n.background_key(node), member).ignore();
+                    pipe.sadd(&key, member).ignore();
                 } else {
-                    pipe.srem(n.background_key(node), member).ignore();
+                    pipe.srem(&key, member).ignore();
                 }
-                pipe.expire(n.background_key(node), ttl as i64).ignore();
+                pipe.expire(key, ttl as i64).ignore();
             }
             Op::Forget { node } => {
-                pipe.srem(n.pods_key(), node).ignore();
+                let pods = n.pods_key();
+                batch.on(&pods).srem(&pods, node).ignore();
             }
             Op::Leave { payload, done: tx } => {
-                pipe.del(n.pod_key(node)).ignore();
+                let own = n.pod_key(node);
+                let pipe = batch.on(&own);
+                pipe.del(&own).ignore();
                 pipe.del(n.users_key(node)).ignore();
                 pipe.del(n.background_key(node)).ignore();
                 pipe.del(n.seq_key(node)).ignore();
-                pipe.srem(n.pods_key(), node).ignore();
-                pipe.publish(n.cluster(), payload).ignore();
+                let pods = n.pods_key();
+                batch.on(&pods).srem(&pods, node).ignore();
+                let cluster = n.cluster();
+                batch.on(&cluster).publish(cluster, payload).ignore();
                 done.push(tx);
             }
         }
     }
 }
 
+/// A publish on a pod's channel: sharded on a Redis Cluster.
+fn to_pod(shared: &Shared, batch: &mut Batch, channel: String, payload: String) {
+    let pipe = batch.on(&channel);
+    if shared.names.cluster {
+        pipe.spublish(channel, payload).ignore();
+    } else {
+        pipe.publish(channel, payload).ignore();
+    }
+}
+
 /// Connects (retrying with backoff until Redis answers) and keeps the connection.
-pub async fn connect(client: &redis::Client) -> ConnectionManager {
-    let config = redis::aio::ConnectionManagerConfig::new()
-        .set_connection_timeout(Some(Duration::from_secs(2)))
-        .set_response_timeout(Some(Duration::from_secs(2)))
-        .set_number_of_retries(2)
-        .set_max_delay(Duration::from_secs(2));
+pub async fn connect(link: &Link) -> Conn {
     let mut backoff = Duration::from_millis(100);
     loop {
-        match client
-            .get_connection_manager_with_config(config.clone())
-            .await
-        {
+        match link.writer().await {
             Ok(conn) => return conn,
             Err(e) => {
                 tracing::warn!(error = %e, "Redis is not reachable yet; retrying");
@@ -166,28 +193,40 @@ pub async fn connect(client: &redis::Client) -> ConnectionManager {
 }
 
 /// Runs the queue until the pod stops.
-pub async fn run(client: redis::Client, shared: Arc<Shared>, mut queue: mpsc::Receiver<Op>) {
-    let mut conn = connect(&client).await;
+pub async fn run(shared: Arc<Shared>, mut queue: mpsc::Receiver<Op>) {
+    let mut conn = connect(&shared.link).await;
     let mut ops = Vec::with_capacity(MAX_BATCH);
+    let own = shared.names.pod_key(&shared.names.node);
     while queue.recv_many(&mut ops, MAX_BATCH).await > 0 {
-        let mut pipe = redis::pipe();
+        let mut batch = shared.link.batch(&own);
         let mut done = Vec::new();
         let count = ops.len();
         for op in ops.drain(..) {
-            op.append(&shared, &mut pipe, &mut done);
+            op.append(&shared, &mut batch, &mut done);
         }
         let m = crate::metrics::metrics();
         let started = std::time::Instant::now();
-        match pipe.query_async::<()>(&mut conn).await {
-            Ok(()) => {
+        let sent = batch.send(&mut conn).await;
+        match sent.error() {
+            None => {
                 m.bus_published.inc_by(count as u64);
                 m.bus_publish_seconds
                     .observe(started.elapsed().as_secs_f64());
             }
-            Err(e) => {
+            Some(e) => {
                 m.bus_failed.inc_by(count as u64);
-                if !shared.dirty.swap(true, Ordering::AcqRel) {
+                // The pod's own state may be wrong: written again whole. What it published
+                // to the others may be lost: their clients are told to sync.
+                shared.missed.store(true, Ordering::Release);
+                if sent.first.is_err() && !shared.dirty.swap(true, Ordering::AcqRel) {
                     tracing::warn!(error = %e, "could not write to Redis; will write the pod's state again");
+                } else if sent.first.is_ok() {
+                    tracing::warn!(error = %e, "could not publish to Redis; the others' clients will sync");
+                }
+                if shared.link.is_cluster() {
+                    // Start again from the seeds: a slot map learned during a failover may
+                    // still name the primary that died.
+                    conn = connect(&shared.link).await;
                 }
             }
         }

@@ -29,7 +29,7 @@ const QUEUE: usize = 65_536;
 
 /// What the bus, its publisher, subscriber and heartbeat share.
 pub struct Shared {
-    pub client: redis::Client,
+    pub link: super::link::Link,
     pub names: Names,
     pub node_id: u16,
     pub ttl: Duration,
@@ -73,7 +73,7 @@ impl Shared {
 
     pub fn publish_to_pods(&self, pods: Vec<Arc<str>>, payload: String) {
         for pod in pods {
-            self.enqueue(Op::Publish {
+            self.enqueue(Op::ToPod {
                 channel: self.names.pod(&pod),
                 payload: payload.clone(),
             });
@@ -88,7 +88,6 @@ pub struct RedisBus {
 
 /// The tasks of a Redis bus, started once the node's state exists.
 pub struct RedisTasks {
-    client: redis::Client,
     shared: Arc<Shared>,
     queue: mpsc::Receiver<Op>,
 }
@@ -96,11 +95,15 @@ pub struct RedisTasks {
 impl RedisBus {
     /// The bus for `config` (which names a Redis URL), and its tasks to start.
     pub fn new(config: &Config) -> Result<(RedisBus, RedisTasks), redis::RedisError> {
-        let client = redis::Client::open(config.redis.url.as_str())?;
+        let link = super::link::Link::new(&config.redis)?;
         let (tx, rx) = mpsc::channel(QUEUE);
         let shared = Arc::new(Shared {
-            client: client.clone(),
-            names: Names::new(&config.redis.namespace, &config.node_name()),
+            names: Names::new(
+                &config.redis.namespace,
+                &config.node_name(),
+                link.is_cluster(),
+            ),
+            link,
             node_id: config.node.id,
             ttl: Duration::from_secs(config.redis.pod_ttl_seconds),
             queue: tx,
@@ -121,11 +124,7 @@ impl RedisBus {
             RedisBus {
                 shared: shared.clone(),
             },
-            RedisTasks {
-                client,
-                shared,
-                queue: rx,
-            },
+            RedisTasks { shared, queue: rx },
         ))
     }
 }
@@ -133,16 +132,8 @@ impl RedisBus {
 impl RedisTasks {
     /// Starts the publisher, the subscriber and the heartbeat on the current runtime.
     pub fn start(self, pod: Arc<dyn Pod>, addr: SocketAddr) {
-        actix_rt::spawn(super::publisher::run(
-            self.client.clone(),
-            self.shared.clone(),
-            self.queue,
-        ));
-        actix_rt::spawn(super::subscriber::run(
-            pod.clone(),
-            self.shared.clone(),
-            self.client,
-        ));
+        actix_rt::spawn(super::publisher::run(self.shared.clone(), self.queue));
+        actix_rt::spawn(super::subscriber::run(pod.clone(), self.shared.clone()));
         actix_rt::spawn(super::subscriber::heartbeat(pod, self.shared, addr));
     }
 
@@ -151,7 +142,7 @@ impl RedisTasks {
     pub async fn check_node_id(&self) -> Result<(), String> {
         let names = &self.shared.names;
         let read = async {
-            let mut conn = self.client.get_multiplexed_async_connection().await?;
+            let mut conn = self.shared.link.conn().await?;
             redis::cmd("GET")
                 .arg(names.node_id_key(self.shared.node_id))
                 .query_async::<Option<String>>(&mut conn)
@@ -265,17 +256,26 @@ impl Bus for RedisBus {
                 return HashSet::new();
             }
             let read = async {
-                let mut conn = shared.client.get_multiplexed_async_connection().await?;
-                let mut pipe = redis::pipe();
-                for (user, pods) in &asks {
-                    for pod in pods {
-                        pipe.sismember(
-                            shared.names.background_key(pod),
-                            super::names::member(user),
-                        );
-                    }
-                }
-                pipe.query_async::<Vec<bool>>(&mut conn).await
+                // One command each: on a cluster the pods' sets live in different slots.
+                let conn = shared.link.conn().await?;
+                let reads = asks.iter().flat_map(|(user, pods)| {
+                    pods.iter().map(|pod| {
+                        let mut conn = conn.clone();
+                        let key = shared.names.background_key(pod);
+                        let member = super::names::member(user);
+                        async move {
+                            redis::cmd("SISMEMBER")
+                                .arg(key)
+                                .arg(member)
+                                .query_async::<bool>(&mut conn)
+                                .await
+                        }
+                    })
+                });
+                futures_util::future::join_all(reads)
+                    .await
+                    .into_iter()
+                    .collect::<redis::RedisResult<Vec<bool>>>()
             };
             // Not knowing, assume the foreground: a missed push is better than a wrong one.
             let answers = match tokio::time::timeout(Duration::from_secs(2), read).await {
@@ -375,7 +375,7 @@ impl Bus for RedisBus {
             let living: HashSet<String> =
                 shared.directory.pods().into_iter().map(|p| p.0).collect();
             let read = async {
-                let mut conn = shared.client.get_multiplexed_async_connection().await?;
+                let mut conn = shared.link.conn().await?;
                 redis::cmd("HVALS")
                     .arg(shared.names.connections_key(&user))
                     .query_async::<Vec<String>>(&mut conn)
@@ -402,7 +402,7 @@ impl Bus for RedisBus {
             }
             let keys: Vec<String> = pods.iter().map(|p| shared.names.pod_key(p)).collect();
             let read = async {
-                let mut conn = shared.client.get_multiplexed_async_connection().await?;
+                let mut conn = shared.link.conn().await?;
                 redis::cmd("MGET")
                     .arg(keys)
                     .query_async::<Vec<Option<String>>>(&mut conn)

@@ -9,8 +9,10 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::link::Conn;
+use futures_util::stream::BoxStream;
 use futures_util::StreamExt;
-use redis::aio::MultiplexedConnection;
+use redis::PushKind;
 use redis::RedisResult;
 
 use super::inbound;
@@ -23,12 +25,13 @@ use super::{Pod, Relay};
 const TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Subscribes, listens, and starts again whenever the connection is lost.
-pub async fn run(pod: Arc<dyn Pod>, shared: Arc<Shared>, client: redis::Client) {
+pub async fn run(pod: Arc<dyn Pod>, shared: Arc<Shared>) {
     let mut backoff = Duration::from_millis(100);
     let mut first = true;
     loop {
-        let result = listen(&pod, &shared, &client, first).await;
+        let result = listen(&pod, &shared, first).await;
         let had_connected = shared.connected.swap(false, Ordering::AcqRel);
+        shared.link.reset().await;
         if let Err(e) = result {
             if had_connected || first {
                 tracing::warn!(error = %e, "no Redis subscription; reconnecting with backoff");
@@ -52,28 +55,94 @@ fn timed_out() -> redis::RedisError {
     ))
 }
 
-async fn listen(
-    pod: &Arc<dyn Pod>,
-    shared: &Arc<Shared>,
-    client: &redis::Client,
-    first: bool,
-) -> RedisResult<()> {
-    let n = &shared.names;
+fn lost(why: &'static str) -> redis::RedisError {
+    redis::RedisError::from(std::io::Error::new(
+        std::io::ErrorKind::ConnectionReset,
+        why,
+    ))
+}
+
+/// What a subscription hears: messages, or the news that it was lost.
+type Heard = BoxStream<'static, RedisResult<redis::Msg>>;
+
+/// Subscribes on one server: a classic pub/sub connection.
+async fn subscribe_single(client: &redis::Client, channels: &[String]) -> RedisResult<Heard> {
     let mut pubsub = tokio::time::timeout(TIMEOUT, client.get_async_pubsub())
         .await
         .map_err(|_| timed_out())??;
-    let channels = [
+    tokio::time::timeout(TIMEOUT, pubsub.subscribe(channels))
+        .await
+        .map_err(|_| timed_out())??;
+    Ok(pubsub.into_on_message().map(Ok).boxed())
+}
+
+/// Subscribes on a Redis Cluster: the pod's own channel through sharded pub/sub (served by
+/// the shard that owns its slot), the others classic. The connection carries subscriptions
+/// only, so a server's unsolicited `sunsubscribe` (its slot moved, or a failover) is never
+/// taken for a reply: it ends the stream, and the pod subscribes again from scratch on the
+/// current slot map and tells its clients to sync. So does a lost node connection.
+async fn subscribe_cluster(
+    link: &super::link::Link,
+    classic: &[String],
+    own: &str,
+) -> RedisResult<Heard> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut conn = tokio::time::timeout(TIMEOUT, async {
+        link.subscriber(tx).await.expect("a cluster link")
+    })
+    .await
+    .map_err(|_| timed_out())??;
+    tokio::time::timeout(TIMEOUT, conn.subscribe(classic))
+        .await
+        .map_err(|_| timed_out())??;
+    tokio::time::timeout(TIMEOUT, conn.ssubscribe(own))
+        .await
+        .map_err(|_| timed_out())??;
+    let own = own.as_bytes().to_vec();
+    // The connection lives as long as the stream.
+    let heard = futures_util::stream::unfold((rx, conn), |(mut rx, conn)| async move {
+        let push = rx.recv().await?;
+        Some((push, (rx, conn)))
+    })
+    .filter_map(move |push| {
+        let heard = match push.kind {
+            PushKind::Message | PushKind::SMessage => redis::Msg::from_push_info(push).map(Ok),
+            PushKind::Disconnection => Some(Err(lost("a Redis Cluster node connection was lost"))),
+            PushKind::SUnsubscribe
+                if push.data.first() == Some(&redis::Value::BulkString(own.clone())) =>
+            {
+                Some(Err(lost(
+                    "the pod's shard channel was unsubscribed (slot moved)",
+                )))
+            }
+            PushKind::Unsubscribe => Some(Err(lost("a channel was unsubscribed"))),
+            _ => None,
+        };
+        futures_util::future::ready(heard)
+    })
+    .boxed();
+    Ok(heard)
+}
+
+async fn listen(pod: &Arc<dyn Pod>, shared: &Arc<Shared>, first: bool) -> RedisResult<()> {
+    let n = &shared.names;
+    let own = n.pod(&n.node);
+    let classic = [
         n.cluster(),
-        n.pod(&n.node),
         n.send_broadcast(),
         n.send_user(),
         n.send_client(),
         n.notifications(),
     ];
-    tokio::time::timeout(TIMEOUT, pubsub.subscribe(&channels))
-        .await
-        .map_err(|_| timed_out())??;
-    let mut conn = tokio::time::timeout(TIMEOUT, client.get_multiplexed_async_connection())
+    let mut stream = match shared.link.single() {
+        Some(client) => {
+            let mut all = classic.to_vec();
+            all.push(own.clone());
+            subscribe_single(client, &all).await?
+        }
+        None => subscribe_cluster(&shared.link, &classic, &own).await?,
+    };
+    let mut conn = tokio::time::timeout(TIMEOUT, shared.link.conn())
         .await
         .map_err(|_| timed_out())??;
     resync_all(pod, shared, &mut conn).await?;
@@ -88,19 +157,28 @@ async fn listen(
     } else {
         tracing::info!(node = %n.node, "joined the cluster");
     }
-    // Our own heartbeats come back every quarter of the TTL: silence means a dead link.
+    // Our own heartbeats come back every quarter of the TTL, on the cluster channel and on
+    // this pod's own: silence on either means a dead subscription.
     let silence = shared.ttl / 2;
-    let mut stream = pubsub.into_on_message();
+    let cluster = n.cluster();
+    let mut heard_cluster = tokio::time::Instant::now();
+    let mut heard_own = heard_cluster;
     loop {
         let msg = match tokio::time::timeout(silence, stream.next()).await {
-            Ok(Some(msg)) => msg,
-            Ok(None) => {
-                return Err(redis::RedisError::from(std::io::Error::from(
-                    std::io::ErrorKind::ConnectionReset,
-                )))
-            }
+            Ok(Some(msg)) => msg?,
+            Ok(None) => return Err(lost("the subscription ended")),
             Err(_) => return Err(timed_out()),
         };
+        let now = tokio::time::Instant::now();
+        let channel = msg.get_channel_name();
+        if channel == own {
+            heard_own = now;
+        } else if channel == cluster {
+            heard_cluster = now;
+        }
+        if now.duration_since(heard_own.min(heard_cluster)) > silence {
+            return Err(timed_out());
+        }
         crate::metrics::metrics().bus_received.inc();
         inbound::handle(pod, shared, &mut conn, msg).await?;
     }
@@ -109,7 +187,7 @@ async fn listen(
 /// Reads one pod's user set and change number; `None` when the pod is gone.
 async fn read_pod(
     shared: &Shared,
-    conn: &mut MultiplexedConnection,
+    conn: &mut Conn,
     node: &str,
 ) -> RedisResult<Option<(u64, HashSet<crate::keys::UserKey>)>> {
     let n = &shared.names;
@@ -131,7 +209,7 @@ async fn read_pod(
 pub async fn resync_pod(
     pod: &Arc<dyn Pod>,
     shared: &Shared,
-    conn: &mut MultiplexedConnection,
+    conn: &mut Conn,
     node: &str,
 ) -> RedisResult<()> {
     match tokio::time::timeout(TIMEOUT, read_pod(shared, conn, node))
@@ -145,11 +223,7 @@ pub async fn resync_pod(
 }
 
 /// Rebuilds the whole directory from Redis.
-async fn resync_all(
-    pod: &Arc<dyn Pod>,
-    shared: &Shared,
-    conn: &mut MultiplexedConnection,
-) -> RedisResult<()> {
+async fn resync_all(pod: &Arc<dyn Pod>, shared: &Shared, conn: &mut Conn) -> RedisResult<()> {
     let listed: Vec<String> = tokio::time::timeout(
         TIMEOUT,
         redis::cmd("SMEMBERS")

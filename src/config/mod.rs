@@ -127,8 +127,12 @@ pub struct DatabaseConfig {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RedisConfig {
-    /// `redis://host:port/db`; empty = single node.
+    /// `redis://host:port/db`; empty (and no `cluster_urls`) = single node.
     pub url: String,
+    /// Seed nodes of a Redis Cluster (`redis://host:port`, a few are enough), instead of `url`:
+    /// per-pod channels go through sharded pub/sub, hash-tagged so each pod's channel and keys
+    /// live on one shard.
+    pub cluster_urls: Vec<String>,
     /// The first part of every channel and key (`im.default.send`, `im:pods`): pods with the
     /// same namespace form one cluster.
     pub namespace: String,
@@ -140,6 +144,7 @@ impl Default for RedisConfig {
     fn default() -> Self {
         RedisConfig {
             url: String::new(),
+            cluster_urls: Vec::new(),
             namespace: "im".into(),
             pod_ttl_seconds: 10,
         }
@@ -419,12 +424,15 @@ impl Config {
         self.accounts.validate()?;
         self.http.validate()?;
         self.hooks.validate()?;
-        self.push.validate(&self.redis.url)?;
+        self.push.validate(self.redis.enabled())?;
         self.notifications.validate()?;
         self.media.validate()?;
         self.retention.validate()?;
-        if self.hooks.events.redis_stream && self.redis.url.is_empty() {
-            return bad("hooks.events.redis_stream", "needs redis.url");
+        if self.hooks.events.redis_stream && !self.redis.enabled() {
+            return bad(
+                "hooks.events.redis_stream",
+                "needs redis.url or redis.cluster_urls",
+            );
         }
         self.log.validate()
     }
@@ -482,6 +490,7 @@ impl Config {
         c.hooks.secrets.iter_mut().for_each(hide);
         c.database.url = redact_url(&c.database.url);
         c.redis.url = redact_url(&c.redis.url);
+        c.redis.cluster_urls = c.redis.cluster_urls.iter().map(|u| redact_url(u)).collect();
         c
     }
 }
@@ -573,10 +582,28 @@ impl DatabaseConfig {
 }
 
 impl RedisConfig {
+    /// Whether a Redis (one server or a cluster) is configured: the node is a pod.
+    pub fn enabled(&self) -> bool {
+        !self.url.is_empty() || !self.cluster_urls.is_empty()
+    }
+
     /// Checks the `[redis]` section.
     fn validate(&self) -> Result<(), ConfigError> {
         if !self.url.is_empty() && redis::Client::open(self.url.as_str()).is_err() {
             return bad("redis.url", format!("`{}` is not a Redis URL", self.url));
+        }
+        if !self.url.is_empty() && !self.cluster_urls.is_empty() {
+            return bad(
+                "redis.cluster_urls",
+                "give either redis.url or redis.cluster_urls",
+            );
+        }
+        if let Some(seed) = self
+            .cluster_urls
+            .iter()
+            .find(|u| redis::Client::open(u.as_str()).is_err())
+        {
+            return bad("redis.cluster_urls", format!("`{seed}` is not a Redis URL"));
         }
         let namespace = &self.namespace;
         if namespace.is_empty()

@@ -45,15 +45,15 @@ impl PushConfig {
         !self.webhook_url.is_empty() || self.redis_stream
     }
 
-    pub(super) fn validate(&self, redis_url: &str) -> Result<(), ConfigError> {
+    pub(super) fn validate(&self, redis: bool) -> Result<(), ConfigError> {
         if !self.webhook_url.is_empty() && !self.webhook_url.starts_with("http://") {
             return bad(
                 "push.webhook_url",
                 "must be an http:// URL (put TLS in a sidecar or proxy next to the pod)",
             );
         }
-        if self.redis_stream && redis_url.is_empty() {
-            return bad("push.redis_stream", "needs redis.url");
+        if self.redis_stream && !redis {
+            return bad("push.redis_stream", "needs redis.url or redis.cluster_urls");
         }
         if !(1..=30_000).contains(&self.timeout_ms) {
             return bad("push.timeout_ms", "must be between 1 and 30000");

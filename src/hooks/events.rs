@@ -38,10 +38,10 @@ struct Sinks {
 
 /// The Redis stream events are added to, and a connection to it once made.
 struct Stream {
-    client: redis::Client,
+    link: crate::cluster::Link,
     key: String,
     maxlen: usize,
-    conn: tokio::sync::Mutex<Option<redis::aio::MultiplexedConnection>>,
+    conn: tokio::sync::Mutex<Option<crate::cluster::Conn>>,
 }
 
 impl Stream {
@@ -49,12 +49,7 @@ impl Stream {
     async fn add(&self, event: &event_outbox::Model) -> Result<(), String> {
         let mut conn = self.conn.lock().await;
         if conn.is_none() {
-            *conn = Some(
-                self.client
-                    .get_multiplexed_async_connection()
-                    .await
-                    .map_err(|e| e.to_string())?,
-            );
+            *conn = Some(self.link.conn().await.map_err(|e| e.to_string())?);
         }
         let c = conn.as_mut().expect("just made");
         let added: Result<String, _> = redis::cmd("XADD")
@@ -84,10 +79,10 @@ async fn run(state: Arc<AppState>) {
     let events = &state.config.hooks.events;
     let stream = events
         .redis_stream
-        .then(|| redis::Client::open(state.config.redis.url.as_str()).ok())
+        .then(|| crate::cluster::Link::configured(&state.config.redis))
         .flatten()
-        .map(|client| Stream {
-            client,
+        .map(|link| Stream {
+            link,
             key: format!("{}:events", state.config.redis.namespace),
             maxlen: events.stream_maxlen as usize,
             conn: tokio::sync::Mutex::new(None),

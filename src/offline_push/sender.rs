@@ -137,10 +137,10 @@ async fn jobs(
 
 /// The Redis stream jobs are added to, when configured, and the connection kept to it.
 struct Stream {
-    client: redis::Client,
+    link: crate::cluster::Link,
     key: String,
     maxlen: u64,
-    conn: tokio::sync::Mutex<Option<redis::aio::MultiplexedConnection>>,
+    conn: tokio::sync::Mutex<Option<crate::cluster::Conn>>,
 }
 
 fn stream(state: &AppState) -> Option<Stream> {
@@ -148,9 +148,9 @@ fn stream(state: &AppState) -> Option<Stream> {
     if !push.redis_stream {
         return None;
     }
-    let client = redis::Client::open(state.config.redis.url.as_str()).ok()?;
+    let link = crate::cluster::Link::configured(&state.config.redis)?;
     Some(Stream {
-        client,
+        link,
         key: format!("{}:push", state.config.redis.namespace),
         maxlen: push.stream_maxlen,
         conn: tokio::sync::Mutex::new(None),
@@ -164,7 +164,7 @@ async fn hand_off(state: &AppState, stream: Option<&Stream>, jobs: Vec<Job>) {
         let mut kept = stream.conn.lock().await;
         let added = async {
             if kept.is_none() {
-                *kept = Some(stream.client.get_multiplexed_async_connection().await?);
+                *kept = Some(stream.link.conn().await?);
             }
             let conn = kept.as_mut().expect("just made");
             let mut pipe = redis::pipe();

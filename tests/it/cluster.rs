@@ -30,9 +30,13 @@ fn ids(messages: &[Value]) -> Vec<String> {
 
 #[actix_rt::test]
 async fn private_chat_notices_and_presence_cross_pods() {
-    let Some(cluster) = Cluster::new("private_chat_notices_and_presence_cross_pods").await else {
-        return;
-    };
+    if let Some(cluster) = Cluster::new("private_chat_notices_and_presence_cross_pods").await {
+        private_chat_notices_and_presence(&cluster).await;
+    }
+}
+
+/// The scenario of `private_chat_notices_and_presence_cross_pods`, on any cluster (one Redis, or a Redis Cluster).
+pub async fn private_chat_notices_and_presence(cluster: &Cluster) {
     let (p0, p1, p2) = (
         cluster.pod(1).await,
         cluster.pod(2).await,
@@ -118,9 +122,13 @@ async fn private_chat_notices_and_presence_cross_pods() {
 
 #[actix_rt::test]
 async fn group_messages_fan_out_over_three_pods() {
-    let Some(cluster) = Cluster::new("group_messages_fan_out_over_three_pods").await else {
-        return;
-    };
+    if let Some(cluster) = Cluster::new("group_messages_fan_out_over_three_pods").await {
+        group_fan_out(&cluster).await;
+    }
+}
+
+/// The scenario of `group_messages_fan_out_over_three_pods`, on any cluster (one Redis, or a Redis Cluster).
+pub async fn group_fan_out(cluster: &Cluster) {
     let (p0, p1, p2) = (
         cluster.pod(1).await,
         cluster.pod(2).await,
@@ -196,10 +204,15 @@ async fn group_messages_fan_out_over_three_pods() {
 
 #[actix_rt::test]
 async fn backend_pushes_and_client_publishes_go_through_redis() {
-    let Some(cluster) = Cluster::new("backend_pushes_and_client_publishes_go_through_redis").await
-    else {
-        return;
-    };
+    if let Some(cluster) =
+        Cluster::new("backend_pushes_and_client_publishes_go_through_redis").await
+    {
+        backend_pushes_and_client_publishes(&cluster).await;
+    }
+}
+
+/// The scenario of `backend_pushes_and_client_publishes_go_through_redis`, on any cluster (one Redis, or a Redis Cluster).
+pub async fn backend_pushes_and_client_publishes(cluster: &Cluster) {
     let key = [("IMCLUSTER_PUSH__API_KEY", "push-key-123")];
     let (p0, p1) = (
         cluster.pod_with(1, &key).await,
@@ -535,7 +548,10 @@ async fn a_pod_cut_off_from_redis_alone_loses_no_acknowledged_message() {
 
 /// A sender on `p0` and a receiver `r` on `p1`, friends, with one message delivered live:
 /// (sender's client, receiver's client, r, the acknowledged ids so far).
-async fn chatting_pair(p0: &TestApp, p1: &TestApp) -> (WsClient, WsClient, String, Vec<String>) {
+pub async fn chatting_pair(
+    p0: &TestApp,
+    p1: &TestApp,
+) -> (WsClient, WsClient, String, Vec<String>) {
     let (s, st) = p0.user(&unique("s")).await;
     let (r, rt) = p1.user(&unique("r")).await;
     befriend(p0, (&s, &st), p1, (&r, &rt)).await;
@@ -554,7 +570,7 @@ async fn chatting_pair(p0: &TestApp, p1: &TestApp) -> (WsClient, WsClient, Strin
 /// After an outage: the receiver `rc` is told to sync, then holds every acknowledged message
 /// once, and live delivery from `sc` to `r` resumes (keep sending until one arrives: the
 /// first ones may race the pods relearning each other).
-async fn recovers_everything(sc: &mut WsClient, rc: &mut WsClient, r: &str, acked: &[String]) {
+pub async fn recovers_everything(sc: &mut WsClient, rc: &mut WsClient, r: &str, acked: &[String]) {
     rc.next_notice("sync").await;
     let all = ids(&sync_all(rc).await);
     let got: HashSet<_> = all.iter().cloned().collect();
@@ -693,9 +709,13 @@ async fn a_second_pod_with_a_taken_node_id_refuses_to_start() {
 /// group, over many connects.
 #[actix_rt::test]
 async fn a_message_sent_right_after_a_connect_on_another_pod_arrives_live() {
-    let Some(cluster) = Cluster::new("sent_right_after_a_connect").await else {
-        return;
-    };
+    if let Some(cluster) = Cluster::new("sent_right_after_a_connect").await {
+        sent_right_after_a_connect(&cluster).await;
+    }
+}
+
+/// The scenario of `a_message_sent_right_after_a_connect_on_another_pod_arrives_live`, on any cluster (one Redis, or a Redis Cluster).
+pub async fn sent_right_after_a_connect(cluster: &Cluster) {
     let quick = cluster.pod(1).await;
     let slow = cluster
         .pod_with(

@@ -59,6 +59,20 @@ fn bad_values_name_their_key() {
         ),
         (&[("IMCLUSTER_LOG__FORMAT", "xml")], "log.format"),
         (&[("IMCLUSTER_REDIS__URL", "http://not-redis")], "redis.url"),
+        (
+            &[("IMCLUSTER_REDIS__CLUSTER_URLS", r#"["http://not-redis"]"#)],
+            "redis.cluster_urls",
+        ),
+        (
+            &[
+                ("IMCLUSTER_REDIS__URL", "redis://127.0.0.1:6379"),
+                (
+                    "IMCLUSTER_REDIS__CLUSTER_URLS",
+                    r#"["redis://127.0.0.1:7000"]"#,
+                ),
+            ],
+            "redis.cluster_urls",
+        ),
     ];
     for (env, key) in cases {
         let (code, stderr) = run(&["migrate", "status"], env, dir.path());

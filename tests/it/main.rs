@@ -7,6 +7,7 @@ mod history;
 mod hub_client;
 mod pods;
 mod raw_hub;
+mod redis_cluster_server;
 mod s3_server;
 mod ws;
 
@@ -36,6 +37,7 @@ mod operations;
 mod push_jobs;
 mod races;
 mod receipts;
+mod redis_cluster;
 mod requests;
 mod retention;
 mod schema;

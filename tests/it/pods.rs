@@ -19,7 +19,11 @@ const START: Duration = Duration::from_secs(60);
 /// A cluster of this test's own: a database schema, a Redis namespace, the pods' settings.
 pub struct Cluster {
     pub db: TestDb,
+    /// The Redis the pods use; on a Redis Cluster, one of its nodes (for the test's own
+    /// classic publishes and subscriptions, heard cluster-wide).
     pub redis_url: String,
+    /// A Redis Cluster's seed nodes: the pods use it instead of `redis_url`.
+    pub cluster_urls: Vec<String>,
     pub namespace: String,
     /// `redis.pod_ttl_seconds` of every pod: short, so a killed pod is noticed soon.
     pub ttl_seconds: u64,
@@ -49,6 +53,23 @@ impl Cluster {
         Some(Cluster {
             db,
             redis_url,
+            cluster_urls: Vec::new(),
+            namespace: unique("it"),
+            ttl_seconds: 3,
+        })
+    }
+
+    /// A cluster whose pods use the Redis Cluster `redis` (and PostgreSQL), or `None` when
+    /// PostgreSQL is not configured here.
+    pub async fn on_redis_cluster(
+        test: &str,
+        redis: &crate::redis_cluster_server::RedisCluster,
+    ) -> Option<Cluster> {
+        let db = TestDb::new(Backend::Postgres, test).await?;
+        Some(Cluster {
+            db,
+            redis_url: redis.any_url(),
+            cluster_urls: redis.urls(),
             namespace: unique("it"),
             ttl_seconds: 3,
         })
@@ -60,6 +81,7 @@ impl Cluster {
         Cluster {
             db: TestDb::new(Backend::Sqlite, test).await.expect("SQLite"),
             redis_url: String::new(),
+            cluster_urls: Vec::new(),
             namespace: unique("it"),
             ttl_seconds: 3,
         }
@@ -81,7 +103,6 @@ impl Cluster {
             .env("IMCLUSTER_DATABASE__URL", &self.db.url)
             .env("IMCLUSTER_DATABASE__SCHEMA", &self.db.schema)
             .env("IMCLUSTER_DATABASE__MAX_CONNECTIONS", "4")
-            .env("IMCLUSTER_REDIS__URL", &self.redis_url)
             .env("IMCLUSTER_REDIS__NAMESPACE", &self.namespace)
             .env(
                 "IMCLUSTER_REDIS__POD_TTL_SECONDS",
@@ -91,6 +112,15 @@ impl Cluster {
             .env("IMCLUSTER_MEDIA__STORE", self.db.media_store())
             .env("IMCLUSTER_LOG__LEVEL", "info")
             .env("IMCLUSTER_LOG__FORMAT", "json");
+        if self.cluster_urls.is_empty() {
+            cmd.env("IMCLUSTER_REDIS__URL", &self.redis_url);
+        } else {
+            let seeds: Vec<String> = self.cluster_urls.iter().map(|u| format!("{u:?}")).collect();
+            cmd.env(
+                "IMCLUSTER_REDIS__CLUSTER_URLS",
+                format!("[{}]", seeds.join(",")),
+            );
+        }
         for (k, v) in env {
             cmd.env(k, v);
         }
