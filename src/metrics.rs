@@ -58,6 +58,8 @@ pub struct Metrics {
     pub push_jobs_sent: IntCounter,
     pub push_jobs_failed: IntCounter,
     pub push_tokens_dead: IntCounter,
+    /// Reads that may go to a read replica, by where they went (`replica`, `primary`).
+    pub db_reads: IntCounterVec,
     rate: Mutex<(Instant, u64, f64)>,
 }
 
@@ -155,6 +157,11 @@ impl Metrics {
                 "push jobs the webhook or the stream did not take",
             ),
             push_tokens_dead: counter("im_push_tokens_dead_total", "push tokens removed as dead"),
+            db_reads: counter_vec(
+                "im_db_reads_total",
+                "history, search and conversation reads by where they went",
+                "target",
+            ),
             rate: Mutex::new((Instant::now(), 0, 0.0)),
         };
         let r = &m.registry;
@@ -178,6 +185,7 @@ impl Metrics {
             &m.messages_delivered,
             &m.errors,
             &m.hook_calls,
+            &m.db_reads,
         ] {
             r.register(Box::new(c.clone())).expect("registered once");
         }

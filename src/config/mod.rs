@@ -121,6 +121,12 @@ pub struct DatabaseConfig {
     pub connect_timeout_seconds: u64,
     /// Run pending migrations when `serve` starts.
     pub migrate_on_start: bool,
+    /// PostgreSQL streaming replicas of `url` (same credentials and schema): history, search
+    /// and the conversation list are read there once the replica has replayed everything the
+    /// primary had committed when the read began.
+    pub replica_urls: Vec<String>,
+    /// How long a read waits for a replica to catch up before it goes to the primary.
+    pub replica_wait_ms: u64,
 }
 
 /// The cluster bus. Without a URL the node runs alone with an in-process bus.
@@ -299,6 +305,8 @@ impl Default for DatabaseConfig {
             max_connections: 16,
             connect_timeout_seconds: 5,
             migrate_on_start: true,
+            replica_urls: Vec::new(),
+            replica_wait_ms: 100,
         }
     }
 }
@@ -489,6 +497,12 @@ impl Config {
         hide(&mut c.http.metrics_key);
         c.hooks.secrets.iter_mut().for_each(hide);
         c.database.url = redact_url(&c.database.url);
+        c.database.replica_urls = c
+            .database
+            .replica_urls
+            .iter()
+            .map(|u| redact_url(u))
+            .collect();
         c.redis.url = redact_url(&c.redis.url);
         c.redis.cluster_urls = c.redis.cluster_urls.iter().map(|u| redact_url(u)).collect();
         c
@@ -576,6 +590,22 @@ impl DatabaseConfig {
         }
         if self.max_connections == 0 {
             return bad("database.max_connections", "must be at least 1");
+        }
+        if let Some(bad_url) = self
+            .replica_urls
+            .iter()
+            .find(|u| !(u.starts_with("postgres://") || u.starts_with("postgresql://")))
+        {
+            return bad(
+                "database.replica_urls",
+                format!("`{}` is not a postgres:// URL", redact_url(bad_url)),
+            );
+        }
+        if !self.replica_urls.is_empty() && url.starts_with("sqlite:") {
+            return bad("database.replica_urls", "replicas need PostgreSQL");
+        }
+        if self.replica_wait_ms > 10_000 {
+            return bad("database.replica_wait_ms", "must be at most 10000");
         }
         Ok(())
     }

@@ -229,11 +229,19 @@ impl Store {
             .expr_as(Expr::exists(revoked), "revoked")
             .expr_as(Expr::from(banned), "banned")
             .to_owned();
-        let row = self
-            .db
-            .query_one_raw(self.backend().build(&statement))
-            .await?
-            .ok_or_else(|| StoreError::Unavailable("no answer".into()))?;
+        let statement = self.backend().build(&statement);
+        let db = self.primary_or_standby();
+        let row = match db.query_one_raw(statement.clone()).await {
+            Ok(row) => row,
+            // With the primary down a replica answers (it has all the primary committed).
+            Err(e) => match self.standby_after_failure() {
+                Some(standby) if std::ptr::eq(db, &self.db) => {
+                    standby.query_one_raw(statement).await?
+                }
+                _ => return Err(e.into()),
+            },
+        }
+        .ok_or_else(|| StoreError::Unavailable("no answer".into()))?;
         let revoked: bool = row.try_get("", "revoked")?;
         let banned: Option<bool> = row.try_get("", "banned")?;
         Ok((revoked, banned.unwrap_or(false)))

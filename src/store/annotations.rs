@@ -46,6 +46,7 @@ impl Store {
         viewer: Uuid,
         messages: &[&StoredMessage],
     ) -> Result<Annotations, StoreError> {
+        let db = self.reader().await;
         let mut notes = Annotations::default();
         if messages.is_empty() {
             return Ok(notes);
@@ -54,7 +55,7 @@ impl Store {
         notes.hidden = message_hide::Entity::find()
             .filter(message_hide::Column::UserId.eq(viewer))
             .filter(message_hide::Column::MessageId.is_in(ids.clone()))
-            .all(&self.db)
+            .all(db)
             .await?
             .into_iter()
             .map(|h| h.message_id)
@@ -72,7 +73,7 @@ impl Store {
         let mut values: Vec<sea_orm::Value> = vec![viewer.into()];
         values.extend(ids.iter().map(|id| (*id).into()));
         for t in Tally::find_by_statement(Statement::from_sql_and_values(b, sql, values))
-            .all(&self.db)
+            .all(db)
             .await?
         {
             notes

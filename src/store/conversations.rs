@@ -81,6 +81,7 @@ impl Store {
         me: Uuid,
         peer: Uuid,
     ) -> Result<u64, StoreError> {
+        let db = self.reader().await;
         let b = self.backend();
         let sql = format!(
             "SELECT \"MessageCount\" AS n FROM \"AppChatConversations\" WHERE \"TenantKey\" = {} AND \"UserId\" = {} AND \"PeerUserId\" = {}",
@@ -90,19 +91,20 @@ impl Store {
         );
         let values = vec![tenant_key(tenant_id).into(), me.into(), peer.into()];
         let row = Size::find_by_statement(self.statement(sql, values))
-            .one(&self.db)
+            .one(db)
             .await?;
         Ok(row.map_or(0, |r| r.n as u64))
     }
 
     /// How many messages a group holds.
     pub async fn group_size(&self, group: i64) -> Result<u64, StoreError> {
+        let db = self.reader().await;
         let sql = format!(
             "SELECT \"MessageCount\" AS n FROM \"AppChatGroupCounters\" WHERE \"GroupId\" = {}",
             ph(self.backend(), 1)
         );
         let row = Size::find_by_statement(self.statement(sql, vec![group.into()]))
-            .one(&self.db)
+            .one(db)
             .await?;
         Ok(row.map_or(0, |r| r.n as u64))
     }
@@ -144,7 +146,7 @@ impl Store {
             })
             .collect();
         let rows = GroupCount::find_by_statement(self.statement(parts.join(" UNION ALL "), values))
-            .all(&self.db)
+            .all(self.reader().await)
             .await?;
         Ok(rows.into_iter().map(|r| (r.grp, r.n as u64)).collect())
     }
@@ -152,6 +154,7 @@ impl Store {
     /// How many messages I have not read in all my conversations: what a badge shows (each
     /// group counted up to [`GROUP_UNREAD_CAP`]).
     pub async fn unread_total(&self, tenant_id: Option<Uuid>, me: Uuid) -> Result<u64, StoreError> {
+        let db = self.reader().await;
         let b = self.backend();
         let sql = format!(
             "SELECT CAST(COALESCE(SUM(\"UnreadCount\"), 0) AS BIGINT) AS n FROM \"AppChatConversations\" \
@@ -162,7 +165,7 @@ impl Store {
         let private = Size::find_by_statement(
             self.statement(sql, vec![tenant_key(tenant_id).into(), me.into()]),
         )
-        .one(&self.db)
+        .one(db)
         .await?
         .map_or(0, |r| r.n.max(0) as u64);
         let groups: Vec<i64> = self
@@ -185,6 +188,7 @@ impl Store {
         &self,
         users: &[(Option<Uuid>, Uuid)],
     ) -> Result<HashMap<(Option<Uuid>, Uuid), u64>, StoreError> {
+        let db = self.reader().await;
         let mut totals: HashMap<(Option<Uuid>, Uuid), u64> = HashMap::new();
         let b = self.backend();
         for batch in users.chunks(500) {
@@ -198,7 +202,7 @@ impl Store {
             );
             let values = ids.iter().map(|u| (*u).into()).collect();
             for row in UserSum::find_by_statement(self.statement(sql, values))
-                .all(&self.db)
+                .all(db)
                 .await?
             {
                 let tenant = (!row.tenant.is_nil()).then_some(row.tenant);
@@ -214,7 +218,7 @@ impl Store {
                     ])
                     .filter(entity::user_chat_group::Column::UserId.is_in(ids))
                     .into_tuple()
-                    .all(&self.db)
+                    .all(db)
                     .await?;
             let mut groups: HashMap<(Option<Uuid>, Uuid), Vec<i64>> = HashMap::new();
             for (tenant, user, group) in memberships {
@@ -240,6 +244,7 @@ impl Store {
         groups: &[i64],
         max: u64,
     ) -> Result<Vec<ConversationSummary>, StoreError> {
+        let db = self.reader().await;
         let b = self.backend();
         let sql = format!(
             "SELECT \"PeerUserId\" AS peer, \"LastMessageId\" AS last, \"UnreadCount\" AS unread \
@@ -251,7 +256,7 @@ impl Store {
         let peers = PeerRow::find_by_statement(
             self.statement(sql, vec![tenant_key(tenant_id).into(), me.into()]),
         )
-        .all(&self.db)
+        .all(db)
         .await?;
         let group_rows = if groups.is_empty() {
             vec![]
@@ -263,7 +268,7 @@ impl Store {
             );
             let values = groups.iter().map(|g| (*g).into()).collect();
             GroupRow::find_by_statement(self.statement(sql, values))
-                .all(&self.db)
+                .all(db)
                 .await?
         };
         let mut entries: Vec<(i64, Conversation, u64)> = peers
@@ -286,7 +291,7 @@ impl Store {
             let ids: Vec<i64> = private_ids.iter().map(|e| e.0).collect();
             for m in user_message::Entity::find()
                 .filter(user_message::Column::MessageId.is_in(ids))
-                .all(&self.db)
+                .all(db)
                 .await?
             {
                 last.insert(m.message_id, m.into());
@@ -303,7 +308,7 @@ impl Store {
             let ids: Vec<i64> = group_ids.iter().map(|e| e.0).collect();
             for m in group_message::Entity::find()
                 .filter(group_message::Column::MessageId.is_in(ids))
-                .all(&self.db)
+                .all(db)
                 .await?
             {
                 last.insert(m.message_id, m.into());

@@ -42,6 +42,7 @@ impl Store {
         skip: u64,
         take: u64,
     ) -> Result<(u64, Vec<StoredMessage>), StoreError> {
+        let db = self.reader().await;
         use user_message::Column as U;
         // One query per direction, each an index range in id order (ReceiveUserId, CreatorId,
         // MessageId), merged here: an OR of both would sort the whole conversation.
@@ -67,25 +68,25 @@ impl Store {
         let total = if !filter.narrows() {
             self.conversation_size(tenant_id, me, peer).await?
         } else {
-            direction(me, peer, false).count(&self.db).await?
+            direction(me, peer, false).count(db).await?
                 + if me == peer {
                     0
                 } else {
-                    direction(peer, me, false).count(&self.db).await?
+                    direction(peer, me, false).count(db).await?
                 }
         };
         let (mine, theirs) = (direction(me, peer, true), direction(peer, me, true));
         let mut rows = mine
             .order_by_desc(U::MessageId)
             .limit(skip + take)
-            .all(&self.db)
+            .all(db)
             .await?;
         if me != peer {
             rows.extend(
                 theirs
                     .order_by_desc(U::MessageId)
                     .limit(skip + take)
-                    .all(&self.db)
+                    .all(db)
                     .await?,
             );
         }
@@ -109,6 +110,7 @@ impl Store {
         skip: u64,
         take: u64,
     ) -> Result<(u64, Vec<StoredMessage>), StoreError> {
+        let db = self.reader().await;
         use group_message::Column as G;
         let mut query = group_message::Entity::find()
             .filter(tenant_filter(G::TenantId, tenant_id))
@@ -122,7 +124,7 @@ impl Store {
         let total = if !filter.narrows() {
             self.group_size(group).await?
         } else {
-            query.clone().count(&self.db).await?
+            query.clone().count(db).await?
         };
         if let Some(before) = filter.before {
             query = query.filter(G::MessageId.lt(before));
@@ -134,7 +136,7 @@ impl Store {
             .order_by_desc(G::MessageId)
             .offset(skip)
             .limit(take)
-            .all(&self.db)
+            .all(db)
             .await?;
         Ok((total, rows.into_iter().map(Into::into).collect()))
     }
@@ -146,11 +148,12 @@ impl Store {
         group: i64,
         user: Uuid,
     ) -> Result<bool, StoreError> {
+        let db = self.reader().await;
         let row = user_chat_group::Entity::find()
             .filter(tenant_filter(user_chat_group::Column::TenantId, tenant_id))
             .filter(user_chat_group::Column::GroupId.eq(group))
             .filter(user_chat_group::Column::UserId.eq(user))
-            .one(&self.db)
+            .one(db)
             .await?;
         Ok(row.is_some())
     }

@@ -41,6 +41,7 @@ mod reaction_tally;
 mod reactions;
 mod read_positions;
 mod receipts;
+mod replicas;
 mod retention;
 mod search;
 mod sessions;
@@ -93,13 +94,28 @@ pub struct Store {
     db: DatabaseConnection,
     /// Whether changes write their events to the outbox (`hooks.events`).
     outbox: bool,
+    /// Read replicas for history, search and conversations (`database.replica_urls`).
+    replicas: Option<std::sync::Arc<replicas::Replicas>>,
 }
 
 impl Store {
     /// A pool for `config`. It connects lazily, so a database that is down at start does not
     /// stop the node: requests answer `IM:Unavailable` until it is back.
     pub async fn open(config: &DatabaseConfig) -> Result<Store, StoreError> {
-        let mut options = ConnectOptions::new(config.url.clone());
+        let db = Database::connect(Self::options(config, &config.url)).await?;
+        let replicas = replicas::Replicas::open(config, |url| Self::options(config, url))
+            .await?
+            .map(std::sync::Arc::new);
+        Ok(Store {
+            db,
+            outbox: false,
+            replicas,
+        })
+    }
+
+    /// The pool settings of `config` for the database at `url`.
+    fn options(config: &DatabaseConfig, url: &str) -> ConnectOptions {
+        let mut options = ConnectOptions::new(url.to_string());
         options
             .max_connections(config.max_connections)
             .min_connections(0)
@@ -116,8 +132,7 @@ impl Store {
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(false)
         });
-        let db = Database::connect(options).await?;
-        Ok(Store { db, outbox: false })
+        options
     }
 
     /// Applies every pending migration.

@@ -50,15 +50,19 @@ impl Store {
 
     /// PostgreSQL: whether the planner expects `query` to match fewer than [`RARE`] messages
     /// of `table` (its estimate from the index statistics: no rows are read to decide).
-    async fn is_rare(&self, table: &str, query: &str) -> Result<bool, StoreError> {
+    async fn is_rare(
+        &self,
+        db: &sea_orm::DatabaseConnection,
+        table: &str,
+        query: &str,
+    ) -> Result<bool, StoreError> {
         if self.backend() != DbBackend::Postgres {
             return Ok(false);
         }
         let sql = format!(
             "EXPLAIN (FORMAT JSON) SELECT 1 FROM \"{table}\" WHERE to_tsvector('simple', \"Content\") @@ plainto_tsquery('simple', $1)"
         );
-        let row = self
-            .db
+        let row = db
             .query_one_raw(sea_orm::Statement::from_sql_and_values(
                 DbBackend::Postgres,
                 sql,
@@ -114,6 +118,7 @@ impl Store {
         skip: u64,
         take: u64,
     ) -> Result<Vec<StoredMessage>, StoreError> {
+        let db = self.reader().await;
         use group_message::Column as G;
         use user_message::Column as U;
         let wanted = skip + take;
@@ -147,11 +152,11 @@ impl Store {
                 .filter(Self::matches(
                     "AppUserMessages",
                     query,
-                    self.is_rare("AppUserMessages", query).await?,
+                    self.is_rare(db, "AppUserMessages", query).await?,
                 ))
                 .order_by_desc(U::MessageId)
                 .limit(wanted)
-                .all(&self.db)
+                .all(db)
                 .await?;
             found.extend(rows.into_iter().map(StoredMessage::from));
         }
@@ -163,11 +168,11 @@ impl Store {
                 .filter(Self::matches(
                     "AppGroupMessages",
                     query,
-                    self.is_rare("AppGroupMessages", query).await?,
+                    self.is_rare(db, "AppGroupMessages", query).await?,
                 ))
                 .order_by_desc(G::MessageId)
                 .limit(wanted)
-                .all(&self.db)
+                .all(db)
                 .await?;
             found.extend(rows.into_iter().map(StoredMessage::from));
         }

@@ -46,16 +46,32 @@ pub struct UserFacts {
 }
 
 impl Store {
-    /// Loads the facts of `user` in `tenant_id`.
+    /// Loads the facts of `user` in `tenant_id` (from a replica while the primary is down).
     pub async fn user_facts(
         &self,
+        tenant_id: Option<Uuid>,
+        user: Uuid,
+    ) -> Result<UserFacts, StoreError> {
+        let db = self.primary_or_standby();
+        match self.user_facts_on(db, tenant_id, user).await {
+            Err(e) if std::ptr::eq(db, &self.db) => match self.standby_after_failure() {
+                Some(standby) => self.user_facts_on(standby, tenant_id, user).await,
+                None => Err(e),
+            },
+            facts => facts,
+        }
+    }
+
+    async fn user_facts_on(
+        &self,
+        db: &sea_orm::DatabaseConnection,
         tenant_id: Option<Uuid>,
         user: Uuid,
     ) -> Result<UserFacts, StoreError> {
         let card = user_chat_card::Entity::find()
             .filter(tenant_filter(user_chat_card::Column::TenantId, tenant_id))
             .filter(user_chat_card::Column::UserId.eq(user))
-            .one(&self.db)
+            .one(db)
             .await?;
         let Some(card) = card else {
             return Ok(UserFacts::default());
@@ -66,7 +82,7 @@ impl Store {
                 tenant_id,
             ))
             .filter(user_chat_setting::Column::UserId.eq(user))
-            .one(&self.db)
+            .one(db)
             .await?
             .map(|s| ChatSettings {
                 allow_anonymous: s.allow_anonymous,
@@ -79,7 +95,7 @@ impl Store {
             .filter(tenant_filter(user_chat_friend::Column::TenantId, tenant_id))
             .filter(user_chat_friend::Column::UserId.eq(user))
             .filter(user_chat_friend::Column::Status.eq(FRIEND_ADDED))
-            .all(&self.db)
+            .all(db)
             .await?
             .into_iter()
             .map(|f| {
@@ -94,7 +110,7 @@ impl Store {
         let groups = user_chat_group::Entity::find()
             .filter(tenant_filter(user_chat_group::Column::TenantId, tenant_id))
             .filter(user_chat_group::Column::UserId.eq(user))
-            .all(&self.db)
+            .all(db)
             .await?
             .into_iter()
             .map(|m| (m.group_id, m.creation_time))
@@ -105,7 +121,7 @@ impl Store {
             settings,
             friends,
             groups,
-            shares_read_receipts: super::preferences::shares_read_receipts(&self.db, user).await?,
+            shares_read_receipts: super::preferences::shares_read_receipts(db, user).await?,
         })
     }
 

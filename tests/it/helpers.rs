@@ -82,6 +82,16 @@ impl TestDb {
         }
     }
 
+    /// A database on a server the test made itself (its `url` as given), with a media folder.
+    pub fn at(url: String) -> TestDb {
+        TestDb {
+            url,
+            schema: String::new(),
+            _dir: None,
+            media: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
     /// A node configuration on this database, listening on a random port.
     pub fn config(&self) -> Config {
         let mut config = Config::default();

@@ -75,6 +75,17 @@ impl Cluster {
         })
     }
 
+    /// Pods of their own on `db` and the in-process bus (no Redis).
+    pub fn on_database(db: TestDb) -> Cluster {
+        Cluster {
+            db,
+            redis_url: String::new(),
+            cluster_urls: Vec::new(),
+            namespace: unique("it"),
+            ttl_seconds: 3,
+        }
+    }
+
     /// One pod of its own on SQLite and the in-process bus, for tests that need a real
     /// process (its log, its exit) but no cluster: it runs wherever the tests run.
     pub async fn single(test: &str) -> Cluster {
