@@ -17,6 +17,8 @@ mod account_data;
 mod accounts;
 mod admin;
 mod browser;
+mod chaos;
+mod chaos_checker;
 mod chat;
 mod cluster;
 mod config;

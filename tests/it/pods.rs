@@ -176,6 +176,11 @@ impl Cluster {
 }
 
 impl Pod {
+    /// The pod's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Waits until `/ready` answers 200 (database and Redis reachable, pod state written).
     pub async fn await_ready(&self) {
         self.await_ready_status(200).await;

@@ -69,21 +69,7 @@ impl RedisCluster {
         };
         for _ in 0..6 {
             let port = free_port();
-            let node_dir = cluster.dir.join(port.to_string());
-            std::fs::create_dir_all(&node_dir).expect("a node folder");
-            let child = Command::new("redis-server")
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-                .args(["--cluster-enabled", "yes", "--cluster-node-timeout", "1000"])
-                .args(["--cluster-config-file", "nodes.conf"])
-                .args(["--save", "", "--appendonly", "no"])
-                .args(["--repl-diskless-sync-delay", "0"])
-                .args(["--logfile", "redis.log"])
-                .arg("--dir")
-                .arg(&node_dir)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("redis-server starts");
+            let child = cluster.spawn(port);
             cluster.nodes.push(Node {
                 port,
                 child: Some(child),
@@ -134,6 +120,49 @@ impl RedisCluster {
         )
         .await;
         Some(cluster)
+    }
+
+    /// Starts the node of `port` in its folder (kept across a restart: it rejoins the
+    /// cluster it knew).
+    fn spawn(&self, port: u16) -> Child {
+        let node_dir = self.dir.join(port.to_string());
+        std::fs::create_dir_all(&node_dir).expect("a node folder");
+        Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--cluster-enabled", "yes", "--cluster-node-timeout", "1000"])
+            .args(["--cluster-config-file", "nodes.conf"])
+            .args(["--save", "", "--appendonly", "no"])
+            .args(["--repl-diskless-sync-delay", "0"])
+            .args(["--logfile", "redis.log"])
+            .arg("--dir")
+            .arg(&node_dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server starts")
+    }
+
+    /// Starts a killed node again: it rejoins as a replica of whoever took over its slots.
+    pub async fn revive(&mut self, port: u16) {
+        let child = self.spawn(port);
+        let node = self
+            .nodes
+            .iter_mut()
+            .find(|n| n.port == port)
+            .expect("a node of this cluster");
+        node.child = Some(child);
+        await_until(
+            "a revived node answers",
+            || cli(port, &["ping"]) == "PONG",
+            String::new,
+        )
+        .await;
+        self.await_ok().await;
+    }
+
+    /// The ports of every node, living or not.
+    pub fn ports(&self) -> Vec<u16> {
+        self.nodes.iter().map(|n| n.port).collect()
     }
 
     /// Waits until every living node says the cluster is ok and agrees on who serves every
