@@ -23,6 +23,9 @@
 #                               # beside it, UPLOADERS (4) at a time, taking turns (ROUNDS)
 #   ONLY=retention bench/run-all.sh  # 1:1 at 10,000/s while retention deletes ROWS (500,000)
 #                               # old messages, and with retention off
+#   ONLY=sixpod bench/run-all.sh  # six pods on a Redis Cluster (three primaries, three replicas):
+#                                # cross-pod 1:1 and a group of 1,000; SPUBLISH per message and
+#                                # per shard, CPU per pod and per Redis primary (sixpod.md)
 #   ONLY=notify bench/run-all.sh  # a notification to 10,000 subscribers, 2,000 of them online,
 #                               # on PostgreSQL (SUBSCRIBERS, ONLINE, ROUNDS)
 set -euo pipefail
@@ -55,7 +58,7 @@ wait_ready() { # url
 pod() { # node id, port, [redis url]: starts an imcluster pod on $DB, sets POD_PID
   IMCLUSTER_DATABASE__URL=$DB IMCLUSTER_DATABASE__MAX_CONNECTIONS=16 IMCLUSTER_JWT__SECRET=$SECRET \
     IMCLUSTER_NODE__ID=$1 IMCLUSTER_NODE__LISTEN=127.0.0.1:$2 IMCLUSTER_LOG__LEVEL=${POD_LOG:-warn} \
-    IMCLUSTER_REDIS__URL=${3:-} IMCLUSTER_REDIS__NAMESPACE=$NS \
+    IMCLUSTER_REDIS__URL=${3:-} IMCLUSTER_REDIS__CLUSTER_URLS=${CLUSTER:-[]} IMCLUSTER_REDIS__NAMESPACE=$NS \
     IMCLUSTER_LIMITS__RATE_PER_SECOND=${RATE:-5000} IMCLUSTER_LIMITS__RATE_BURST=${BURST:-10000} \
     IMCLUSTER_LIMITS__MAX_GROUP_SIZE=20000 \
     bash -c "cd '$OUT' && exec '${IMBIN:-$BIN/imcluster}' serve" >"$OUT/pod-$2.log" 2>&1 &
@@ -126,6 +129,95 @@ if [[ $ONLY == *crosspod* ]]; then
   run crosspod-chat-socketio-10k --target socketio --url $SIO chat --pairs 200 --rate 10000 --duration 10
   run crosspod-chat-socketio-max --target socketio --url $SIO chat --pairs 200 --rate 40000 --duration 10
   run crosspod-fanout-1000-socketio --target socketio --url $SIO fanout --members 1000 --rate 400 --duration 10
+  stop_all
+fi
+
+redis_cluster() { # three primaries with a replica each on 7101-7106; sets CLUSTER
+  local dir; dir=$(mktemp -d /tmp/imbench-rc.XXXX)
+  for p in 7101 7102 7103 7104 7105 7106; do
+    mkdir -p "$dir/$p"
+    redis-server --port $p --bind 127.0.0.1 --cluster-enabled yes --cluster-node-timeout 2000 \
+      --cluster-config-file nodes.conf --save "" --appendonly no --repl-diskless-sync-delay 0 \
+      --dir "$dir/$p" --logfile redis.log &
+    PIDS+=("$!")
+  done
+  for p in 7101 7102 7103 7104 7105 7106; do
+    for _ in $(seq 1 50); do redis-cli -p $p ping >/dev/null 2>&1 && break; sleep 0.1; done
+  done
+  redis-cli --cluster create 127.0.0.1:7101 127.0.0.1:7102 127.0.0.1:7103 127.0.0.1:7104 \
+    127.0.0.1:7105 127.0.0.1:7106 --cluster-replicas 1 --cluster-yes >/dev/null
+  for p in 7101 7102 7103 7104 7105 7106; do
+    for _ in $(seq 1 100); do redis-cli -p $p cluster info | grep -q cluster_state:ok && break; sleep 0.1; done
+  done
+  CLUSTER='["redis://127.0.0.1:7101","redis://127.0.0.1:7102","redis://127.0.0.1:7103"]'
+}
+# One line of counters: per Redis primary (SPUBLISH calls, CPU seconds), per pod (CPU ticks),
+# and messages stored by all pods.
+counters() { # pod pids...
+  local line=""
+  for p in 7101 7102 7103 7104 7105 7106; do
+    if redis-cli -p $p role | head -1 | grep -q master; then
+      local calls cpu
+      calls=$(redis-cli -p $p info commandstats | sed -n 's/^cmdstat_spublish:calls=\([0-9]*\),.*/\1/p')
+      cpu=$(redis-cli -p $p info cpu | awk -F: '/^used_cpu_(sys|user):/ {s+=$2} END {print s}')
+      line+="redis:$p:${calls:-0}:$cpu "
+    fi
+  done
+  for pid in "$@"; do line+="pod:$pid:$(awk '{print $14+$15}' /proc/$pid/stat) "; done
+  local stored=0
+  for port in 8101 8102 8103 8104 8105 8106; do
+    stored=$((stored + $(curl -fs http://127.0.0.1:$port/metrics | awk '/^im_messages_stored_total/ {s+=$2} END {print int(s)}')))
+  done
+  echo "${line}stored:$stored"
+}
+# A markdown table from two `counters` lines taken around a run of $3 seconds.
+per_message() { # name, before, after, seconds
+  python3 - "$@" <<'PY'
+import sys
+name, before, after, seconds = sys.argv[1], sys.argv[2].split(), sys.argv[3].split(), float(sys.argv[4])
+def parse(items):
+    d = {}
+    for it in items:
+        parts = it.split(':')
+        d[':'.join(parts[:-2]) if parts[0] != 'stored' else 'stored'] = parts[1:]
+    return d
+b, a = parse(before), parse(after)
+stored = int(a['stored'][0]) - int(b['stored'][0])
+print(f"### {name}: {stored:,} messages stored in {seconds:.0f} s ({stored/seconds:,.0f}/s)")
+print("| what | total | per message | per second |\n|---|---|---|---|")
+pub = 0
+for k in sorted(a):
+    if k.startswith('redis'):
+        calls = int(a[k][1]) - int(b[k][1]) if k in b else 0
+        cpu = float(a[k][2]) - float(b[k][2]) if k in b else 0
+        pub += calls
+        print(f"| Redis primary {k.split(':')[1]}: SPUBLISH | {calls:,} | {calls/max(stored,1):.2f} | {calls/seconds:,.0f} |")
+        print(f"| Redis primary {k.split(':')[1]}: CPU s | {cpu:.2f} | {cpu/max(stored,1)*1e6:.1f} µs | {cpu/seconds*100:.0f} % of a core |")
+print(f"| SPUBLISH, all shards | {pub:,} | {pub/max(stored,1):.2f} | {pub/seconds:,.0f} |")
+for k in sorted(a):
+    if k.startswith('pod'):
+        ticks = int(a[k][1]) - int(b[k][1])
+        cpu = ticks / 100
+        print(f"| pod (pid {k.split(':')[1]}): CPU s | {cpu:.2f} | {cpu/max(stored,1)*1e6:.1f} µs | {cpu/seconds*100:.0f} % of a core |")
+PY
+}
+
+if [[ $ONLY == *sixpod* ]]; then
+  fresh_pg; redis_cluster
+  SIX=""; SIXPIDS=()
+  for i in 1 2 3 4 5 6; do
+    CLUSTER=$CLUSTER pod $i 810$i; SIXPIDS+=("$POD_PID"); SIX+="${SIX:+,}http://127.0.0.1:810$i"
+  done
+  for scenario in "chat-10k chat --pairs 300 --rate 10000 --duration 10" \
+                  "chat-max chat --pairs 300 --rate 40000 --duration 10" \
+                  "fanout-1000 fanout --members 1000 --rate 200 --duration 10"; do
+    set -- $scenario; name=sixpod-$1; shift
+    before=$(counters "${SIXPIDS[@]}")
+    start=$(date +%s.%N)
+    run "$name" $(lg) --url "$SIX" "$@"
+    after=$(counters "${SIXPIDS[@]}")
+    per_message "$name" "$before" "$after" "$(echo "$(date +%s.%N) - $start" | bc)" | tee -a "$OUT/sixpod.md"
+  done
   stop_all
 fi
 

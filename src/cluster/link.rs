@@ -247,3 +247,54 @@ impl Sent {
         self.first.as_ref().err().or(self.rest.as_ref().err())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch(cluster: bool, first: &str) -> Batch {
+        let mut batch = Batch {
+            cluster,
+            pipes: Vec::new(),
+            slots: HashMap::new(),
+        };
+        batch.on(first);
+        batch
+    }
+
+    #[test]
+    fn a_cluster_batch_has_one_pipeline_per_slot_and_the_first_slot_first() {
+        let mut b = batch(true, "im:pod:{pod-1}");
+        b.on("im.cluster").publish("im.cluster", "x").ignore();
+        b.on("im:pod:{pod-1}:users")
+            .sadd("im:pod:{pod-1}:users", "u")
+            .ignore();
+        b.on("im.pod.{pod-2}")
+            .spublish("im.pod.{pod-2}", "y")
+            .ignore();
+        b.on("im:pod:{pod-1}:seq")
+            .set("im:pod:{pod-1}:seq", 1)
+            .ignore();
+        assert_eq!(
+            b.pipes.len(),
+            3,
+            "the pod's own slot, the cluster channel's, pod-2's"
+        );
+        assert_eq!(
+            b.pipes[0].len(),
+            2,
+            "both of pod-1's keys in the first pipeline"
+        );
+        assert_eq!(b.pipes[1].len(), 1);
+        assert_eq!(b.pipes[2].len(), 1);
+    }
+
+    #[test]
+    fn a_single_server_batch_is_one_pipeline() {
+        let mut b = batch(false, "im:pod:pod-1");
+        b.on("im.cluster").publish("im.cluster", "x").ignore();
+        b.on("im.pod.pod-2").publish("im.pod.pod-2", "y").ignore();
+        assert_eq!(b.pipes.len(), 1);
+        assert_eq!(b.pipes[0].len(), 2);
+    }
+}
