@@ -75,13 +75,13 @@ impl Store {
     }
 
     /// How many messages the private conversation of `me` and `peer` holds.
-    pub async fn conversation_size(
+    pub(super) async fn conversation_size(
         &self,
+        db: &sea_orm::DatabaseConnection,
         tenant_id: Option<Uuid>,
         me: Uuid,
         peer: Uuid,
     ) -> Result<u64, StoreError> {
-        let db = self.reader().await;
         let b = self.backend();
         let sql = format!(
             "SELECT \"MessageCount\" AS n FROM \"AppChatConversations\" WHERE \"TenantKey\" = {} AND \"UserId\" = {} AND \"PeerUserId\" = {}",
@@ -97,8 +97,11 @@ impl Store {
     }
 
     /// How many messages a group holds.
-    pub async fn group_size(&self, group: i64) -> Result<u64, StoreError> {
-        let db = self.reader().await;
+    pub(super) async fn group_size(
+        &self,
+        db: &sea_orm::DatabaseConnection,
+        group: i64,
+    ) -> Result<u64, StoreError> {
         let sql = format!(
             "SELECT \"MessageCount\" AS n FROM \"AppChatGroupCounters\" WHERE \"GroupId\" = {}",
             ph(self.backend(), 1)
@@ -113,6 +116,7 @@ impl Store {
     /// [`GROUP_UNREAD_CAP`]: each count reads at most that many index entries.
     async fn unread_groups(
         &self,
+        db: &sea_orm::DatabaseConnection,
         tenant_id: Option<Uuid>,
         me: Uuid,
         groups: &[i64],
@@ -146,7 +150,7 @@ impl Store {
             })
             .collect();
         let rows = GroupCount::find_by_statement(self.statement(parts.join(" UNION ALL "), values))
-            .all(self.reader().await)
+            .all(db)
             .await?;
         Ok(rows.into_iter().map(|r| (r.grp, r.n as u64)).collect())
     }
@@ -175,7 +179,7 @@ impl Store {
             .map(|g| g.group_id)
             .collect();
         let in_groups: u64 = self
-            .unread_groups(tenant_id, me, &groups)
+            .unread_groups(db, tenant_id, me, &groups)
             .await?
             .values()
             .sum();
@@ -226,7 +230,7 @@ impl Store {
             }
             for (user, groups) in groups {
                 let n: u64 = self
-                    .unread_groups(user.0, user.1, &groups)
+                    .unread_groups(db, user.0, user.1, &groups)
                     .await?
                     .values()
                     .sum();
@@ -314,7 +318,9 @@ impl Store {
                 last.insert(m.message_id, m.into());
             }
         }
-        let unread_groups = self.unread_groups(tenant_id, me, &listed_groups).await?;
+        let unread_groups = self
+            .unread_groups(db, tenant_id, me, &listed_groups)
+            .await?;
         Ok(entries
             .into_iter()
             .filter_map(|(id, with, unread)| {

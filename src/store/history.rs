@@ -66,7 +66,7 @@ impl Store {
             query
         };
         let total = if !filter.narrows() {
-            self.conversation_size(tenant_id, me, peer).await?
+            self.conversation_size(db, tenant_id, me, peer).await?
         } else {
             direction(me, peer, false).count(db).await?
                 + if me == peer {
@@ -122,7 +122,7 @@ impl Store {
             query = query.filter(contains(G::Content, text));
         }
         let total = if !filter.narrows() {
-            self.group_size(group).await?
+            self.group_size(db, group).await?
         } else {
             query.clone().count(db).await?
         };

@@ -3,9 +3,9 @@
 //! SIGKILL a pod and start it again, `kill -9` a Redis primary (its replica takes over; the
 //! node comes back as a replica), cut one pod from Redis (its connections reset for a while),
 //! restart PostgreSQL. Clients reconnect as the client library does: to another pod, retrying
-//! every unanswered send with its `clientMsgId`, then `sync` from their cursor. Afterwards each
-//! device retries what is still unanswered and syncs from the start, and the checker
-//! (`chaos_checker`) gives the verdict.
+//! every unanswered send with its `clientMsgId`, then `sync` from their cursor. Afterwards
+//! every device retries what is still unanswered; then each syncs from the start, and the
+//! checker (`chaos_checker`) gives the verdict.
 //!
 //! `IM_CHAOS_SECONDS` (default 120: the run CI makes), `IM_CHAOS_CLIENTS` (200),
 //! `IM_CHAOS_FAULT_SECONDS` (`10-20` between faults; the long run uses `20-60`) and
@@ -208,6 +208,7 @@ impl Device {
     async fn retry(&mut self, link: &mut Link) -> Result<(), String> {
         for i in 0..self.sent.len() {
             if self.sent[i].outcome == Outcome::Unknown {
+                self.sent[i].retried = true;
                 let reply = link.request(self.frame(i)).await?;
                 self.answered(i, &reply, true);
             }
@@ -264,6 +265,7 @@ async fn chat(run: Rc<Run>, mut d: Device, seed: u64) -> Device {
                     dest,
                     content: format!("{}:{seq}", d.user),
                     outcome: Outcome::Unknown,
+                    retried: false,
                 });
                 d.ids.push(format!("c{}-{seq}", d.index));
                 let i = d.sent.len() - 1;
@@ -282,30 +284,43 @@ async fn chat(run: Rc<Run>, mut d: Device, seed: u64) -> Device {
     d
 }
 
-/// After the run: retry what is unanswered until all is answered, then sync from the start.
-async fn settle(run: &Run, d: &mut Device) -> Vec<Value> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+/// After the run: a device retries what is unanswered until all is answered.
+async fn answer_all(run: &Run, d: &mut Device, deadline: tokio::time::Instant) {
     let mut pod = d.index;
-    loop {
+    while d.sent.iter().any(|s| s.outcome == Outcome::Unknown) {
         assert!(
             tokio::time::Instant::now() < deadline,
-            "device {} settles in time",
+            "device {} has every send answered in time",
             d.index
         );
         let base = run.url(pod);
         pod += 1;
-        let Ok(mut link) = Link::open(&run.client, &base, &d.token).await else {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            continue;
-        };
-        if d.retry(&mut link).await.is_err() || d.sent.iter().any(|s| s.outcome == Outcome::Unknown)
-        {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            continue;
+        match Link::open(&run.client, &base, &d.token).await {
+            Ok(mut link) => {
+                let _ = d.retry(&mut link).await;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
         }
-        if let Ok(all) = link.sync(&mut None).await {
-            return all;
+    }
+}
+
+/// After every device's sends are answered: the device syncs from the start.
+async fn final_sync(run: &Run, d: &Device, deadline: tokio::time::Instant) -> Vec<Value> {
+    let mut pod = d.index;
+    loop {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "device {} syncs in time",
+            d.index
+        );
+        let base = run.url(pod);
+        pod += 1;
+        if let Ok(mut link) = Link::open(&run.client, &base, &d.token).await {
+            if let Ok(all) = link.sync(&mut None).await {
+                return all;
+            }
         }
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 
@@ -510,11 +525,15 @@ async fn chaos_nothing_acknowledged_is_lost_nothing_refused_is_stored() {
         pod.await_ready().await;
     }
 
-    // Every device retries what is unanswered, then syncs from the start.
-    let mut finals = HashMap::new();
+    // Every device retries what is unanswered; then, with nothing more to come, each syncs
+    // from the start.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(180);
     for d in &mut devices {
-        let all = settle(&run, d).await;
-        finals.insert(d.user.clone(), all);
+        answer_all(&run, d, deadline).await;
+    }
+    let mut finals = HashMap::new();
+    for d in &devices {
+        finals.insert(d.user.clone(), final_sync(&run, d, deadline).await);
     }
     let sent: Vec<Sent> = devices.iter().flat_map(|d| d.sent.clone()).collect();
     let verdict = check(&sent, &members, &finals);
