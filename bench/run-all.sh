@@ -176,10 +176,12 @@ per_message() { # name, before, after, seconds
 import sys
 name, before, after, seconds = sys.argv[1], sys.argv[2].split(), sys.argv[3].split(), float(sys.argv[4])
 def parse(items):
+    # redis:PORT:CALLS:CPU, pod:PID:TICKS, stored:N
     d = {}
     for it in items:
         parts = it.split(':')
-        d[':'.join(parts[:-2]) if parts[0] != 'stored' else 'stored'] = parts[1:]
+        key = 'stored' if parts[0] == 'stored' else parts[0] + ':' + parts[1]
+        d[key] = parts[1:]
     return d
 b, a = parse(before), parse(after)
 stored = int(a['stored'][0]) - int(b['stored'][0])
@@ -194,11 +196,15 @@ for k in sorted(a):
         print(f"| Redis primary {k.split(':')[1]}: SPUBLISH | {calls:,} | {calls/max(stored,1):.2f} | {calls/seconds:,.0f} |")
         print(f"| Redis primary {k.split(':')[1]}: CPU s | {cpu:.2f} | {cpu/max(stored,1)*1e6:.1f} µs | {cpu/seconds*100:.0f} % of a core |")
 print(f"| SPUBLISH, all shards | {pub:,} | {pub/max(stored,1):.2f} | {pub/seconds:,.0f} |")
+total = 0.0
 for k in sorted(a):
     if k.startswith('pod'):
         ticks = int(a[k][1]) - int(b[k][1])
         cpu = ticks / 100
+        total += cpu
         print(f"| pod (pid {k.split(':')[1]}): CPU s | {cpu:.2f} | {cpu/max(stored,1)*1e6:.1f} µs | {cpu/seconds*100:.0f} % of a core |")
+print(f"| all six pods: CPU s | {total:.2f} | {total/max(stored,1)*1e6:.1f} µs | {total/seconds*100:.0f} % of a core |")
+print()
 PY
 }
 
@@ -216,6 +222,7 @@ if [[ $ONLY == *sixpod* ]]; then
     start=$(date +%s.%N)
     run "$name" $(lg) --url "$SIX" "$@"
     after=$(counters "${SIXPIDS[@]}")
+    printf '%s\n%s\n' "$before" "$after" >>"$OUT/sixpod-raw.txt"
     per_message "$name" "$before" "$after" "$(echo "$(date +%s.%N) - $start" | bc)" | tee -a "$OUT/sixpod.md"
   done
   stop_all
