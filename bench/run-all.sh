@@ -71,10 +71,17 @@ sio() { # port, [redis url]: a Socket.IO relay process
 }
 bare() { "$BIN/bare-relay" 127.0.0.1:8090 >"$OUT/bare.log" 2>&1 & PIDS+=("$!"); sleep 0.5; }
 stop_all() { cleanup; wait 2>/dev/null || true; PIDS=(); }
+# A scenario whose generator stops (its target died mid-run, say) is reported as that
+# scenario's result, and the run goes on with the next.
 run() { # name, loadgen args...
   local name=$1; shift
   echo "== $name: loadgen $*"
-  "$BIN/loadgen" --json "$OUT/$name.json" "$@" | tee "$OUT/$name.md"
+  if ! "$BIN/loadgen" --json "$OUT/$name.json" "$@" 2> >(tee "$OUT/$name.err" >&2) | tee "$OUT/$name.md"; then
+    local why
+    why=$(grep -m1 -E "panicked|rror" "$OUT/$name.err" | head -c 300 || true)
+    echo "**$name did not finish**: the generator stopped (${why:-no message}); the target may have died." | tee -a "$OUT/$name.md"
+    python3 -c 'import json,sys; print(json.dumps({"scenario": sys.argv[1], "error": sys.argv[2]}))' "$name" "${why:-stopped}" >"$OUT/$name.json"
+  fi
 }
 lg() { echo --db "$DB" --secret "$SECRET"; }
 
