@@ -15,6 +15,7 @@ pub mod media;
 pub mod metrics;
 pub mod notifications;
 pub mod offline_push;
+pub mod open_files;
 pub mod protocol;
 pub mod requests;
 pub mod retention;

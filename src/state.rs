@@ -45,6 +45,9 @@ pub struct AppState {
     pub push_jobs: crate::offline_push::PushJobs,
     /// The before-send moderation hook, if one is configured.
     pub before_send: Option<Arc<crate::hooks::BeforeSend>>,
+    /// The most WebSocket connections this pod holds (`node.max_connections`, or derived from
+    /// the open-file limit).
+    pub connection_cap: usize,
     schema_ready: AtomicBool,
     /// Set once the node drains: background work (the outbox's delivery) stops.
     draining: AtomicBool,
@@ -77,7 +80,12 @@ impl AppState {
             store
         };
         let writer = Writer::start(store.clone(), config.limits.max_pending_writes);
+        let connection_cap = crate::open_files::connection_cap(
+            config.node.max_connections,
+            crate::open_files::raise(),
+        );
         AppState {
+            connection_cap,
             before_send: crate::hooks::BeforeSend::from_config(&config),
             push_jobs: crate::offline_push::PushJobs::new(&config.push),
             media,
@@ -97,6 +105,11 @@ impl AppState {
             schema_ready: AtomicBool::new(false),
             draining: AtomicBool::new(false),
         }
+    }
+
+    /// Whether this pod holds as many WebSocket connections as it may.
+    pub fn at_connection_cap(&self) -> bool {
+        self.delivery.supervisor.counts().0 >= self.connection_cap
     }
 
     /// Whether the node is draining.

@@ -105,6 +105,11 @@ pub struct NodeConfig {
     /// For drills only (needs `fault_injection`): milliseconds this pod waits before it
     /// applies another pod's presence change, as a slow or distant pod would.
     pub fault_presence_delay_ms: u64,
+    /// The most WebSocket connections (native and hub) this pod holds; past it, an upgrade is
+    /// answered 503 `IM:Unavailable` before it happens. 0 = seven eighths of the open-file
+    /// limit (raised to its hard limit at start), leaving the rest for the database, Redis
+    /// and HTTP requests.
+    pub max_connections: u32,
 }
 
 /// Where the messages live.
@@ -293,6 +298,7 @@ impl Default for NodeConfig {
             fault_injection: false,
             clock_skew_ms: 0,
             fault_presence_delay_ms: 0,
+            max_connections: 0,
         }
     }
 }

@@ -16,6 +16,7 @@ async fn connect(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, actix_web::Error> {
     super::check_origin(&req, &state.config.http.cors_origins)?;
+    check_capacity(&state)?;
     let identity = authenticate(&state, connection_token(&req)).await?;
     let max_frame = state.config.limits.max_frame_bytes;
     let info = connection_info(&req, &state.trusted_proxies);
@@ -25,6 +26,19 @@ async fn connect(
     ws::WsResponseBuilder::new(session, &req, stream)
         .frame_size(max_frame)
         .start()
+}
+
+/// Refuses an upgrade when the pod holds as many connections as it may (`node.max_connections`):
+/// 503 `IM:Unavailable` before the upgrade, so the client tries another pod, instead of a
+/// connection waiting in the listen backlog for a file descriptor.
+pub fn check_capacity(state: &AppState) -> Result<(), super::error::ApiError> {
+    if state.at_connection_cap() {
+        return Err(super::error::ApiError::new(
+            crate::protocol::Code::Unavailable,
+            "this pod holds as many connections as it may; connect to another",
+        ));
+    }
+    Ok(())
 }
 
 /// Where a connection comes from, for operators: the client's address and user agent.

@@ -100,6 +100,7 @@ async fn connected(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, actix_web::Error> {
     crate::http::check_origin(&req, &state.config.http.cors_origins)?;
+    crate::http::ws::check_capacity(&state)?;
     let identity = caller(&state, &req).await?;
     let user = (identity.tenant_id, identity.user_id);
     let token = query(&req).remove("id");

@@ -17,6 +17,7 @@ mod account_data;
 mod accounts;
 mod admin;
 mod browser;
+mod capacity;
 mod chaos;
 mod chaos_checker;
 mod chat;
