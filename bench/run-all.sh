@@ -25,7 +25,8 @@
 #                               # old messages, and with retention off
 #   ONLY=sixpod bench/run-all.sh  # six pods on a Redis Cluster (three primaries, three replicas):
 #                                # cross-pod 1:1 and a group of 1,000; SPUBLISH per message and
-#                                # per shard, CPU per pod and per Redis primary (sixpod.md)
+#                                # per shard, CPU per pod and per Redis primary (sixpod.md;
+#                                # the raw counters in sixpod-raw.txt)
 #   ONLY=notify bench/run-all.sh  # a notification to 10,000 subscribers, 2,000 of them online,
 #                               # on PostgreSQL (SUBSCRIBERS, ONLINE, ROUNDS)
 set -euo pipefail

@@ -109,7 +109,7 @@ impl AppState {
 
     /// Whether this pod holds as many WebSocket connections as it may.
     pub fn at_connection_cap(&self) -> bool {
-        self.delivery.supervisor.counts().0 >= self.connection_cap
+        self.delivery.supervisor.connection_count() >= self.connection_cap
     }
 
     /// Whether the node is draining.

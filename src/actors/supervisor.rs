@@ -168,6 +168,11 @@ impl Supervisor {
             .collect()
     }
 
+    /// How many sessions (connections) this pod holds.
+    pub fn connection_count(&self) -> usize {
+        self.connections.len()
+    }
+
     /// How many users have a session on this pod.
     pub fn online_count(&self) -> usize {
         self.online.len()

@@ -53,22 +53,27 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// Runs one of PostgreSQL's programs (as `postgres` when this is root).
-fn run(bin: &Path, program: &str, args: &[&str]) -> Output {
+/// One of PostgreSQL's programs, to be run as `postgres` when this is root.
+fn program(bin: &Path, program: &str) -> Command {
     let path = bin.join(program);
-    let output = if root() {
-        Command::new("runuser")
-            .args(["-u", "postgres", "--"])
-            .arg(&path)
-            .args(args)
-            .output()
+    if root() {
+        let mut cmd = Command::new("runuser");
+        cmd.args(["-u", "postgres", "--"]).arg(path);
+        cmd
     } else {
-        Command::new(&path).args(args).output()
-    };
-    let output = output.unwrap_or_else(|e| panic!("{program} runs: {e}"));
+        Command::new(path)
+    }
+}
+
+/// Runs one of PostgreSQL's programs; it must succeed.
+fn run(bin: &Path, name: &str, args: &[&str]) -> Output {
+    let output = program(bin, name)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{name} runs: {e}"));
     assert!(
         output.status.success(),
-        "{program} {args:?}: {}{}",
+        "{name} {args:?}: {}{}",
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
@@ -206,15 +211,7 @@ impl Drop for PgPair {
         for server in [&mut self.replica, &mut self.primary] {
             if server.running {
                 let data = server.data.display().to_string();
-                let path = server.bin.join("pg_ctl");
-                let mut cmd = if root() {
-                    let mut c = Command::new("runuser");
-                    c.args(["-u", "postgres", "--"]).arg(path);
-                    c
-                } else {
-                    Command::new(path)
-                };
-                let _ = cmd
+                let _ = program(&server.bin, "pg_ctl")
                     .args(["-D", &data, "-m", "immediate", "-w", "stop"])
                     .output();
             }

@@ -243,35 +243,38 @@ impl RedisCluster {
 
     /// The node id and port of the primary serving `slot`.
     pub fn primary_of(&self, slot: u16) -> (String, u16) {
-        let port = self.living()[0];
-        for line in cli(port, &["cluster", "nodes"]).lines() {
-            let f: Vec<&str> = line.split_whitespace().collect();
-            if !f[2].contains("master") || f[2].contains("fail") {
-                continue;
-            }
-            for range in &f[8..] {
-                let (lo, hi) = range.split_once('-').unwrap_or((range, range));
-                if let (Ok(lo), Ok(hi)) = (lo.parse::<u16>(), hi.parse::<u16>()) {
-                    if (lo..=hi).contains(&slot) {
-                        let port = f[1].split([':', '@']).nth(1).unwrap().parse().unwrap();
-                        return (f[0].to_string(), port);
-                    }
-                }
-            }
-        }
-        panic!("no primary serves slot {slot}");
+        self.primaries_with_slots()
+            .into_iter()
+            .find(|(_, _, ranges)| ranges.iter().any(|r| r.contains(&slot)))
+            .map(|(id, port, _)| (id, port))
+            .unwrap_or_else(|| panic!("no primary serves slot {slot}"))
     }
 
     /// The living primaries: (node id, port).
     pub fn primaries(&self) -> Vec<(String, u16)> {
-        let port = self.living()[0];
-        cli(port, &["cluster", "nodes"])
+        self.primaries_with_slots()
+            .into_iter()
+            .map(|(id, port, _)| (id, port))
+            .collect()
+    }
+
+    /// The living primaries as a living node sees them: (node id, port, slot ranges).
+    fn primaries_with_slots(&self) -> Vec<(String, u16, Vec<std::ops::RangeInclusive<u16>>)> {
+        cli(self.living()[0], &["cluster", "nodes"])
             .lines()
             .map(|l| l.split_whitespace().collect::<Vec<_>>())
             .filter(|f| f[2].contains("master") && !f[2].contains("fail"))
             .map(|f| {
                 let port = f[1].split([':', '@']).nth(1).unwrap().parse().unwrap();
-                (f[0].to_string(), port)
+                // Ranges `lo-hi` or single slots; a slot being moved (`[…]`) is skipped.
+                let ranges = f[8..]
+                    .iter()
+                    .filter_map(|r| {
+                        let (lo, hi) = r.split_once('-').unwrap_or((r, r));
+                        Some(lo.parse().ok()?..=hi.parse().ok()?)
+                    })
+                    .collect();
+                (f[0].to_string(), port, ranges)
             })
             .collect()
     }
