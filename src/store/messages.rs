@@ -2,8 +2,8 @@
 //! positions.
 
 use chrono::{DateTime, Utc};
-use entity::{client_message_id, group_message, user_message};
-use sea_orm::sea_query::{Expr, OnConflict, Query};
+use entity::{group_message, user_message};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
@@ -345,58 +345,13 @@ pub(super) fn after(tx: impl ColumnTrait, id: impl ColumnTrait, pos: (i64, i64))
 }
 
 impl Store {
-    /// Stores a batch in one transaction: idempotency keys first (a key seen before turns its
-    /// message into a [`Stored::Duplicate`]), then every new message in one insert per table
-    /// (`message_rows`).
+    /// Stores a batch in one transaction: idempotency keys first (`client_keys`: a key seen
+    /// before turns its message into a [`Stored::Duplicate`]), then every new message in one
+    /// insert per table (`message_rows`).
     pub async fn insert_messages(&self, batch: &[NewMessage]) -> Result<Vec<Stored>, StoreError> {
         let txn = self.write_txn().await?;
         let backend = txn.get_database_backend();
-        let mut outcome = Vec::with_capacity(batch.len());
-        for m in batch {
-            let Some(key) = &m.client_msg_id else {
-                outcome.push(Stored::New);
-                continue;
-            };
-            let insert = Query::insert()
-                .into_table(client_message_id::Entity)
-                .columns([
-                    client_message_id::Column::TenantId,
-                    client_message_id::Column::UserId,
-                    client_message_id::Column::ClientMsgId,
-                    client_message_id::Column::MessageId,
-                    client_message_id::Column::SendTime,
-                    client_message_id::Column::CreationTime,
-                ])
-                .values_panic([
-                    m.tenant_id.into(),
-                    m.from.into(),
-                    key.clone().into(),
-                    m.message_id.into(),
-                    m.send_time.into(),
-                    Utc::now().into(),
-                ])
-                .on_conflict(OnConflict::new().do_nothing().to_owned())
-                .to_owned();
-            let result = txn.execute_raw(backend.build(&insert)).await?;
-            if result.rows_affected() == 1 {
-                outcome.push(Stored::New);
-                continue;
-            }
-            let first = client_message_id::Entity::find()
-                .filter(tenant_filter(
-                    client_message_id::Column::TenantId,
-                    m.tenant_id,
-                ))
-                .filter(client_message_id::Column::UserId.eq(m.from))
-                .filter(client_message_id::Column::ClientMsgId.eq(key.as_str()))
-                .one(&txn)
-                .await?
-                .ok_or_else(|| StoreError::Unavailable("idempotency key vanished".into()))?;
-            outcome.push(Stored::Duplicate {
-                message_id: first.message_id,
-                send_time: first.send_time,
-            });
-        }
+        let outcome = super::client_keys::claim(&txn, batch).await?;
         let mut rows = Vec::with_capacity(batch.len());
         for (m, o) in batch.iter().zip(&outcome) {
             if *o != Stored::New {

@@ -8,6 +8,7 @@ mod annotations;
 mod batch_queue;
 mod cards;
 mod catch_up;
+mod client_keys;
 mod conversation_settings;
 mod conversations;
 mod edits;

@@ -669,6 +669,74 @@ on_both_databases!(
     }
 );
 
+on_both_databases!(
+    a_batch_claims_each_client_key_once,
+    |db: TestDb| async move {
+        use imcluster::store::{Conversation, NewMessage, Store, Stored};
+        let store = Store::open(&db.config().database).await.unwrap();
+        store.migrate_up().await.unwrap();
+        let (alice, bob) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+        let message = |id: i64, key: Option<&str>| NewMessage {
+            tenant_id: None,
+            message_id: id,
+            from: alice,
+            from_name: "alice".into(),
+            to: Conversation::User(bob),
+            content: format!("m{id}"),
+            message_type: 0,
+            source: 0,
+            is_anonymous: false,
+            extra: Default::default(),
+            client_msg_id: key.map(String::from),
+            reply_to: None,
+            forwarded_from: None,
+            mentions: Default::default(),
+            media: None,
+            send_time: chrono::Utc::now(),
+        };
+        let base = 7_000_000_000_000 + rand_id();
+        let first = store
+            .insert_messages(&[
+                message(base + 1, Some("k1")),
+                message(base + 2, None),
+                message(base + 3, Some("k1")),
+                message(base + 4, Some("k2")),
+            ])
+            .await
+            .unwrap();
+        let ids = |outcome: &[Stored]| -> Vec<Option<i64>> {
+            outcome
+                .iter()
+                .map(|o| match o {
+                    Stored::New => None,
+                    Stored::Duplicate { message_id, .. } => Some(*message_id),
+                })
+                .collect()
+        };
+        assert_eq!(ids(&first), vec![None, None, Some(base + 1), None]);
+        let second = store
+            .insert_messages(&[message(base + 5, Some("k2")), message(base + 6, Some("k3"))])
+            .await
+            .unwrap();
+        assert_eq!(ids(&second), vec![Some(base + 4), None]);
+        for (id, stored) in [
+            (1, true),
+            (2, true),
+            (3, false),
+            (4, true),
+            (5, false),
+            (6, true),
+        ] {
+            let found = store.find_message(None, base + id).await.unwrap();
+            assert_eq!(found.is_some(), stored, "message {id}");
+        }
+    }
+);
+
+fn rand_id() -> i64 {
+    (uuid::Uuid::new_v4().as_u128() % 1_000_000_000) as i64 * 10
+}
+
 #[actix_rt::test]
 async fn every_acknowledged_message_survives_a_restart() {
     let db = TestDb::new(Backend::Sqlite, "restart").await.unwrap();

@@ -54,9 +54,13 @@ impl Target {
         }
     }
 
-    /// A send frame numbered `id`.
+    /// A send frame numbered `id`. imcluster's carry the same id as their `clientMsgId`, as
+    /// every send of the client library carries one (its idempotency key, stored with it).
     pub fn send(self, id: &str, dest: Dest, content: &str) -> String {
         let mut frame = json!({"type": "send", "id": id, "content": content});
+        if self == Target::Imcluster {
+            frame["clientMsgId"] = json!(id);
+        }
         match dest {
             Dest::User(u) => frame["toUserId"] = json!(u),
             Dest::Group(g) => frame["groupId"] = json!(g.to_string()),
