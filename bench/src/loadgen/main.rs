@@ -13,10 +13,12 @@
 //! users with K missed messages each reconnect at once: time until all have synced) and
 //! `churn` (N connections opened and closed, round after round: server memory per round).
 //! Beside a chat, flooders (far over the rate limit) or reactors (reactions at a rate) show
-//! what they cost the chat.
+//! what they cost the chat. Every report ends with each process's share of the CPU over the
+//! run, the generator's own included.
 
 mod chat;
 mod churn;
+mod cpu;
 mod fanout;
 mod flood;
 mod frame;
@@ -382,7 +384,8 @@ fn clients(sources: u8) -> Vec<IpAddr> {
 
 fn main() {
     let cli = Cli::parse();
-    let result = actix_rt::System::new().block_on(async {
+    let cpu_before = cpu::sample();
+    let mut result = actix_rt::System::new().block_on(async {
         match cli.scenario {
             Scenario::Idle { connections, hold } => idle::idle(&cli, connections, hold).await,
             Scenario::Chat {
@@ -435,6 +438,10 @@ fn main() {
             }
         }
     });
+    let cpu = cpu_before.report(&cpu::sample());
+    if let Some(result) = result.as_object_mut() {
+        result.insert("cpu".into(), cpu);
+    }
     if let Some(path) = &cli.json {
         std::fs::write(path, serde_json::to_string_pretty(&result).unwrap()).expect("JSON written");
     }
