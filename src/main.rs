@@ -13,15 +13,6 @@ use imcluster::store::Store;
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
-/// jemalloc's options unless `_RJEM_MALLOC_CONF` says otherwise: a background thread returns
-/// pages freed for a second to the system (`dirty_decay_ms`), at once rather than first
-/// marking them lazily free (`muzzy_decay_ms:0`, which leaves them in the pod's RSS until the
-/// kernel wants them). A pod that went quiet after a burst of connects then holds what its
-/// connections use, not what the burst left behind, and no free pays for it on the hot path.
-#[allow(non_upper_case_globals)]
-#[export_name = "_rjem_malloc_conf"]
-static malloc_conf: &[u8; 60] = b"background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0\0";
-
 /// An actor-based instant-messaging cluster.
 #[derive(Parser)]
 #[command(version, about)]
