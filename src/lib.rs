@@ -19,7 +19,6 @@ pub mod open_files;
 pub mod protocol;
 pub mod requests;
 pub mod retention;
-pub mod search_merge;
 pub mod signalr;
 pub mod startup;
 pub mod state;

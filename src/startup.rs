@@ -88,7 +88,6 @@ impl Node {
         crate::media::sweep::start(state.clone().into_inner());
         crate::history::start(state.clone().into_inner());
         crate::retention::start(state.clone().into_inner());
-        crate::search_merge::start(state.clone().into_inner());
         let data = state.clone();
         let origins = data.config.http.cors_origins.clone();
         let server = HttpServer::new(move || {

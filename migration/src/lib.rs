@@ -20,8 +20,6 @@ mod m20261201_000013_notifications;
 mod m20261201_000014_media;
 mod m20261201_000015_media_uploads;
 mod m20261201_000016_message_id_indexes;
-mod m20261201_000017_search_pending_list_merged_apart;
-mod search_indexes;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -46,7 +44,6 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000014_media::Migration),
             Box::new(m20261201_000015_media_uploads::Migration),
             Box::new(m20261201_000016_message_id_indexes::Migration),
-            Box::new(m20261201_000017_search_pending_list_merged_apart::Migration),
         ]
     }
 }

@@ -31,31 +31,7 @@ pub struct SearchScope {
     pub private: bool,
 }
 
-/// The search indexes whose pending lists `merge_search_pending` merges (PostgreSQL).
-const SEARCH_INDEXES: [&str; 2] = [
-    "IX_AppUserMessages_Content_Search",
-    "IX_AppGroupMessages_Content_Search",
-];
-
 impl Store {
-    /// PostgreSQL: merges the search indexes' pending lists into the indexes (migration 17),
-    /// so that sends only append to them; how many pending pages were merged. Nothing to do
-    /// on SQLite.
-    pub async fn merge_search_pending(&self) -> Result<i64, StoreError> {
-        if self.backend() != DbBackend::Postgres {
-            return Ok(0);
-        }
-        let mut merged = 0;
-        for index in SEARCH_INDEXES {
-            let sql = format!("SELECT gin_clean_pending_list('\"{index}\"'::regclass) AS pages");
-            let statement = sea_orm::Statement::from_string(DbBackend::Postgres, sql);
-            if let Some(row) = self.db.query_one_raw(statement).await? {
-                merged += row.try_get::<i64>("", "pages")?;
-            }
-        }
-        Ok(merged)
-    }
-
     /// PostgreSQL: the condition "matches `query`", through the GIN index first when the
     /// words are `rare`.
     fn matches(table: &str, query: &str, rare: bool) -> sea_orm::sea_query::Expr {

@@ -1,7 +1,5 @@
 //! Sending over HTTP, history pages and the conversation list.
 
-use std::time::Duration;
-
 use serde_json::{json, Value};
 
 use crate::helpers::{unique, TestApp, TestDb};
@@ -502,73 +500,3 @@ on_both_databases!(rows_written_by_abp_itself_count, |db: TestDb| async move {
     );
     app.stop().await;
 });
-
-/// On PostgreSQL a send only appends its words to the search index's pending list; the pod
-/// merges the list into the index within about a second, and a search finds the message
-/// before and after the merge.
-#[actix_rt::test]
-async fn the_pod_merges_the_search_pending_list() {
-    use sea_orm::{ConnectionTrait, DbBackend, Statement};
-    let Some(db) = TestDb::new(crate::helpers::Backend::Postgres, "search_merge").await else {
-        return;
-    };
-    let conn = sea_orm::Database::connect(db.url.as_str()).await.unwrap();
-    // pgstattuple reads the pending list without merging it (concurrent tests may race to
-    // create the extension: one of them wins).
-    let _ = conn
-        .execute_unprepared("CREATE EXTENSION IF NOT EXISTS pgstattuple")
-        .await;
-    let pending = |conn: &sea_orm::DatabaseConnection| {
-        let sql = format!(
-            "SELECT pending_tuples AS n FROM pgstatginindex('\"{}\".\"IX_AppUserMessages_Content_Search\"'::regclass)",
-            db.schema
-        );
-        let conn = conn.clone();
-        async move {
-            let row = conn
-                .query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
-                .await
-                .unwrap()
-                .unwrap();
-            row.try_get::<i64>("", "n").unwrap()
-        }
-    };
-    let app = TestApp::start(db.config()).await;
-    let (alice, at) = app.user(&unique("alice")).await;
-    let (bob, _) = app.user(&unique("bob")).await;
-    app.befriend(&alice, &bob).await;
-    let mut a = WsClient::connect(&app, &at).await;
-    let mut seen_pending = false;
-    for n in 0..20 {
-        let ack = a
-            .request(
-                json!({"type": "send", "toUserId": bob, "content": format!("kumquat number {n}")}),
-            )
-            .await;
-        assert_eq!(ack["type"], "ack", "{ack}");
-        seen_pending |= pending(&conn).await > 0;
-    }
-    let found = || async {
-        let (status, found) = app
-            .call(
-                "GET",
-                "/api/im/chat/search?q=kumquat&maxResultCount=50",
-                Some(&at),
-                None,
-            )
-            .await;
-        assert_eq!(status, 200, "{found}");
-        found["items"].as_array().unwrap().len()
-    };
-    assert_eq!(found().await, 20, "found before the merge");
-    assert!(seen_pending, "sends append to the pending list");
-    let merged = tokio::time::timeout(Duration::from_secs(10), async {
-        while pending(&conn).await > 0 {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    })
-    .await;
-    assert!(merged.is_ok(), "the pod merged the pending list");
-    assert_eq!(found().await, 20, "found after the merge");
-    app.stop().await;
-}
