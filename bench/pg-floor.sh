@@ -7,7 +7,7 @@
 # Prints a Markdown table: rows/s and PostgreSQL CPU per message (µs, from /proc).
 #
 #   bench/pg-floor.sh                 # batches of 100 (as at saturation) and 18 (10,000 msg/s)
-#   BATCHES="100" SECONDS_EACH=15 bench/pg-floor.sh
+#   BATCHES="100" SECONDS_EACH=15 VARIANTS="schema bare schema bare" bench/pg-floor.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/imcluster-target}"
@@ -42,7 +42,7 @@ declare -A DROP=(
 echo "| schema | batch | messages/s | PostgreSQL CPU per message, µs | PostgreSQL cores |"
 echo "|---|---|---|---|---|"
 for batch in $BATCHES; do
-  for variant in schema no-search no-search-no-counters bare; do
+  for variant in ${VARIANTS:-schema no-search no-search-no-counters bare}; do
     fresh >/dev/null
     [[ -n ${DROP[$variant]} ]] && "${PSQL[@]}" -d imfloor -c "${DROP[$variant]}"
     "$CARGO_TARGET_DIR/release/write-floor" "$URL" "$batch" 2 >/dev/null # a warm-up
