@@ -9,7 +9,7 @@ use imcluster::startup::Node;
 use imcluster::store::Store;
 
 /// jemalloc keeps a pod with many idle connections smaller than the system allocator does:
-/// 17.2 against 21.6 KiB per idle connection here (BENCHMARKS.md, "Memory per idle connection").
+/// 17.2 against 21.6 KiB per idle connection here (BENCHMARKS.md, "Memory per connection").
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 

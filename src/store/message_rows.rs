@@ -3,7 +3,7 @@
 //! PostgreSQL gets one statement per table whose text never changes: each column travels as
 //! one array parameter and `unnest` zips them back into rows, in order. It replaced SeaORM's
 //! multi-row `INSERT`, which built and bound a model per row under a new text for each batch
-//! size. Measured (BENCHMARKS.md, "One insert text per table"): about 10 % less pod CPU per message; PostgreSQL's
+//! size. Measured (BENCHMARKS.md, "The write path"): about 10 % less pod CPU per message; PostgreSQL's
 //! own CPU did not change. SQLite, in process, keeps SeaORM's multi-row insert.
 
 use entity::{group_message, user_message};
