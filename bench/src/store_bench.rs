@@ -6,7 +6,6 @@
 
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use imcluster::config::DatabaseConfig;
 use imcluster::ids::IdGenerator;
 use imcluster::store::{Conversation, HistoryFilter, NewGroup, NewMessage, SearchScope, Store};
@@ -24,24 +23,7 @@ fn message(ids: &IdGenerator, from: Uuid, to: Conversation, n: usize) -> NewMess
         WORDS[(n / 12) % 12],
         WORDS[(n / 144) % 12]
     );
-    NewMessage {
-        tenant_id: None,
-        message_id: ids.next_id(),
-        from,
-        from_name: "bench".into(),
-        to,
-        content,
-        message_type: 0,
-        source: 0,
-        is_anonymous: false,
-        extra: Default::default(),
-        client_msg_id: None,
-        reply_to: None,
-        forwarded_from: None,
-        mentions: Default::default(),
-        media: None,
-        send_time: Utc::now(),
-    }
+    NewMessage::text(ids.next_id(), from, "bench", to, content)
 }
 
 async fn fill(store: &Store, batch: Vec<NewMessage>) {

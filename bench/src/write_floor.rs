@@ -9,7 +9,6 @@ use std::cell::Cell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use imcluster::config::DatabaseConfig;
 use imcluster::ids::IdGenerator;
 use imcluster::store::{Conversation, NewMessage, Store};
@@ -69,21 +68,13 @@ fn main() {
 /// A message as the load generator sends it: a short tagged content and a `clientMsgId`.
 fn message(message_id: i64, from: Uuid, to: Uuid, n: usize) -> NewMessage {
     NewMessage {
-        tenant_id: None,
-        message_id,
-        from,
-        from_name: "user-0001".into(),
-        to: Conversation::User(to),
-        content: format!("lg:0123abcd:{n}"),
-        message_type: 0,
-        source: 0,
-        is_anonymous: false,
-        extra: Default::default(),
         client_msg_id: Some(format!("s{n}")),
-        reply_to: None,
-        forwarded_from: None,
-        mentions: Default::default(),
-        media: None,
-        send_time: Utc::now(),
+        ..NewMessage::text(
+            message_id,
+            from,
+            "user-0001",
+            Conversation::User(to),
+            format!("lg:0123abcd:{n}"),
+        )
     }
 }

@@ -16,6 +16,7 @@ use sea_orm::{
 use std::collections::HashSet;
 
 use super::accounts::tenant_filter;
+use super::message_rows::array;
 use super::messages::{NewMessage, Stored};
 use super::StoreError;
 
@@ -50,10 +51,7 @@ pub(super) async fn claim(
         return Ok(outcome);
     }
     let column = |kind: ArrayType, f: &dyn Fn(&NewMessage, &String) -> Value| {
-        Value::Array(
-            kind,
-            Some(Box::new(keyed.iter().map(|(m, k)| f(m, k)).collect())),
-        )
+        array(kind, keyed.iter().map(|(m, k)| f(m, k)))
     };
     let text = |s: String| Value::String(Some(s));
     let values = vec![

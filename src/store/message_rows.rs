@@ -59,7 +59,8 @@ pub(super) async fn insert(
     Ok(())
 }
 
-fn array(kind: ArrayType, values: impl Iterator<Item = Value>) -> Value {
+/// One array parameter of `kind` (the binder takes no NULL inside one: callers bind '' instead).
+pub(super) fn array(kind: ArrayType, values: impl Iterator<Item = Value>) -> Value {
     Value::Array(kind, Some(Box::new(values.collect())))
 }
 

@@ -123,6 +123,37 @@ pub struct NewMessage {
     pub send_time: DateTime<Utc>,
 }
 
+impl NewMessage {
+    /// A plain text message of the host tenant, sent now, with nothing else set: what tools
+    /// and tests that write messages directly start from.
+    pub fn text(
+        message_id: i64,
+        from: Uuid,
+        from_name: &str,
+        to: Conversation,
+        content: String,
+    ) -> NewMessage {
+        NewMessage {
+            tenant_id: None,
+            message_id,
+            from,
+            from_name: from_name.into(),
+            to,
+            content,
+            message_type: 0,
+            source: 0,
+            is_anonymous: false,
+            extra: Default::default(),
+            client_msg_id: None,
+            reply_to: None,
+            forwarded_from: None,
+            mentions: Default::default(),
+            media: None,
+            send_time: Utc::now(),
+        }
+    }
+}
+
 /// What storing one message did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Stored {

@@ -282,24 +282,13 @@ mod tests {
     use crate::config::DatabaseConfig;
 
     fn message(id: i64) -> NewMessage {
-        NewMessage {
-            tenant_id: None,
-            message_id: id,
-            from: uuid::Uuid::new_v4(),
-            from_name: "a".into(),
-            to: Conversation::User(uuid::Uuid::new_v4()),
-            content: "x".into(),
-            message_type: 0,
-            source: 0,
-            is_anonymous: false,
-            extra: Default::default(),
-            client_msg_id: None,
-            reply_to: None,
-            forwarded_from: None,
-            mentions: Default::default(),
-            media: None,
-            send_time: chrono::Utc::now(),
-        }
+        NewMessage::text(
+            id,
+            uuid::Uuid::new_v4(),
+            "a",
+            Conversation::User(uuid::Uuid::new_v4()),
+            "x".into(),
+        )
     }
 
     fn shed(outcome: &Result<Stored, StoreError>) -> bool {

@@ -415,23 +415,14 @@ on_both_databases!(
 
         // The writer: a row the database refuses fails alone, not its whole batch.
         let state = app.state();
-        let good = |i: i64| imcluster::store::NewMessage {
-            tenant_id: None,
-            message_id: state.ids.next_id(),
-            from: bob.parse().unwrap(),
-            from_name: "bob".into(),
-            to: imcluster::store::Conversation::User(long_user),
-            content: format!("batched {i}"),
-            message_type: 0,
-            source: 0,
-            is_anonymous: false,
-            extra: Default::default(),
-            client_msg_id: None,
-            reply_to: None,
-            forwarded_from: None,
-            mentions: Default::default(),
-            media: None,
-            send_time: chrono::Utc::now(),
+        let good = |i: i64| {
+            imcluster::store::NewMessage::text(
+                state.ids.next_id(),
+                bob.parse().unwrap(),
+                "bob",
+                imcluster::store::Conversation::User(long_user),
+                format!("batched {i}"),
+            )
         };
         let mut answers = vec![];
         for i in 0..9 {

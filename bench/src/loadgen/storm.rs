@@ -20,24 +20,13 @@ pub(super) async fn storm(cli: &Cli, n: usize, missed: usize) -> Value {
     let mut batch = Vec::with_capacity(2000);
     for (user, _) in receivers {
         for k in 0..missed {
-            batch.push(imcluster::store::NewMessage {
-                tenant_id: None,
-                message_id: ids.next_id(),
-                from: sender.0,
-                from_name: "storm".into(),
-                to: imcluster::store::Conversation::User(*user),
-                content: format!("missed {k}"),
-                message_type: 0,
-                source: 0,
-                is_anonymous: false,
-                extra: Default::default(),
-                client_msg_id: None,
-                reply_to: None,
-                forwarded_from: None,
-                mentions: Default::default(),
-                media: None,
-                send_time: chrono::Utc::now(),
-            });
+            batch.push(imcluster::store::NewMessage::text(
+                ids.next_id(),
+                sender.0,
+                "storm",
+                imcluster::store::Conversation::User(*user),
+                format!("missed {k}"),
+            ));
             if batch.len() == 2000 {
                 store.insert_messages(&batch).await.expect("stored");
                 batch.clear();
