@@ -27,6 +27,9 @@ pub struct EventsConfig {
     pub max_retry_seconds: u64,
     /// Events read from the outbox at a time.
     pub batch: u32,
+    /// Events one call carries: 1 POSTs each event as it is; more POSTs `{"events": […]}`
+    /// with up to this many, in eight lanes side by side.
+    pub events_per_post: u32,
     /// Also XADD every event to the Redis stream `<redis.namespace>:events` (needs `redis.url`),
     /// which services read with consumer groups.
     pub redis_stream: bool,
@@ -41,6 +44,7 @@ impl Default for EventsConfig {
             timeout_ms: 5_000,
             max_retry_seconds: 86_400,
             batch: 1_000,
+            events_per_post: 1,
             redis_stream: false,
             stream_maxlen: 100_000,
         }
@@ -142,6 +146,9 @@ impl HooksConfig {
         }
         if !(1..=10_000).contains(&e.batch) {
             return bad("hooks.events.batch", "must be between 1 and 10000");
+        }
+        if !(1..=1_000).contains(&e.events_per_post) {
+            return bad("hooks.events.events_per_post", "must be between 1 and 1000");
         }
         if e.stream_maxlen == 0 {
             return bad("hooks.events.stream_maxlen", "must be at least 1");

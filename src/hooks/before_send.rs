@@ -193,7 +193,8 @@ impl BeforeSend {
             "conversation": conversation,
         })
         .to_string();
-        let request = super::call::signed_post(&self.config.url, &request_id, &self.secrets, &body);
+        let request =
+            super::call::signed_post(&self.config.url, Some(&request_id), &self.secrets, &body);
         let mut response = request.send_body(body).await.ok()?;
         if !response.status().is_success() {
             return None;

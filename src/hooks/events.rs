@@ -1,20 +1,21 @@
 //! After-event webhooks: one pod at a time (by lease) reads the event outbox in order and
-//! POSTs each event to `hooks.events.url`, signed, and/or adds it to the Redis stream
-//! `<namespace>:events`. Events of different conversations go out
-//! side by side, those of one conversation one after another; a failed event waits for its
-//! retry (exponential backoff with jitter) and holds back the later events of its
-//! conversation, until `max_retry_seconds` after it was written, when it becomes a dead letter.
-//! A pod killed mid-delivery stops renewing the lease; another takes it and delivers what is
-//! left, so an event may arrive twice (receivers de-duplicate by `X-IM-Event-Id`), never zero
+//! POSTs the events to `hooks.events.url`, signed, one per call or `events_per_post` at a time,
+//! and/or adds them to the Redis stream `<namespace>:events`. Events go out in lanes side by
+//! side (a lane per conversation, or one per conversation hash when calls carry several
+//! events), those of one conversation one after another; a failed call's events wait for their
+//! retry (exponential backoff with jitter) and hold back the later events of their
+//! conversations, until `max_retry_seconds` after each was written, when it becomes a dead
+//! letter. A pod killed mid-delivery stops renewing the lease; another takes it and delivers
+//! what is left, so an event may arrive twice (receivers de-duplicate by its id), never zero
 //! times.
 
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
 
 use entity::event_outbox;
 use rand::Rng;
-use serde_json::{json, Value};
 
 use crate::state::AppState;
 
@@ -25,6 +26,8 @@ const LEASE_SECONDS: i64 = 15;
 const IDLE: Duration = Duration::from_millis(100);
 /// How often a pod without the lease asks for it.
 const STANDBY: Duration = Duration::from_secs(2);
+/// Lanes (calls in flight at once) when a call carries several events.
+const BATCH_LANES: usize = 8;
 
 /// Starts delivering on this pod (it stands by while another pod holds the lease).
 pub fn start(state: Arc<AppState>) {
@@ -45,30 +48,33 @@ struct Stream {
 }
 
 impl Stream {
-    /// XADDs one event (MAXLEN ~ keeps the stream bounded).
-    async fn add(&self, event: &event_outbox::Model) -> Result<(), String> {
+    /// XADDs `events` in their order, in one pipeline (MAXLEN ~ keeps the stream bounded).
+    async fn add(&self, events: &[&event_outbox::Model]) -> Result<(), String> {
         let mut conn = self.conn.lock().await;
         if conn.is_none() {
             *conn = Some(self.link.conn().await.map_err(|e| e.to_string())?);
         }
         let c = conn.as_mut().expect("just made");
-        let added: Result<String, _> = redis::cmd("XADD")
-            .arg(&self.key)
-            .arg("MAXLEN")
-            .arg("~")
-            .arg(self.maxlen)
-            .arg("*")
-            .arg("id")
-            .arg(&event.event_id)
-            .arg("event")
-            .arg(&event.kind)
-            .arg("createdAt")
-            .arg(event.creation_time.to_rfc3339())
-            .arg("data")
-            .arg(&event.payload)
-            .query_async(c)
-            .await;
-        added.map(|_| ()).map_err(|e| {
+        let mut pipe = redis::pipe();
+        for event in events {
+            pipe.cmd("XADD")
+                .arg(&self.key)
+                .arg("MAXLEN")
+                .arg("~")
+                .arg(self.maxlen)
+                .arg("*")
+                .arg("id")
+                .arg(&event.event_id)
+                .arg("event")
+                .arg(&event.kind)
+                .arg("createdAt")
+                .arg(event.creation_time.to_rfc3339())
+                .arg("data")
+                .arg(&event.payload)
+                .ignore();
+        }
+        let added: Result<(), _> = pipe.query_async(c).await;
+        added.map_err(|e| {
             *conn = None;
             e.to_string()
         })
@@ -152,109 +158,154 @@ async fn measure(state: &AppState) {
     }
 }
 
-/// Delivers one batch: conversations side by side, each in order, stopping a conversation
-/// at its first failure, and every conversation at `until` (the lease's safe end).
+/// The lanes a batch goes out in, each in commit order: one per conversation when each call
+/// carries one event, else `BATCH_LANES` by conversation hash (so a call carries many).
+fn lanes(events: Vec<event_outbox::Model>, per_post: usize) -> Vec<Vec<event_outbox::Model>> {
+    let mut lanes: HashMap<u64, usize> = HashMap::new();
+    let mut out: Vec<Vec<event_outbox::Model>> = Vec::new();
+    for event in events {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        event.conversation.hash(&mut hasher);
+        let key = match per_post {
+            1 => hasher.finish(),
+            _ => hasher.finish() % BATCH_LANES as u64,
+        };
+        let lane = *lanes.entry(key).or_insert_with(|| {
+            out.push(Vec::new());
+            out.len() - 1
+        });
+        out[lane].push(event);
+    }
+    out
+}
+
+/// Delivers one batch: lanes side by side, each call after the one before it, a lane
+/// stopping at its first failure, and every lane at `until` (the lease's safe end). Events
+/// the webhook took (or all, without one) then go to the stream in one pipeline.
 async fn deliver_batch(
     state: &AppState,
     sinks: &Sinks,
     events: Vec<event_outbox::Model>,
     until: std::time::Instant,
 ) {
-    let mut by_conversation: HashMap<String, Vec<event_outbox::Model>> = HashMap::new();
-    let mut order = Vec::new();
-    for event in events {
-        if !by_conversation.contains_key(&event.conversation) {
-            order.push(event.conversation.clone());
-        }
-        by_conversation
-            .entry(event.conversation.clone())
-            .or_default()
-            .push(event);
-    }
-    let chains = order
-        .into_iter()
-        .filter_map(|c| by_conversation.remove(&c))
-        .map(|chain| async move {
+    let config = &state.config.hooks.events;
+    let per_post = config.events_per_post.max(1) as usize;
+    let mut delivered: Vec<event_outbox::Model> = if config.url.is_empty() {
+        events
+    } else {
+        let chains = lanes(events, per_post).into_iter().map(|lane| async move {
             let mut delivered = Vec::new();
-            for event in chain {
+            let mut lane = lane.into_iter().peekable();
+            while lane.peek().is_some() {
                 if std::time::Instant::now() >= until {
                     // Left for the next round, under a renewed lease.
                     break;
                 }
-                match deliver(state, sinks, &event).await {
-                    Ok(()) => delivered.push(event.id),
+                let call: Vec<event_outbox::Model> = lane.by_ref().take(per_post).collect();
+                match post(state, &call, per_post > 1).await {
+                    Ok(()) => delivered.extend(call),
                     Err(error) => {
-                        failed(state, &event, &error).await;
+                        failed(state, &call, &error).await;
                         break;
                     }
                 }
             }
             delivered
         });
-    let delivered: Vec<i64> = futures_util::future::join_all(chains)
-        .await
-        .into_iter()
-        .flatten()
-        .collect();
+        futures_util::future::join_all(chains)
+            .await
+            .into_iter()
+            .flatten()
+            .collect()
+    };
+    if let (Some(stream), false) = (&sinks.stream, delivered.is_empty()) {
+        delivered.sort_unstable_by_key(|e| e.id);
+        let all: Vec<&event_outbox::Model> = delivered.iter().collect();
+        if let Err(error) = stream.add(&all).await {
+            failed(state, &delivered, &error).await;
+            return;
+        }
+    }
     let m = crate::metrics::metrics();
     m.events_delivered.inc_by(delivered.len() as u64);
-    if let Err(e) = state.store.events_delivered(delivered).await {
+    let ids = delivered.into_iter().map(|e| e.id).collect();
+    if let Err(e) = state.store.events_delivered(ids).await {
         // They will be sent again: receivers de-duplicate by event id.
         tracing::warn!(error = %e, "delivered events not marked; they will be sent again");
     }
 }
 
-/// Schedules the retry of a failed event, or makes it a dead letter.
-async fn failed(state: &AppState, event: &event_outbox::Model, error: &str) {
+/// Schedules the retry of a failed call's events, or makes dead letters of those past the
+/// retry budget.
+async fn failed(state: &AppState, events: &[event_outbox::Model], error: &str) {
     let m = crate::metrics::metrics();
-    m.events_failed.inc();
-    let attempts = event.attempts + 1;
+    m.events_failed.inc_by(events.len() as u64);
     let now = chrono::Utc::now();
     let budget = chrono::Duration::seconds(state.config.hooks.events.max_retry_seconds as i64);
-    let outcome = if now - event.creation_time >= budget {
+    let (dead, retry): (Vec<_>, Vec<_>) =
+        events.iter().partition(|e| now - e.creation_time >= budget);
+    for event in dead {
         m.events_dead.inc();
         tracing::warn!(event = %event.event_id, kind = %event.kind, error, "event undeliverable: dead letter");
-        state.store.event_dead(event, attempts, error).await
-    } else {
-        let base = 2f64.powi((attempts - 1).min(12)).min(3600.0);
-        let jittered = base * rand::thread_rng().gen_range(0.5..1.5);
-        let at = now + chrono::Duration::milliseconds((jittered * 1000.0) as i64);
-        state.store.event_retry(event.id, attempts, at).await
+        if let Err(e) = state
+            .store
+            .event_dead(event, event.attempts + 1, error)
+            .await
+        {
+            tracing::warn!(error = %e, event = %event.event_id, "dead letter not recorded");
+        }
+    }
+    let Some(attempts) = retry.iter().map(|e| e.attempts + 1).max() else {
+        return;
     };
-    if let Err(e) = outcome {
-        tracing::warn!(error = %e, event = %event.event_id, "event failure not recorded");
+    let base = 2f64.powi((attempts - 1).min(12)).min(3600.0);
+    let jittered = base * rand::thread_rng().gen_range(0.5..1.5);
+    let at = now + chrono::Duration::milliseconds((jittered * 1000.0) as i64);
+    let ids: Vec<i64> = retry.iter().map(|e| e.id).collect();
+    if let Err(e) = state.store.events_retry(ids, at).await {
+        tracing::warn!(error = %e, "event failure not recorded");
     }
 }
 
-/// Sends one event everywhere it goes; the error says why it failed.
-async fn deliver(
+/// One event as a receiver gets it: `{createdAt, data, event, id}`, the stored payload
+/// written in as it is (it was serialized once, when the event was written). The keys are in
+/// the order the JSON serializer writes them, so the bytes are those of a serialized object.
+fn event_json(event: &event_outbox::Model) -> String {
+    let created = event
+        .creation_time
+        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+    format!(
+        r#"{{"createdAt":"{created}","data":{},"event":{},"id":"{}"}}"#,
+        event.payload,
+        serde_json::Value::from(event.kind.as_str()),
+        event.event_id,
+    )
+}
+
+/// POSTs one call: one event as it is, or (`batched`) `{"events": [...]}`; the error says why
+/// it failed.
+async fn post(
     state: &AppState,
-    sinks: &Sinks,
-    event: &event_outbox::Model,
+    events: &[event_outbox::Model],
+    batched: bool,
 ) -> Result<(), String> {
-    if !state.config.hooks.events.url.is_empty() {
-        post(state, event).await?;
-    }
-    if let Some(stream) = &sinks.stream {
-        stream.add(event).await?;
-    }
-    Ok(())
-}
-
-/// POSTs one event; the error says why it failed.
-async fn post(state: &AppState, event: &event_outbox::Model) -> Result<(), String> {
     let config = &state.config.hooks.events;
-    let data: Value = serde_json::from_str(&event.payload).unwrap_or(Value::Null);
-    let body = json!({
-        "id": event.event_id,
-        "event": event.kind,
-        "createdAt": event.creation_time,
-        "data": data,
-    })
-    .to_string();
     let secrets = &state.config.hooks.secrets;
-    let request = super::call::signed_post(&config.url, &event.event_id, secrets, &body)
-        .insert_header(("X-IM-Attempt", (event.attempts + 1).to_string()));
+    let attempt = events.iter().map(|e| e.attempts + 1).max().unwrap_or(1);
+    let request = if batched {
+        let items: Vec<String> = events.iter().map(event_json).collect();
+        let body = format!(r#"{{"events":[{}]}}"#, items.join(","));
+        let request = super::call::signed_post(&config.url, None, secrets, &body)
+            .insert_header(("X-IM-Event-Count", events.len().to_string()));
+        (request, body)
+    } else {
+        let event = &events[0];
+        let body = event_json(event);
+        let request = super::call::signed_post(&config.url, Some(&event.event_id), secrets, &body);
+        (request, body)
+    };
+    let (request, body) = request;
+    let request = request.insert_header(("X-IM-Attempt", attempt.to_string()));
     let sent = tokio::time::timeout(
         Duration::from_millis(config.timeout_ms),
         request.send_body(body),

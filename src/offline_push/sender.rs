@@ -203,7 +203,7 @@ async fn hand_off(state: &AppState, stream: Option<&Stream>, jobs: Vec<Job>) {
         let call_id = uuid::Uuid::new_v4().simple().to_string();
         let sent = crate::hooks::call::signed_post(
             &push.webhook_url,
-            &call_id,
+            Some(&call_id),
             &state.config.hooks.secrets,
             &body,
         )

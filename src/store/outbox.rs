@@ -228,26 +228,35 @@ impl Store {
 
     /// The next events to deliver, oldest first: none whose conversation has an earlier event
     /// waiting for a retry, so a conversation's events leave in order. The waiting ones are
-    /// few (a receiver failing), so they are read first and the due ones filtered in memory.
+    /// few (a receiver failing): their conversations are read first (one row each) and left
+    /// out of the query, so a conversation held back by a failing event cannot fill the batch
+    /// and starve the others.
     pub async fn due_events(&self, limit: u64) -> Result<Vec<event_outbox::Model>, StoreError> {
         use event_outbox::Column as E;
+        /// Conversations left out in SQL at most (the rest are filtered in memory).
+        const IN_SQL: usize = 500;
         let now = Utc::now();
-        let mut held_back: std::collections::HashMap<String, i64> = Default::default();
-        for waiting in event_outbox::Entity::find()
+        let held_back: std::collections::HashMap<String, i64> = event_outbox::Entity::find()
+            .select_only()
+            .column(E::Conversation)
+            .column_as(E::Id.min(), "first")
             .filter(E::NextAttemptAt.gt(now))
+            .group_by(E::Conversation)
+            .into_tuple::<(String, i64)>()
             .all(&self.db)
             .await?
-        {
-            let first = held_back.entry(waiting.conversation).or_insert(waiting.id);
-            *first = (*first).min(waiting.id);
-        }
-        let due = event_outbox::Entity::find()
+            .into_iter()
+            .collect();
+        let mut due = event_outbox::Entity::find()
             .filter(E::NextAttemptAt.lte(now))
             .order_by_asc(E::Id)
-            .limit(limit)
-            .all(&self.db)
-            .await?;
+            .limit(limit);
+        if !held_back.is_empty() {
+            due = due.filter(E::Conversation.is_not_in(held_back.keys().take(IN_SQL).cloned()));
+        }
         Ok(due
+            .all(&self.db)
+            .await?
             .into_iter()
             .filter(|e| {
                 held_back
@@ -269,17 +278,18 @@ impl Store {
         Ok(())
     }
 
-    /// Schedules the next attempt at an event.
-    pub async fn event_retry(
-        &self,
-        id: i64,
-        attempts: i32,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    /// Schedules the next attempt at events (a failed call's), each one attempt more.
+    pub async fn events_retry(&self, ids: Vec<i64>, at: DateTime<Utc>) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
         event_outbox::Entity::update_many()
-            .col_expr(event_outbox::Column::Attempts, Expr::value(attempts))
+            .col_expr(
+                event_outbox::Column::Attempts,
+                sea_orm::ExprTrait::add(Expr::col(event_outbox::Column::Attempts), 1),
+            )
             .col_expr(event_outbox::Column::NextAttemptAt, Expr::value(at))
-            .filter(event_outbox::Column::Id.eq(id))
+            .filter(event_outbox::Column::Id.is_in(ids))
             .exec(&self.db)
             .await?;
         Ok(())

@@ -21,6 +21,8 @@ enum Mode {
     Modify(Value),
     Slow(Duration),
     Fail,
+    /// Fails calls whose body holds this text, answers the others.
+    FailIf(&'static str),
 }
 
 /// A call as the receiver got it: its JSON body and its headers.
@@ -50,6 +52,7 @@ impl Receiver {
                         .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
                         .collect();
                     let json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                    let text = String::from_utf8_lossy(&body).into_owned();
                     c.lock().unwrap().push((json, headers));
                     let mode = m.lock().unwrap().clone();
                     match mode {
@@ -64,6 +67,10 @@ impl Receiver {
                             HttpResponse::Ok().json(json!({"action": "allow"}))
                         }
                         Mode::Fail => HttpResponse::InternalServerError().finish(),
+                        Mode::FailIf(wanted) if text.contains(wanted) => {
+                            HttpResponse::InternalServerError().finish()
+                        }
+                        Mode::FailIf(_) => HttpResponse::Ok().finish(),
                     }
                 }
             }))
@@ -400,6 +407,188 @@ crate::on_both_databases!(
         app.stop().await;
     }
 );
+
+/// The `message.sent` events in every call the receiver got, in the order received: (the
+/// call's index, the event); calls that carry several events (`{"events": […]}`) unrolled.
+fn sent_in_calls(receiver: &Receiver) -> Vec<(usize, Value)> {
+    events_of(receiver)
+        .into_iter()
+        .enumerate()
+        .flat_map(|(i, (body, _))| {
+            let events = match body["events"].as_array() {
+                Some(events) => events.clone(),
+                None => vec![body],
+            };
+            events.into_iter().map(move |e| (i, e))
+        })
+        .filter(|(_, e)| e["event"] == "message.sent")
+        .collect()
+}
+
+/// Waits until `wanted` (a message's content) has been in a delivered call, and answers
+/// every event the receiver got.
+async fn sent_reach(receiver: &Receiver, wanted: &str) -> Vec<(usize, Value)> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let events = sent_in_calls(receiver);
+        if events.iter().any(|(_, e)| e["data"]["content"] == wanted) {
+            return events;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no {wanted:?} in {events:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+crate::on_both_databases!(
+    calls_carry_many_events_in_order_signed_and_retried_together,
+    |db: TestDb| async move {
+        let receiver = Receiver::start().await;
+        let mut config = db.config();
+        config.hooks.events.url = receiver.url.clone();
+        config.hooks.events.events_per_post = 50;
+        config.hooks.secrets = SECRETS.iter().map(|s| s.to_string()).collect();
+        let app = TestApp::start(config).await;
+        let (amy, at) = app.user(&unique("amy")).await;
+        let (ben, _) = app.user(&unique("ben")).await;
+        let (cal, _) = app.user(&unique("cal")).await;
+        app.befriend(&amy, &ben).await;
+        app.befriend(&amy, &cal).await;
+        let mut a = WsClient::connect(&app, &at).await;
+        // Sent without waiting, so that several commit before the deliverer reads them.
+        for i in 0..40 {
+            let to = if i % 2 == 0 { &ben } else { &cal };
+            let mut frame = to_user(to, &format!("many {i}"));
+            frame["id"] = json!(format!("m{i}"));
+            a.send(frame).await;
+        }
+        for _ in 0..40 {
+            a.next_of("ack").await;
+        }
+        let events = sent_reach(&receiver, "many 39").await;
+        let contents = |peer: &str| -> Vec<String> {
+            events
+                .iter()
+                .filter(|(_, e)| e["data"]["toUserId"] == peer)
+                .map(|(_, e)| e["data"]["content"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let wanted = |parity: usize| -> Vec<String> {
+            (0..40)
+                .filter(|i| i % 2 == parity)
+                .map(|i| format!("many {i}"))
+                .collect()
+        };
+        assert_eq!(
+            contents(&ben),
+            wanted(0),
+            "one conversation in commit order"
+        );
+        assert_eq!(contents(&cal), wanted(1), "the other in commit order");
+        let calls = events_of(&receiver);
+        assert!(
+            calls.len() < events.len(),
+            "{} calls carried {} events",
+            calls.len(),
+            events.len()
+        );
+        for (body, headers) in &calls {
+            let carried = body["events"].as_array().expect("an array of events");
+            assert!(!carried.is_empty() && carried.len() <= 50);
+            assert_eq!(
+                header(headers, "x-im-event-count"),
+                carried.len().to_string()
+            );
+            assert_eq!(
+                header(headers, "x-im-event-id"),
+                "",
+                "each event has its own id"
+            );
+            let (signature, timestamp) = (
+                header(headers, "x-im-signature"),
+                header(headers, "x-im-timestamp"),
+            );
+            for secret in SECRETS {
+                assert!(signed_with(signature, secret, timestamp, body));
+            }
+        }
+
+        // A failing call: its events come again under their ids, attempt by attempt, and
+        // the conversation's next event waits behind them.
+        receiver.set(Mode::FailIf("retry together"));
+        a.request(to_user(&ben, "retry together")).await;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while events_of(&receiver)
+            .iter()
+            .filter(|(b, _)| b.to_string().contains("retry together"))
+            .count()
+            < 2
+        {
+            assert!(tokio::time::Instant::now() < deadline, "no retry");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        a.request(to_user(&ben, "after the batch retry")).await;
+        receiver.set(Mode::Allow);
+        let events = sent_reach(&receiver, "after the batch retry").await;
+        let calls = events_of(&receiver);
+        let attempts: Vec<&str> = calls
+            .iter()
+            .filter(|(b, _)| b.to_string().contains("retry together"))
+            .map(|(_, h)| header(h, "x-im-attempt"))
+            .collect();
+        assert_eq!(&attempts[..2], ["1", "2"], "{attempts:?}");
+        let ids: std::collections::HashSet<&Value> = events
+            .iter()
+            .filter(|(_, e)| e["data"]["content"] == "retry together")
+            .map(|(_, e)| &e["id"])
+            .collect();
+        assert_eq!(ids.len(), 1, "one event id on every attempt");
+        let order: Vec<&str> = events
+            .iter()
+            .filter(|(_, e)| e["data"]["toUserId"] == ben.as_str())
+            .map(|(_, e)| e["data"]["content"].as_str().unwrap())
+            .filter(|c| c.contains("retry together") || c.contains("after the batch"))
+            .collect();
+        assert_eq!(order.last(), Some(&"after the batch retry"), "{order:?}");
+        app.stop().await;
+    }
+);
+
+#[actix_rt::test]
+async fn a_conversation_held_back_by_a_failing_event_does_not_starve_the_others() {
+    let receiver = Receiver::start().await;
+    let db = TestDb::new(Backend::Sqlite, "held_back").await.unwrap();
+    let mut config = db.config();
+    config.hooks.events.url = receiver.url.clone();
+    // Fewer events read at a time than the held-back conversation has waiting.
+    config.hooks.events.batch = 5;
+    let app = TestApp::start(config).await;
+    let (amy, at) = app.user(&unique("amy")).await;
+    let (ben, _) = app.user(&unique("ben")).await;
+    let (cal, ct) = app.user(&unique("cal")).await;
+    let (dee, _) = app.user(&unique("dee")).await;
+    app.befriend(&amy, &ben).await;
+    app.befriend(&cal, &dee).await;
+    receiver.set(Mode::FailIf("poison"));
+    let mut a = WsClient::connect(&app, &at).await;
+    a.request(to_user(&ben, "poison")).await;
+    for i in 0..10 {
+        a.request(to_user(&ben, &format!("behind the poison {i}")))
+            .await;
+    }
+    let mut c = WsClient::connect(&app, &ct).await;
+    c.request(to_user(&dee, "another conversation")).await;
+    let events = sent_reach(&receiver, "another conversation").await;
+    assert!(
+        events
+            .iter()
+            .all(|(_, e)| !e["data"]["content"].as_str().unwrap().starts_with("behind")),
+        "nothing behind the failing event left before it"
+    );
+    app.stop().await;
+}
 
 #[actix_rt::test]
 async fn undeliverable_events_become_dead_letters_that_replay() {
