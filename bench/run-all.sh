@@ -13,8 +13,9 @@
 #   ONLY=reactions bench/run-all.sh  # 1:1 at 10,000/s alone and with 5,000 reactions/s beside
 #                               # it, alternating in one run (ROUNDS; CHAT_RATE, REACTION_RATE)
 #   ONLY=hooks bench/run-all.sh # 1:1 at 10,000/s without hooks, with a before-send hook answering
-#                               # in about 1 ms (DELAY_MS), and with after-event webhooks, taking
-#                               # turns (ROUNDS; CHAT_RATE); how long the outbox takes to drain
+#                               # in about 1 ms (DELAY_MS), with after-event webhooks one event a
+#                               # call and EVENTS_PER_POST (100) a call, taking turns (ROUNDS;
+#                               # CHAT_RATE; SIDES); how long the outbox takes to drain
 #   ONLY=push bench/run-all.sh  # 1:1 at 10,000/s to receivers who are all offline with a push
 #                               # token, push off and push on (a webhook), taking turns (ROUNDS)
 #   ONLY=upload bench/run-all.sh  # 200 uploads of a 1 MiB picture, 1, 4 and 8 at a time:
@@ -39,7 +40,7 @@ SECRET=loadgen-secret-loadgen-secret-0123456789
 PG=postgres://postgres@127.0.0.1:5432
 REDIS=redis://127.0.0.1:6379
 mkdir -p "$OUT"
-cargo build --release -q -p imcluster -p imcluster-bench
+[[ -n ${NO_BUILD:-} ]] || cargo build --release -q -p imcluster -p imcluster-bench # NO_BUILD=1: as built
 (cd bench/peer && npm ci --no-audit --no-fund --loglevel=error)
 
 NS=bench$$ # one cluster namespace for the pods (and one for the relays) of this run
@@ -310,16 +311,17 @@ fi
 if [[ $ONLY == *hooks* ]]; then
   ADMIN_KEY=bench-admin-key-0123456789
   for round in $(seq 1 "${ROUNDS:-1}"); do
-    for side in none before-send events; do
+    for side in ${SIDES:-none before-send events events-batched}; do
       node bench/peer/hook-receiver.mjs 8095 >"$OUT/hook-receiver-$side-$round.log" 2>&1 &
       PIDS+=("$!"); sleep 0.5
       unset IMCLUSTER_HOOKS__BEFORE_SEND__URL IMCLUSTER_HOOKS__EVENTS__URL
       [[ $side == before-send ]] && export IMCLUSTER_HOOKS__BEFORE_SEND__URL=http://127.0.0.1:8095/check
-      [[ $side == events ]] && export IMCLUSTER_HOOKS__EVENTS__URL=http://127.0.0.1:8095/events
+      [[ $side == events* ]] && export IMCLUSTER_HOOKS__EVENTS__URL=http://127.0.0.1:8095/events
+      [[ $side == events-batched ]] && export IMCLUSTER_HOOKS__EVENTS__EVENTS_PER_POST=${EVENTS_PER_POST:-100}
       export IMCLUSTER_ADMIN__API_KEY=$ADMIN_KEY
       fresh_pg; pod 1 8101
       run "hooks-$side-$round" $(lg) --url http://127.0.0.1:8101 chat --pairs 200 --rate "${CHAT_RATE:-10000}" --duration 10
-      if [[ $side == events ]]; then
+      if [[ $side == events* ]]; then
         start=$(date +%s.%N)
         for _ in $(seq 1 1200); do
           waiting=$(curl -fs -H "x-api-key: $ADMIN_KEY" http://127.0.0.1:8101/api/admin/events/outbox | grep -o '"waiting":[0-9]*' | cut -d: -f2)
@@ -330,7 +332,8 @@ if [[ $ONLY == *hooks* ]]; then
         echo "outbox empty $(python3 -c "print(round($(date +%s.%N) - $start, 1))") s after the run; receiver: $(tail -1 "$OUT/hook-receiver-$side-$round.log")" | tee -a "$OUT/hooks-$side-$round.md"
       fi
       stop_all
-      unset IMCLUSTER_HOOKS__BEFORE_SEND__URL IMCLUSTER_HOOKS__EVENTS__URL IMCLUSTER_ADMIN__API_KEY
+      unset IMCLUSTER_HOOKS__BEFORE_SEND__URL IMCLUSTER_HOOKS__EVENTS__URL IMCLUSTER_ADMIN__API_KEY \
+        IMCLUSTER_HOOKS__EVENTS__EVENTS_PER_POST
     done
   done
 fi
