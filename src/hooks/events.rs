@@ -26,6 +26,9 @@ const LEASE_SECONDS: i64 = 15;
 const IDLE: Duration = Duration::from_millis(100);
 /// How often a pod without the lease asks for it.
 const STANDBY: Duration = Duration::from_secs(2);
+/// How long a round lasts at least while events trickle in (one that read a full batch is
+/// followed by the next at once).
+const ROUND: Duration = Duration::from_millis(50);
 /// Lanes (calls in flight at once) when a call carries several events.
 const BATCH_LANES: usize = 8;
 
@@ -104,29 +107,38 @@ async fn run(state: Arc<AppState>) {
     let lease = Duration::from_secs(LEASE_SECONDS.max(3 * timeout.as_secs() as i64 + 5) as u64);
     let term =
         chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(LEASE_SECONDS));
+    let mut renewed: Option<std::time::Instant> = None;
     loop {
         if state.is_draining() {
             return;
         }
-        let held_at = std::time::Instant::now();
-        match state.store.hold_outbox_lease(&holder, term).await {
-            Ok(true) => {}
-            Ok(false) => {
-                tokio::time::sleep(STANDBY).await;
-                continue;
-            }
-            Err(e) => {
-                tracing::debug!(error = %e, "outbox lease unavailable");
-                tokio::time::sleep(STANDBY).await;
-                continue;
+        // The lease is renewed once a third of it has gone, not every round: each renewal is
+        // a commit, and the database's log flushes are shared with the chat's.
+        if renewed.is_none_or(|at| at.elapsed() >= lease / 3) {
+            let now = std::time::Instant::now();
+            match state.store.hold_outbox_lease(&holder, term).await {
+                Ok(true) => renewed = Some(now),
+                Ok(false) => {
+                    renewed = None;
+                    tokio::time::sleep(STANDBY).await;
+                    continue;
+                }
+                Err(e) => {
+                    renewed = None;
+                    tracing::debug!(error = %e, "outbox lease unavailable");
+                    tokio::time::sleep(STANDBY).await;
+                    continue;
+                }
             }
         }
+        let Some(held_at) = renewed else { continue };
         if measured.elapsed() >= Duration::from_secs(5) {
             measured = std::time::Instant::now();
             measure(&state).await;
         }
-        let batch = state.config.hooks.events.batch as u64;
-        let events = match state.store.due_events(batch).await {
+        let batch = state.config.hooks.events.batch as usize;
+        let round = tokio::time::Instant::now();
+        let events = match state.store.due_events(batch as u64).await {
             Ok(events) => events,
             Err(e) => {
                 tracing::debug!(error = %e, "outbox unreadable");
@@ -138,10 +150,16 @@ async fn run(state: Arc<AppState>) {
             tokio::time::sleep(IDLE).await;
             continue;
         }
+        let full = events.len() >= batch;
         // A batch stops taking new events well before the lease could run out, so no other
         // pod can start on them while this one is still sending.
         let until = held_at + lease.saturating_sub(timeout + Duration::from_secs(2));
         deliver_batch(&state, &sinks, events, until).await;
+        if !full {
+            // Events trickle in: the next round waits for more of them, so that calls, reads
+            // and deletes carry many events each. A full batch (a backlog) goes on at once.
+            tokio::time::sleep_until(round + ROUND).await;
+        }
     }
 }
 

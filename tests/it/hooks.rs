@@ -425,18 +425,21 @@ fn sent_in_calls(receiver: &Receiver) -> Vec<(usize, Value)> {
         .collect()
 }
 
-/// Waits until `wanted` (a message's content) has been in a delivered call, and answers
+/// Waits until every one of `wanted` (messages' contents) has been in a call, and answers
 /// every event the receiver got.
-async fn sent_reach(receiver: &Receiver, wanted: &str) -> Vec<(usize, Value)> {
+async fn sent_reach(receiver: &Receiver, wanted: &[&str]) -> Vec<(usize, Value)> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
         let events = sent_in_calls(receiver);
-        if events.iter().any(|(_, e)| e["data"]["content"] == wanted) {
+        if wanted
+            .iter()
+            .all(|w| events.iter().any(|(_, e)| e["data"]["content"] == *w))
+        {
             return events;
         }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "no {wanted:?} in {events:?}"
+            "not all of {wanted:?} in {events:?}"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -457,7 +460,9 @@ crate::on_both_databases!(
         app.befriend(&amy, &ben).await;
         app.befriend(&amy, &cal).await;
         let mut a = WsClient::connect(&app, &at).await;
-        // Sent without waiting, so that several commit before the deliverer reads them.
+        // Sent without waiting, and answered slowly at first, so that several wait in the
+        // outbox while a call is out.
+        receiver.set(Mode::Slow(Duration::from_millis(200)));
         for i in 0..40 {
             let to = if i % 2 == 0 { &ben } else { &cal };
             let mut frame = to_user(to, &format!("many {i}"));
@@ -467,7 +472,8 @@ crate::on_both_databases!(
         for _ in 0..40 {
             a.next_of("ack").await;
         }
-        let events = sent_reach(&receiver, "many 39").await;
+        receiver.set(Mode::Allow);
+        let events = sent_reach(&receiver, &["many 38", "many 39"]).await;
         let contents = |peer: &str| -> Vec<String> {
             events
                 .iter()
@@ -531,7 +537,7 @@ crate::on_both_databases!(
         }
         a.request(to_user(&ben, "after the batch retry")).await;
         receiver.set(Mode::Allow);
-        let events = sent_reach(&receiver, "after the batch retry").await;
+        let events = sent_reach(&receiver, &["after the batch retry"]).await;
         let calls = events_of(&receiver);
         let attempts: Vec<&str> = calls
             .iter()
@@ -580,7 +586,7 @@ async fn a_conversation_held_back_by_a_failing_event_does_not_starve_the_others(
     }
     let mut c = WsClient::connect(&app, &ct).await;
     c.request(to_user(&dee, "another conversation")).await;
-    let events = sent_reach(&receiver, "another conversation").await;
+    let events = sent_reach(&receiver, &["another conversation"]).await;
     assert!(
         events
             .iter()
