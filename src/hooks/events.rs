@@ -28,7 +28,7 @@ const IDLE: Duration = Duration::from_millis(100);
 const STANDBY: Duration = Duration::from_secs(2);
 /// How long a round lasts at least while events trickle in (one that read a full batch is
 /// followed by the next at once).
-const ROUND: Duration = Duration::from_millis(50);
+const ROUND: Duration = Duration::from_millis(100);
 /// Lanes (calls in flight at once) when a call carries several events.
 const BATCH_LANES: usize = 8;
 
