@@ -52,7 +52,7 @@ struct Stream {
 
 impl Stream {
     /// XADDs `events` in their order, in one pipeline (MAXLEN ~ keeps the stream bounded).
-    async fn add(&self, events: &[&event_outbox::Model]) -> Result<(), String> {
+    async fn add(&self, events: &[event_outbox::Model]) -> Result<(), String> {
         let mut conn = self.conn.lock().await;
         if conn.is_none() {
             *conn = Some(self.link.conn().await.map_err(|e| e.to_string())?);
@@ -238,8 +238,7 @@ async fn deliver_batch(
     };
     if let (Some(stream), false) = (&sinks.stream, delivered.is_empty()) {
         delivered.sort_unstable_by_key(|e| e.id);
-        let all: Vec<&event_outbox::Model> = delivered.iter().collect();
-        if let Err(error) = stream.add(&all).await {
+        if let Err(error) = stream.add(&delivered).await {
             failed(state, &delivered, &error).await;
             return;
         }
@@ -310,7 +309,7 @@ async fn post(
     let config = &state.config.hooks.events;
     let secrets = &state.config.hooks.secrets;
     let attempt = events.iter().map(|e| e.attempts + 1).max().unwrap_or(1);
-    let request = if batched {
+    let (request, body) = if batched {
         let items: Vec<String> = events.iter().map(event_json).collect();
         let body = format!(r#"{{"events":[{}]}}"#, items.join(","));
         let request = super::call::signed_post(&config.url, None, secrets, &body)
@@ -322,7 +321,6 @@ async fn post(
         let request = super::call::signed_post(&config.url, Some(&event.event_id), secrets, &body);
         (request, body)
     };
-    let (request, body) = request;
     let request = request.insert_header(("X-IM-Attempt", attempt.to_string()));
     let sent = tokio::time::timeout(
         Duration::from_millis(config.timeout_ms),

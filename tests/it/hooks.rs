@@ -408,32 +408,28 @@ crate::on_both_databases!(
     }
 );
 
-/// The `message.sent` events in every call the receiver got, in the order received: (the
-/// call's index, the event); calls that carry several events (`{"events": […]}`) unrolled.
-fn sent_in_calls(receiver: &Receiver) -> Vec<(usize, Value)> {
+/// The `message.sent` events in every call the receiver got, in the order received; calls
+/// that carry several events (`{"events": […]}`) unrolled.
+fn sent_in_calls(receiver: &Receiver) -> Vec<Value> {
     events_of(receiver)
         .into_iter()
-        .enumerate()
-        .flat_map(|(i, (body, _))| {
-            let events = match body["events"].as_array() {
-                Some(events) => events.clone(),
-                None => vec![body],
-            };
-            events.into_iter().map(move |e| (i, e))
+        .flat_map(|(body, _)| match body["events"].as_array() {
+            Some(events) => events.clone(),
+            None => vec![body],
         })
-        .filter(|(_, e)| e["event"] == "message.sent")
+        .filter(|e| e["event"] == "message.sent")
         .collect()
 }
 
 /// Waits until every one of `wanted` (messages' contents) has been in a call, and answers
 /// every event the receiver got.
-async fn sent_reach(receiver: &Receiver, wanted: &[&str]) -> Vec<(usize, Value)> {
+async fn sent_reach(receiver: &Receiver, wanted: &[&str]) -> Vec<Value> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
         let events = sent_in_calls(receiver);
         if wanted
             .iter()
-            .all(|w| events.iter().any(|(_, e)| e["data"]["content"] == *w))
+            .all(|w| events.iter().any(|e| e["data"]["content"] == *w))
         {
             return events;
         }
@@ -477,8 +473,8 @@ crate::on_both_databases!(
         let contents = |peer: &str| -> Vec<String> {
             events
                 .iter()
-                .filter(|(_, e)| e["data"]["toUserId"] == peer)
-                .map(|(_, e)| e["data"]["content"].as_str().unwrap().to_string())
+                .filter(|e| e["data"]["toUserId"] == peer)
+                .map(|e| e["data"]["content"].as_str().unwrap().to_string())
                 .collect()
         };
         let wanted = |parity: usize| -> Vec<String> {
@@ -547,14 +543,14 @@ crate::on_both_databases!(
         assert_eq!(&attempts[..2], ["1", "2"], "{attempts:?}");
         let ids: std::collections::HashSet<&Value> = events
             .iter()
-            .filter(|(_, e)| e["data"]["content"] == "retry together")
-            .map(|(_, e)| &e["id"])
+            .filter(|e| e["data"]["content"] == "retry together")
+            .map(|e| &e["id"])
             .collect();
         assert_eq!(ids.len(), 1, "one event id on every attempt");
         let order: Vec<&str> = events
             .iter()
-            .filter(|(_, e)| e["data"]["toUserId"] == ben.as_str())
-            .map(|(_, e)| e["data"]["content"].as_str().unwrap())
+            .filter(|e| e["data"]["toUserId"] == ben.as_str())
+            .map(|e| e["data"]["content"].as_str().unwrap())
             .filter(|c| c.contains("retry together") || c.contains("after the batch"))
             .collect();
         assert_eq!(order.last(), Some(&"after the batch retry"), "{order:?}");
@@ -590,7 +586,7 @@ async fn a_conversation_held_back_by_a_failing_event_does_not_starve_the_others(
     assert!(
         events
             .iter()
-            .all(|(_, e)| !e["data"]["content"].as_str().unwrap().starts_with("behind")),
+            .all(|e| !e["data"]["content"].as_str().unwrap().starts_with("behind")),
         "nothing behind the failing event left before it"
     );
     app.stop().await;
